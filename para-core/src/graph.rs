@@ -1,0 +1,258 @@
+//! The graph: its static description, its run state, and the one entry point workers call.
+//!
+//! `pipeline!` generates, on the caller's stack, one queue per node input and one value per node,
+//! and a *dispatch* closure that runs node `i` given its index. [`Graph`] bundles that closure
+//! with the table of [`NodeInfo`] and the [`RunState`]. A task is a [`NodeId`]; running it is
+//! [`Graph::run_node`]. Any loop on any core may call it: para-std's pinned, work-stealing
+//! threads, a bare-metal hart, or a test's single thread.
+//!
+//! # Termination
+//!
+//! `in_flight` counts every item alive in the graph, plus one per source not yet exhausted. It
+//! rises before items become visible (a source counts a batch before pushing it, a fan-out
+//! counts its clones before pushing them) and falls after items are consumed (a sink retires a
+//! batch after running it). So it reaches zero exactly when every source is exhausted and every
+//! item has been consumed; the worker whose decrement reaches zero marks the run finished and
+//! tells its scheduler, which wakes everybody. No one ever concludes "done" from an empty pop.
+//!
+//! # Scheduling contract
+//!
+//! Whoever changes the state of a node so that it may have work — pushes into its queue, frees
+//! space it was blocked on, fails to claim it while another worker holds it — calls
+//! [`Scheduler::notify`] for it afterwards. A scheduler must then run that node at some point
+//! after the call (para-std: a token in a deque; bare metal: the scan always reaches it). A run
+//! of a node that finds nothing to do is cheap and harmless, so spurious notifications are fine;
+//! missing ones would hang, and every node-runner in `node.rs` documents where it notifies.
+
+use core::fmt;
+
+use crate::pad::CachePadded;
+use crate::sync::{AtomicU8, AtomicUsize, Ordering};
+
+/// The index of a node in its graph. A task *is* a node index.
+pub type NodeId = u16;
+
+/// What kind of node this is, as far as scheduling cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NodeKind {
+    /// Produces items from an iterator; run by one worker at a time.
+    Source,
+    /// A stateless `Fn + Sync` stage; any number of workers run it at once.
+    Parallel,
+    /// A stateful `FnMut` final stage; run by one worker at a time.
+    Sink,
+}
+
+impl NodeKind {
+    /// Whether at most one worker runs the node at a time.
+    pub const fn is_serial(self) -> bool {
+        !matches!(self, NodeKind::Parallel)
+    }
+}
+
+/// The static description of one node.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeInfo {
+    /// The node's source text, for diagnostics.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: NodeKind,
+    /// The nodes that push into its input queue (woken when the queue frees space).
+    pub preds: &'static [NodeId],
+}
+
+/// What a worker loop provides to the engine: a way to make sure a node runs later.
+pub trait Scheduler {
+    /// `node` may have work: it must run at some point after this call (see module docs).
+    fn notify(&mut self, node: NodeId);
+
+    /// Like [`notify`](Scheduler::notify), but this worker is busy right now, so an idle worker
+    /// should take the node at once. Defaults to `notify`.
+    fn offer(&mut self, node: NodeId) {
+        self.notify(node);
+    }
+
+    /// The run has ended (finished or aborted): every worker should return.
+    fn end(&mut self) {}
+}
+
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const ABORTED: u8 = 2;
+
+/// Termination and cancellation state of one run. See the module docs.
+pub struct RunState {
+    in_flight: CachePadded<AtomicUsize>,
+    phase: AtomicU8,
+}
+
+impl RunState {
+    fn new(sources: usize) -> Self {
+        RunState {
+            in_flight: CachePadded(AtomicUsize::new(sources)),
+            phase: AtomicU8::new(if sources == 0 { FINISHED } else { RUNNING }),
+        }
+    }
+}
+
+impl fmt::Debug for RunState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunState")
+            .field("in_flight", &self.in_flight.load(Ordering::Relaxed))
+            .field("phase", &self.phase.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// What a node-runner sees of the run: the graph's shape, the run state, the scheduler.
+pub struct Cx<'a> {
+    nodes: &'a [NodeInfo],
+    state: &'a RunState,
+    sched: &'a mut dyn Scheduler,
+}
+
+impl Cx<'_> {
+    /// Makes sure `node` runs later.
+    #[inline]
+    pub fn notify(&mut self, node: NodeId) {
+        self.sched.notify(node);
+    }
+
+    /// Asks an idle worker to run `node` now.
+    #[inline]
+    pub fn offer(&mut self, node: NodeId) {
+        self.sched.offer(node);
+    }
+
+    /// Notifies the producers of `node`: its queue has freed space they were waiting for.
+    pub fn wake_producers(&mut self, node: NodeId) {
+        for &pred in self.nodes[usize::from(node)].preds {
+            self.sched.notify(pred);
+        }
+    }
+
+    /// Counts `n` items about to enter the graph (or clones about to be made).
+    #[inline]
+    pub fn add_items(&mut self, n: usize) {
+        if n > 0 {
+            self.state.in_flight.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts `n` items (or source references) gone; finishes the run when none remain.
+    #[inline]
+    pub fn retire_items(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        // AcqRel: the worker that reaches zero must see every other worker's effects (their
+        // sinks' side effects included) before it declares the run finished.
+        if self.state.in_flight.fetch_sub(n, Ordering::AcqRel) == n
+            && self
+                .state
+                .phase
+                .compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            self.sched.end();
+        }
+    }
+
+    /// Whether the run has ended; long-running node loops check it between items.
+    #[inline]
+    pub fn is_ended(&self) -> bool {
+        self.state.phase.load(Ordering::Relaxed) != RUNNING
+    }
+}
+
+impl fmt::Debug for Cx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cx").field("state", self.state).finish_non_exhaustive()
+    }
+}
+
+/// A runnable graph: node table, dispatch closure, run state.
+pub struct Graph<'n, D> {
+    nodes: &'n [NodeInfo],
+    dispatch: D,
+    state: RunState,
+}
+
+impl<'n, D> Graph<'n, D>
+where
+    D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
+{
+    /// A graph over `nodes` whose node `i` is run by `dispatch(i, cx)`, which returns whether
+    /// the node did any work. Generated by `pipeline!`; a hand-written graph must follow the
+    /// scheduling contract in the module docs.
+    pub fn new(nodes: &'n [NodeInfo], dispatch: D) -> Self {
+        assert!(
+            nodes.len() <= usize::from(NodeId::MAX),
+            "para: too many nodes in one graph"
+        );
+        let sources = nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Source)
+            .count();
+        Graph {
+            nodes,
+            dispatch,
+            state: RunState::new(sources),
+        }
+    }
+
+    /// Runs one step of `node`: at most one batch. Returns whether it did any work.
+    #[inline]
+    pub fn run_node(&self, node: NodeId, sched: &mut dyn Scheduler) -> bool {
+        let mut cx = Cx {
+            nodes: self.nodes,
+            state: &self.state,
+            sched,
+        };
+        (self.dispatch)(node, &mut cx)
+    }
+}
+
+impl<D> Graph<'_, D> {
+    /// The node table.
+    pub fn nodes(&self) -> &[NodeInfo] {
+        self.nodes
+    }
+
+    /// The source nodes, where a run starts.
+    pub fn sources(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].kind == NodeKind::Source)
+            .map(|i| i as NodeId)
+    }
+
+    /// Whether the run has ended, finished or aborted. Workers return when it has.
+    #[inline]
+    pub fn is_ended(&self) -> bool {
+        self.state.phase.load(Ordering::Acquire) != RUNNING
+    }
+
+    /// Whether every item reached every sink it was routed to.
+    pub fn is_finished(&self) -> bool {
+        self.state.phase.load(Ordering::Acquire) == FINISHED
+    }
+
+    /// Stops the run: workers return after their current node step; items still queued are
+    /// dropped with the queues. Returns `false` if the run had already ended.
+    pub fn abort(&self) -> bool {
+        self.state
+            .phase
+            .compare_exchange(RUNNING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
+impl<D> fmt::Debug for Graph<'_, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Graph")
+            .field("nodes", &self.nodes)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}

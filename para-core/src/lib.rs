@@ -1,0 +1,65 @@
+//! The engine of [para](https://docs.rs/para-std): `#![no_std]`, no allocator.
+//!
+//! A para graph is static: `pipeline!` (in `para-macros`, re-exported by `para-std`) knows every
+//! node, edge and queue capacity at compile time and generates, on the caller's stack, one
+//! bounded [`Queue`] per node input, the node values, and a dispatch closure, bundled into a
+//! [`Graph`]. A node is identified by a small integer ([`NodeId`]) and a task *is* a node id —
+//! never a boxed closure or a pointer.
+//!
+//! Any loop on any core runs a graph by calling [`Graph::run_node`] for node ids it picks:
+//! [`Graph::work`] is the scanning loop every core of a bare-metal chip runs; para-std drives
+//! the same steps from pinned threads with work-stealing deques and sleeping.
+//!
+//! # Promises the engine keeps
+//!
+//! * **Bounded memory.** Items alive during a run are at most
+//!   `Σ queue capacities + workers` (a worker holds at most one item it has not placed: the one
+//!   a sink is consuming). A worker reserves room downstream *before* it computes, so it never
+//!   holds an output with nowhere to go. The iterator behind a source is not counted: it
+//!   produces items on demand.
+//! * **No blocking, no deadlock.** A full queue is never waited on: the producer's step returns
+//!   and the queue wakes it when it drains. A serial node is claimed with a try-claim; a worker
+//!   that fails does other work. Sinks always make progress, so for any DAG, any capacity ≥ 1
+//!   and any number of workers ≥ 1, the run finishes.
+//! * **Exactly once.** Every item reaches every sink it is routed to once per route (a fan-out
+//!   clones it into all branches but the last, which gets the original); every value is dropped
+//!   exactly once, also when a run is aborted (queues drop what they still hold).
+//! * **Termination by counting**, never by an empty pop (see [`graph`]'s docs).
+//!
+//! # Atomics
+//!
+//! All atomics come from one module. With the `portable-atomic` feature they come from
+//! `portable-atomic`, so the engine builds for chips without compare-and-swap (thumbv6m, the
+//! RP2040's Cortex-M0+); the final binary then provides a multi-core-safe `critical-section`.
+#![no_std]
+#![warn(missing_docs)]
+#![deny(
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
+
+pub mod graph;
+mod node;
+mod pad;
+mod queue;
+mod sender;
+mod serial;
+mod sync;
+mod wiring;
+mod worker;
+
+pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler};
+pub use node::{ParallelNode, SinkNode, SinkOutput, SourceNode, BATCH};
+pub use queue::{Queue, DEFAULT_CAPACITY};
+pub use sender::{Edge, Sender};
+pub use serial::{Claim, Serial};
+pub use worker::Scan;
+
+/// What `pipeline!`'s expansion calls. Not a stable interface.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::node::{run_parallel, run_sink, run_source};
+    pub use crate::wiring::{fan_out, merge, parallel, queue, sink, source, FanOutItem, Item, Ty};
+    pub use crate::{Edge, Graph, NodeInfo, NodeKind, DEFAULT_CAPACITY};
+}

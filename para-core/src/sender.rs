@@ -1,0 +1,99 @@
+//! Where a node's outputs go: one queue ([`Edge`]) or a fan-out of several (a pair of senders).
+//!
+//! `pipeline!` writes a fan-out into `k` branches as nested pairs `(e1, (e2, … ek))`. Each item is
+//! cloned into every branch but the last, which receives the original.
+
+use crate::graph::{Cx, NodeId};
+use crate::queue::Queue;
+
+/// A destination for a node's outputs, with room reserved before any output is computed.
+pub trait Sender<T> {
+    /// How many queues one item lands in (1 for an edge; the sum for a fan-out).
+    const COPIES: usize;
+
+    /// Reserves room for up to `max` items in every destination queue; returns how many.
+    /// 0 means some destination is full; it will wake this node's worker when it drains.
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize;
+
+    /// Gives back `n` reservations that were not used.
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>);
+
+    /// Pushes one item (cloned as needed) into reserved room.
+    fn push(&self, value: T);
+
+    /// Tells the consumers that items arrived.
+    fn notify(&self, cx: &mut Cx<'_>);
+}
+
+/// The input queue of node `to`, seen from a producer.
+#[derive(Debug)]
+pub struct Edge<'q, T, const N: usize> {
+    queue: &'q Queue<T, N>,
+    to: NodeId,
+}
+
+impl<'q, T, const N: usize> Edge<'q, T, N> {
+    /// The edge into `queue`, the input queue of node `to`.
+    #[inline]
+    pub fn new(queue: &'q Queue<T, N>, to: NodeId) -> Self {
+        Edge { queue, to }
+    }
+}
+
+impl<T, const N: usize> Sender<T> for Edge<'_, T, N> {
+    const COPIES: usize = 1;
+
+    #[inline]
+    fn reserve(&self, max: usize, _cx: &mut Cx<'_>) -> usize {
+        self.queue.reserve(max)
+    }
+
+    #[inline]
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        if self.queue.unreserve(n) {
+            cx.wake_producers(self.to);
+        }
+    }
+
+    #[inline]
+    fn push(&self, value: T) {
+        self.queue.push_reserved(value);
+    }
+
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        cx.notify(self.to);
+    }
+}
+
+impl<T: Clone, A: Sender<T>, B: Sender<T>> Sender<T> for (A, B) {
+    const COPIES: usize = A::COPIES + B::COPIES;
+
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        let a = self.0.reserve(max, cx);
+        if a == 0 {
+            return 0;
+        }
+        let b = self.1.reserve(a, cx);
+        if b < a {
+            self.0.unreserve(a - b, cx);
+        }
+        b
+    }
+
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.0.unreserve(n, cx);
+        self.1.unreserve(n, cx);
+    }
+
+    #[inline]
+    fn push(&self, value: T) {
+        self.0.push(value.clone());
+        self.1.push(value);
+    }
+
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.0.notify(cx);
+        self.1.notify(cx);
+    }
+}

@@ -1,0 +1,47 @@
+//! The plain worker loop: what every core of a bare-metal chip runs on one shared graph.
+//!
+//! It needs no deque, no allocator and no OS. Instead of remembering which nodes were notified,
+//! it scans every node on each round, sinks first and sources last (the reverse of the order
+//! `pipeline!` numbers them in), so the nodes closest to the output — the serial ones that bound
+//! throughput, and the ones that free queue space — are served first. A node with nothing to do
+//! costs a couple of loads. para-std replaces the scan with work-stealing deques; the node steps
+//! it runs are the same.
+
+use crate::graph::{Graph, NodeId, Scheduler};
+use crate::sync::spin_hint;
+use crate::Cx;
+
+/// The [`Scheduler`] of the scanning loop: the scan reaches every node, so notifications need no
+/// memory of their own.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Scan;
+
+impl Scheduler for Scan {
+    fn notify(&mut self, _node: NodeId) {}
+}
+
+impl<D> Graph<'_, D>
+where
+    D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
+{
+    /// Runs nodes until the run ends: every core of a chip calls this on the same graph.
+    ///
+    /// Returns the number of node steps this core ran that did work.
+    pub fn work(&self) -> usize {
+        let mut steps = 0;
+        let count = self.nodes().len() as NodeId;
+        while !self.is_ended() {
+            let mut progressed = false;
+            for node in (0..count).rev() {
+                if self.run_node(node, &mut Scan) {
+                    steps += 1;
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                spin_hint();
+            }
+        }
+        steps
+    }
+}

@@ -1,0 +1,125 @@
+//! A scoped run of one graph on N pinned worker threads.
+//!
+//! # Shutdown
+//!
+//! 1. The run *finishes* when para-core's item count reaches zero: the worker that retires the
+//!    last item marks the graph finished and wakes every sleeper (`Scheduler::end`).
+//! 2. A panic in any node unwinds out of that worker's node step into `catch_unwind` here: the
+//!    worker aborts the graph, keeps the payload if it is the first, and wakes every sleeper.
+//! 3. Every worker checks `is_ended` before each task and after each sleep, so all return after
+//!    their current node step; the scope joins them.
+//! 4. The caller then resumes the first panic with its original payload. Unwinding through the
+//!    `pipeline!` expansion drops the graph, its queues (each drops the items it still holds,
+//!    exactly once) and the nodes (the source's iterator with its unproduced items).
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+
+use crossbeam_deque::Worker;
+use para_core::{Cx, Graph, NodeId};
+
+use crate::worker::{Shared, WorkerCx};
+
+/// How a run uses its threads.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pin: bool,
+}
+
+impl Options {
+    /// The defaults: workers pinned to cores.
+    pub fn new() -> Self {
+        Options { pin: true }
+    }
+
+    /// Whether worker `i` is pinned to core `i % cores` (default `true`). Pinning keeps a
+    /// worker's queues and items in one core's cache; turn it off when the process shares the
+    /// machine with other busy work, or runs under a restricted CPU set.
+    pub fn pin(mut self, pin: bool) -> Self {
+        self.pin = pin;
+        self
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+type Payload = Box<dyn Any + Send + 'static>;
+
+/// Runs `graph` to completion on `threads` workers; returns when every worker has returned.
+///
+/// # Panics
+/// Resumes the first panic of any node, with its original payload, after every worker has
+/// stopped; panics if `threads` is 0 or a worker thread cannot be spawned.
+pub fn run<D>(graph: &Graph<'_, D>, threads: usize, options: Options)
+where
+    D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
+{
+    assert!(threads >= 1, "pipeline!: the thread count must be at least 1");
+    if graph.is_ended() {
+        return; // no source: nothing will ever flow
+    }
+    let deques: Vec<Worker<NodeId>> = (0..threads).map(|_| Worker::new_lifo()).collect();
+    let shared = Shared::new(graph.nodes(), graph.sources(), &deques);
+    let cores = if options.pin {
+        core_affinity::get_core_ids().unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let first_panic: Mutex<Option<Payload>> = Mutex::new(None);
+    let mut spawn_error = None;
+
+    thread::scope(|scope| {
+        let mut handles = Vec::with_capacity(threads);
+        for (index, deque) in deques.into_iter().enumerate() {
+            let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
+            let (shared, first_panic) = (&shared, &first_panic);
+            let spawned = thread::Builder::new()
+                .name(format!("para-worker-{index}"))
+                .spawn_scoped(scope, move || {
+                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                        if let Some(core) = core {
+                            // Best effort: a refused pin (restricted CPU set) still runs.
+                            let _ = core_affinity::set_for_current(core);
+                        }
+                        WorkerCx::new(index, deque, shared).run(graph);
+                    }));
+                    if let Err(payload) = outcome {
+                        graph.abort();
+                        let mut slot = first_panic.lock().unwrap_or_else(PoisonError::into_inner);
+                        slot.get_or_insert(payload);
+                        drop(slot);
+                        shared.sleep.wake_all();
+                    }
+                });
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(error) => {
+                    graph.abort();
+                    shared.sleep.wake_all();
+                    spawn_error = Some(error);
+                    break;
+                }
+            }
+        }
+        for handle in handles {
+            // Worker bodies catch their panics, so a join error cannot carry a node's payload.
+            let _ = handle.join();
+        }
+    });
+
+    if let Some(payload) = first_panic
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        panic::resume_unwind(payload);
+    }
+    if let Some(error) = spawn_error {
+        panic!("pipeline!: could not spawn a worker thread: {error}");
+    }
+}

@@ -1,0 +1,62 @@
+//! Thread counts: what `pipeline!` accepts as its first argument.
+
+use std::io;
+use std::num::NonZeroUsize;
+
+/// A value `pipeline!` accepts as its thread count: an integer (at least 1), a `NonZeroUsize`, or
+/// the `io::Result<NonZeroUsize>` of `std::thread::available_parallelism()` (an error counts as
+/// one thread).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a thread count",
+    label = "the first argument of `pipeline!` is its number of worker threads",
+    note = "pass an integer >= 1, a `NonZeroUsize`, or `std::thread::available_parallelism()`; \
+            leave it out to use every core"
+)]
+pub trait ThreadCount {
+    /// The number of threads, or the rejected value as text (zero, negative, too large).
+    fn thread_count(self) -> Result<usize, String>;
+}
+
+macro_rules! unsigned_counts {
+    ($($t:ty),*) => {$(
+        impl ThreadCount for $t {
+            fn thread_count(self) -> Result<usize, String> {
+                usize::try_from(self)
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| self.to_string())
+            }
+        }
+    )*};
+}
+unsigned_counts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl ThreadCount for NonZeroUsize {
+    fn thread_count(self) -> Result<usize, String> {
+        Ok(self.get())
+    }
+}
+
+impl ThreadCount for io::Result<NonZeroUsize> {
+    fn thread_count(self) -> Result<usize, String> {
+        Ok(self.map_or(1, NonZeroUsize::get))
+    }
+}
+
+/// Checks a thread count given to `pipeline!`.
+///
+/// # Panics
+/// If the count is zero or negative: a pipeline needs a worker to make progress. (A literal `0`
+/// is rejected at compile time instead.)
+#[track_caller]
+pub fn thread_count<T: ThreadCount>(count: T) -> usize {
+    match count.thread_count() {
+        Ok(n) => n,
+        Err(value) => panic!("pipeline!: the thread count must be at least 1, got {value}"),
+    }
+}
+
+/// One thread per core the process may use.
+pub fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}

@@ -1,0 +1,176 @@
+//! One worker thread: node-index tasks in a work-stealing deque, around para-core's node steps.
+//!
+//! # Tokens
+//!
+//! A task is a *token* for a node: "this node may have work". Tokens live in per-worker LIFO
+//! deques (crossbeam-deque), an injector holds the sources' first tokens, and idle workers steal.
+//! LIFO matters: after a step pushes items downstream, the token it pushed for the consumer is
+//! the next one this worker pops, so items are consumed while still in cache and queues stay
+//! short.
+//!
+//! The tokens outstanding for a node are counted in `pending[node]` and capped: one for a serial
+//! node (it runs on one worker at a time anyway), the worker count for a parallel one. So the
+//! deques hold at most `Σ caps` tokens, whatever the number of items.
+//!
+//! Why a capped notification is never lost: a notifier first changes the node's state (pushes
+//! into its queue, …) and then increments `pending` with an AcqRel RMW; a worker decrements
+//! `pending` with an AcqRel RMW *before* it runs the node. If the notifier finds the cap reached,
+//! some token is still to be run, and the decrement of that run reads the notifier's increment
+//! (or a later value in the same RMW chain), so the run sees the notifier's change.
+
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_utils::{Backoff, CachePadded};
+use para_core::{NodeId, NodeInfo, Scheduler};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::sleep::Sleep;
+
+/// What all workers of one run share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pending: Box<[CachePadded<AtomicUsize>]>,
+    caps: Box<[usize]>,
+    injector: Injector<NodeId>,
+    stealers: Box<[Stealer<NodeId>]>,
+    pub(crate) sleep: Sleep,
+}
+
+impl Shared {
+    /// Shared state for `workers` deques over a graph of `nodes`; seeds one token per source.
+    pub(crate) fn new(nodes: &[NodeInfo], sources: impl Iterator<Item = NodeId>, workers: &[Worker<NodeId>]) -> Self {
+        let threads = workers.len();
+        let shared = Shared {
+            pending: nodes.iter().map(|_| CachePadded::new(AtomicUsize::new(0))).collect(),
+            caps: nodes
+                .iter()
+                .map(|n| if n.kind.is_serial() { 1 } else { threads })
+                .collect(),
+            injector: Injector::new(),
+            stealers: workers.iter().map(Worker::stealer).collect(),
+            sleep: Sleep::default(),
+        };
+        for source in sources {
+            shared.pending[usize::from(source)].store(1, Ordering::Relaxed);
+            shared.injector.push(source);
+        }
+        shared
+    }
+
+    /// Takes a token for `node` if fewer than its cap are outstanding.
+    #[inline]
+    fn take_token(&self, node: NodeId) -> bool {
+        let i = usize::from(node);
+        if self.pending[i].fetch_add(1, Ordering::AcqRel) < self.caps[i] {
+            true
+        } else {
+            self.pending[i].fetch_sub(1, Ordering::AcqRel);
+            false
+        }
+    }
+
+    /// Hands back the token of `node` just before running it.
+    #[inline]
+    fn return_token(&self, node: NodeId) {
+        self.pending[usize::from(node)].fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// One worker's view: its own deque plus the shared state. The [`Scheduler`] para-core calls.
+#[derive(Debug)]
+pub(crate) struct WorkerCx<'s> {
+    index: usize,
+    local: Worker<NodeId>,
+    shared: &'s Shared,
+}
+
+impl<'s> WorkerCx<'s> {
+    pub(crate) fn new(index: usize, local: Worker<NodeId>, shared: &'s Shared) -> Self {
+        WorkerCx {
+            index,
+            local,
+            shared,
+        }
+    }
+
+    /// The next token: our own deque, then the injector, then the other workers' deques
+    /// (crossbeam-deque's `find_task` loop, retried while a steal reports contention).
+    fn find_task(&self) -> Option<NodeId> {
+        if let Some(node) = self.local.pop() {
+            return Some(node);
+        }
+        let stealers = &self.shared.stealers;
+        loop {
+            let mut retry = false;
+            match self.shared.injector.steal_batch_and_pop(&self.local) {
+                Steal::Success(node) => return Some(node),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            for offset in 1..stealers.len() {
+                match stealers[(self.index + offset) % stealers.len()].steal() {
+                    Steal::Success(node) => return Some(node),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Runs node steps until the run ends: spins and yields briefly when idle, then sleeps.
+    pub(crate) fn run<D>(&mut self, graph: &para_core::Graph<'_, D>)
+    where
+        D: Fn(NodeId, &mut para_core::Cx<'_>) -> bool + Sync,
+    {
+        let backoff = Backoff::new();
+        while !graph.is_ended() {
+            if let Some(node) = self.find_task() {
+                self.shared.return_token(node);
+                graph.run_node(node, self);
+                backoff.reset();
+                continue;
+            }
+            if !backoff.is_completed() {
+                backoff.snooze();
+                continue;
+            }
+            let sleep = &self.shared.sleep;
+            let epoch = sleep.prepare();
+            if let Some(node) = self.find_task() {
+                sleep.cancel();
+                self.shared.return_token(node);
+                graph.run_node(node, self);
+            } else {
+                sleep.wait(epoch, || graph.is_ended());
+            }
+            backoff.reset();
+        }
+    }
+}
+
+impl Scheduler for WorkerCx<'_> {
+    #[inline]
+    fn notify(&mut self, node: NodeId) {
+        if self.shared.take_token(node) {
+            self.local.push(node);
+            // We pop one token next ourselves; wake a sleeper only for the surplus.
+            if self.local.len() > 1 {
+                self.shared.sleep.wake_one();
+            }
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, node: NodeId) {
+        if self.shared.take_token(node) {
+            self.local.push(node);
+            self.shared.sleep.wake_one();
+        }
+    }
+
+    fn end(&mut self) {
+        self.shared.sleep.wake_all();
+    }
+}
