@@ -1,1 +1,1 @@
-//! Benchmarks live in benches/.
+//! Benchmarks of para live in `benches/`; see each file for what it measures.

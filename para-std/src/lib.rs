@@ -1,5 +1,15 @@
-//! para-std (WIP)
+#![doc = include_str!("../../README.md")]
+//!
+//! # The crate
+//!
+//! `para-std` is the crate applications depend on. It re-exports [`pipeline!`] and runs the
+//! graphs it builds on worker threads: pinned to cores with `core_affinity` (unless
+//! `pin = false`), exchanging node-index tasks through `crossbeam-deque` work-stealing deques,
+//! sleeping when idle. The engine itself — queues, claims, node steps, termination — is
+//! `para-core`, the same `no_std` code a bare-metal chip runs; this crate adds threads, stealing,
+//! sleeping and panic propagation around it, never a second scheduler.
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 mod runtime;
 mod sleep;
@@ -8,7 +18,7 @@ mod worker;
 
 pub use para_core::{NodeId, NodeInfo, NodeKind};
 pub use runtime::Options;
-pub use threads::ThreadCount;
+pub use threads::{all_cores, ThreadCount};
 
 /// Runs a graph of closures on every core. See the crate docs.
 #[macro_export]

@@ -1,0 +1,137 @@
+//! The bounded queue: FIFO, wrap-around, reservations, exactly-once under concurrency, and
+//! dropping what is left.
+
+use para_core::Queue;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+#[test]
+fn fifo_with_wrap_around_at_every_small_capacity() {
+    fn check<const N: usize>() {
+        let q = Queue::<u32, N>::new();
+        let mut next_in = 0;
+        let mut next_out = 0;
+        for _ in 0..10 * N + 3 {
+            let room = q.reserve(N);
+            assert_eq!(room, N - q.len());
+            for _ in 0..room {
+                q.push_reserved(next_in);
+                next_in += 1;
+            }
+            assert_eq!(q.reserve(1), 0, "full queue must refuse a reservation");
+            let take = 1 + next_out as usize % N;
+            for _ in 0..take {
+                assert_eq!(q.pop(), Some(next_out));
+                next_out += 1;
+            }
+            let _ = q.release(take);
+        }
+        while let Some(v) = q.pop() {
+            assert_eq!(v, next_out);
+            next_out += 1;
+        }
+        assert_eq!(next_in, next_out);
+    }
+    check::<1>();
+    check::<2>();
+    check::<3>();
+    check::<4>();
+    check::<7>();
+    check::<64>();
+}
+
+#[test]
+fn release_reports_a_blocked_producer_once() {
+    let q = Queue::<u8, 1>::new();
+    assert_eq!(q.reserve(5), 1);
+    q.push_reserved(1);
+    assert_eq!(q.reserve(1), 0); // registers a waiting producer
+    assert_eq!(q.pop(), Some(1));
+    assert!(q.release(1), "the waiting producer must be woken");
+    assert_eq!(q.reserve(1), 1);
+    assert!(!q.unreserve(1), "nobody waits any more");
+}
+
+#[test]
+fn unreserve_wakes_a_producer_blocked_by_the_reservation() {
+    let q = Queue::<u8, 2>::new();
+    assert_eq!(q.reserve(2), 2);
+    assert_eq!(q.reserve(1), 0);
+    assert!(q.unreserve(2));
+}
+
+struct CountsDrops(Arc<AtomicUsize>);
+impl Drop for CountsDrops {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn dropping_a_queue_drops_exactly_the_items_it_holds() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    {
+        let q = Queue::<CountsDrops, 4>::new();
+        let mut pushed = 0;
+        for _ in 0..3 {
+            let room = q.reserve(4);
+            for _ in 0..room {
+                q.push_reserved(CountsDrops(drops.clone()));
+            }
+            pushed += room;
+            drop(q.pop()); // one popped and dropped per round
+            let _ = q.release(1);
+        }
+        assert_eq!(pushed, 6);
+        assert_eq!(drops.load(Ordering::SeqCst), 3);
+        // A reservation that was never pushed leaves nothing behind.
+        assert_eq!(q.reserve(4), 1);
+    }
+    assert_eq!(drops.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn concurrent_producers_and_consumers_deliver_each_item_once() {
+    const PER_PRODUCER: usize = if cfg!(miri) { 200 } else { 200_000 };
+    const PRODUCERS: usize = 3;
+    let q = Queue::<usize, 8>::new();
+    let seen: Vec<AtomicUsize> = (0..PER_PRODUCER * PRODUCERS).map(|_| AtomicUsize::new(0)).collect();
+    let consumed = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let q = &q;
+            s.spawn(move || {
+                let mut next = 0;
+                while next < PER_PRODUCER {
+                    let room = q.reserve(PER_PRODUCER - next);
+                    for _ in 0..room {
+                        q.push_reserved(p * PER_PRODUCER + next);
+                        next += 1;
+                    }
+                    if room == 0 {
+                        std::hint::spin_loop();
+                    }
+                }
+            });
+        }
+        for _ in 0..2 {
+            s.spawn(|| {
+                while consumed.load(Ordering::SeqCst) < PER_PRODUCER * PRODUCERS {
+                    let mut got = 0;
+                    while let Some(v) = q.pop() {
+                        seen[v].fetch_add(1, Ordering::SeqCst);
+                        got += 1;
+                        if got == 5 {
+                            break;
+                        }
+                    }
+                    let _ = q.release(got);
+                    consumed.fetch_add(got, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert!(seen.iter().all(|c| c.load(Ordering::SeqCst) == 1));
+    assert!(q.is_empty());
+}

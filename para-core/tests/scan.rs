@@ -1,0 +1,85 @@
+//! The bare-metal worker loop (`Graph::work`, which scans nodes instead of using deques) on a
+//! graph wired by hand the way `pipeline!` wires it: on one thread, and on several threads that
+//! all call `work` on the same graph, as the cores of a chip do.
+
+use para_core::__private as p;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const NODES: &[p::NodeInfo] = &[
+    p::NodeInfo { name: "source", kind: p::NodeKind::Source, preds: &[] },
+    p::NodeInfo { name: "double", kind: p::NodeKind::Parallel, preds: &[0] },
+    p::NodeInfo { name: "minus", kind: p::NodeKind::Parallel, preds: &[1] },
+    p::NodeInfo { name: "negate", kind: p::NodeKind::Parallel, preds: &[0] },
+    p::NodeInfo { name: "sink", kind: p::NodeKind::Sink, preds: &[2, 3] },
+];
+
+/// The seed's graph over `0..n` with `cores` threads calling `work`; returns the sink's sum and
+/// item count, and the number of productive steps each core ran.
+fn seed_graph(n: i64, cores: usize) -> (i64, usize, Vec<usize>) {
+    let (mut sum, mut count) = (0i64, 0usize);
+    let steps;
+    {
+        let (n0, t0) = p::source(0..n);
+        let t0f = p::fan_out(t0);
+        let (n1, t1) = p::parallel(t0f, |x| (x * 2, x));
+        let (n2, t2) = p::parallel(t1, |(x2, x)| x2 - x + 1);
+        let (n3, t3) = p::parallel(t0f, |x: i64| -x);
+        let m4 = p::merge(t2, t3);
+        let n4 = p::sink(m4, |x| {
+            sum += x;
+            count += 1;
+        });
+        let q1 = p::queue::<_, 2>(t0f);
+        let q2 = p::queue::<_, 1>(t1);
+        let q3 = p::queue::<_, 3>(t0f);
+        let q4 = p::queue::<_, 2>(m4);
+        let graph = p::Graph::new(NODES, |id, cx| match id {
+            0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
+            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+            2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
+            3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
+            4 => p::run_sink(4, &q4, &n4, cx),
+            _ => false,
+        });
+        let done = AtomicUsize::new(0);
+        steps = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..cores)
+                .map(|_| {
+                    s.spawn(|| {
+                        let steps = graph.work();
+                        done.fetch_add(1, Ordering::SeqCst);
+                        steps
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        });
+        assert!(graph.is_finished());
+        assert_eq!(done.load(Ordering::SeqCst), cores);
+    }
+    (sum, count, steps)
+}
+
+#[test]
+fn one_core_runs_the_seed_graph() {
+    let (sum, count, steps) = seed_graph(10_000, 1);
+    assert_eq!(count, 20_000);
+    assert_eq!(sum, 10_000); // (2x - x + 1) + (-x) = 1 per source item
+    assert!(steps[0] > 0);
+}
+
+#[test]
+fn four_cores_share_one_graph() {
+    for _ in 0..20 {
+        let (sum, count, steps) = seed_graph(20_000, 4);
+        assert_eq!(count, 40_000);
+        assert_eq!(sum, 20_000);
+        assert_eq!(steps.len(), 4);
+    }
+}
+
+#[test]
+fn a_graph_without_items_finishes_at_once() {
+    let (sum, count, _) = seed_graph(0, 3);
+    assert_eq!((sum, count), (0, 0));
+}

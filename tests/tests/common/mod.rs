@@ -1,0 +1,123 @@
+//! Shared test helpers: a watchdog, and an item type that counts its clones and live copies.
+#![allow(dead_code, unreachable_pub)]
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// Runs `f`, aborting the whole test process if it takes longer than `seconds`: a hang fails
+/// loudly and fast instead of blocking CI.
+pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
+    let (done, wait) = mpsc::channel::<()>();
+    let name = thread::current().name().unwrap_or("test").to_owned();
+    let dog = thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_secs(seconds)) {
+            eprintln!("watchdog: `{name}` still running after {seconds} s: hang, aborting");
+            std::process::abort();
+        }
+    });
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    drop(done);
+    let _ = dog.join();
+    match result {
+        Ok(value) => value,
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+/// Counters shared by the `Tracked` items of one test (each test leaks its own).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub live: AtomicUsize,
+    pub peak: AtomicUsize,
+    pub created: AtomicUsize,
+    pub clones: AtomicUsize,
+    pub drops: AtomicUsize,
+}
+
+impl Counters {
+    pub fn new() -> &'static Counters {
+        Box::leak(Box::default())
+    }
+
+    pub fn item(&'static self, value: i64) -> Tracked {
+        self.created.fetch_add(1, Ordering::Relaxed);
+        self.born();
+        Tracked { value, counters: self }
+    }
+
+    fn born(&self) {
+        let live = self.live.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(live, Ordering::SeqCst);
+    }
+
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+    pub fn clones(&self) -> usize {
+        self.clones.load(Ordering::SeqCst)
+    }
+    pub fn drops(&self) -> usize {
+        self.drops.load(Ordering::SeqCst)
+    }
+    pub fn created(&self) -> usize {
+        self.created.load(Ordering::SeqCst)
+    }
+}
+
+/// An item that knows how many of its kind are alive, were cloned, were dropped.
+#[derive(Debug)]
+pub struct Tracked {
+    pub value: i64,
+    counters: &'static Counters,
+}
+
+impl Tracked {
+    /// The same item with a new value (the old one is dropped, the new one born).
+    pub fn map(self, f: impl FnOnce(i64) -> i64) -> Tracked {
+        self.counters.item(f(self.value))
+    }
+}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        self.counters.clones.fetch_add(1, Ordering::SeqCst);
+        self.counters.born();
+        Tracked { value: self.value, counters: self.counters }
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.counters.drops.fetch_add(1, Ordering::SeqCst);
+        self.counters.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A few microseconds of work the optimiser cannot remove.
+pub fn busy(x: i64, rounds: u32) -> i64 {
+    let mut h = x as u64 ^ 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..rounds {
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    }
+    std::hint::black_box(h) as i64 & 0xff
+}
+
+/// The message of a panic payload.
+pub fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string payload>".to_owned()
+    }
+}
+
+pub const THREADS: [usize; 4] = [1, 2, 4, 8];
