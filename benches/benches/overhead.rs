@@ -45,7 +45,10 @@ fn tiny_channels(n: u64) -> u64 {
     std::thread::scope(|s| {
         s.spawn(move || (0..n).for_each(|x| tx0.send(x).unwrap()));
         s.spawn(move || rx0.iter().for_each(|x| tx1.send(x + 1).unwrap()));
-        s.spawn(move || rx1.iter().for_each(|x| tx2.send(x.wrapping_mul(3)).unwrap()));
+        s.spawn(move || {
+            rx1.iter()
+                .for_each(|x| tx2.send(x.wrapping_mul(3)).unwrap())
+        });
         s.spawn(move || rx2.iter().for_each(|x| tx3.send(x ^ 7).unwrap()));
         rx3.iter().fold(0u64, u64::wrapping_add)
     })
@@ -71,7 +74,9 @@ fn tiny(c: &mut Criterion) {
     let expected = tiny_sequential(TINY_ITEMS);
     let mut group = c.benchmark_group("tiny");
     group.throughput(Throughput::Elements(TINY_ITEMS * 3));
-    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
     group.bench_function("sequential", |b| b.iter(|| tiny_sequential(TINY_ITEMS)));
     group.bench_function("channels", |b| {
         b.iter(|| assert_eq!(tiny_channels(TINY_ITEMS), expected))
@@ -87,7 +92,9 @@ fn tiny(c: &mut Criterion) {
 fn medium(c: &mut Criterion) {
     let mut group = c.benchmark_group("medium");
     group.throughput(Throughput::Elements(MEDIUM_ITEMS * 2));
-    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
     for threads in [1, 2] {
         group.bench_with_input(BenchmarkId::new("para", threads), &threads, |b, &t| {
             b.iter(|| medium_para(t, MEDIUM_ITEMS))

@@ -168,7 +168,9 @@ impl Cx<'_> {
 
 impl fmt::Debug for Cx<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cx").field("state", self.state).finish_non_exhaustive()
+        f.debug_struct("Cx")
+            .field("state", self.state)
+            .finish_non_exhaustive()
     }
 }
 
@@ -191,10 +193,7 @@ where
             nodes.len() <= usize::from(NodeId::MAX),
             "para: too many nodes in one graph"
         );
-        let sources = nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::Source)
-            .count();
+        let sources = nodes.iter().filter(|n| n.kind == NodeKind::Source).count();
         Graph {
             nodes,
             dispatch,

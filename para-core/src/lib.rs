@@ -61,5 +61,5 @@ pub use worker::Scan;
 pub mod __private {
     pub use crate::node::{run_parallel, run_sink, run_source};
     pub use crate::wiring::{fan_out, merge, parallel, queue, sink, source, FanOutItem, Item, Ty};
-    pub use crate::{Edge, Graph, NodeInfo, NodeKind, DEFAULT_CAPACITY};
+    pub use crate::{Cx, Edge, Graph, NodeInfo, NodeKind, DEFAULT_CAPACITY};
 }

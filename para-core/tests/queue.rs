@@ -96,7 +96,9 @@ fn concurrent_producers_and_consumers_deliver_each_item_once() {
     const PER_PRODUCER: usize = if cfg!(miri) { 200 } else { 200_000 };
     const PRODUCERS: usize = 3;
     let q = Queue::<usize, 8>::new();
-    let seen: Vec<AtomicUsize> = (0..PER_PRODUCER * PRODUCERS).map(|_| AtomicUsize::new(0)).collect();
+    let seen: Vec<AtomicUsize> = (0..PER_PRODUCER * PRODUCERS)
+        .map(|_| AtomicUsize::new(0))
+        .collect();
     let consumed = AtomicUsize::new(0);
     thread::scope(|s| {
         for p in 0..PRODUCERS {

@@ -6,11 +6,31 @@ use para_core::__private as p;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const NODES: &[p::NodeInfo] = &[
-    p::NodeInfo { name: "source", kind: p::NodeKind::Source, preds: &[] },
-    p::NodeInfo { name: "double", kind: p::NodeKind::Parallel, preds: &[0] },
-    p::NodeInfo { name: "minus", kind: p::NodeKind::Parallel, preds: &[1] },
-    p::NodeInfo { name: "negate", kind: p::NodeKind::Parallel, preds: &[0] },
-    p::NodeInfo { name: "sink", kind: p::NodeKind::Sink, preds: &[2, 3] },
+    p::NodeInfo {
+        name: "source",
+        kind: p::NodeKind::Source,
+        preds: &[],
+    },
+    p::NodeInfo {
+        name: "double",
+        kind: p::NodeKind::Parallel,
+        preds: &[0],
+    },
+    p::NodeInfo {
+        name: "minus",
+        kind: p::NodeKind::Parallel,
+        preds: &[1],
+    },
+    p::NodeInfo {
+        name: "negate",
+        kind: p::NodeKind::Parallel,
+        preds: &[0],
+    },
+    p::NodeInfo {
+        name: "sink",
+        kind: p::NodeKind::Sink,
+        preds: &[2, 3],
+    },
 ];
 
 /// The seed's graph over `0..n` with `cores` threads calling `work`; returns the sink's sum and
@@ -52,7 +72,10 @@ fn seed_graph(n: i64, cores: usize) -> (i64, usize, Vec<usize>) {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
         });
         assert!(graph.is_finished());
         assert_eq!(done.load(Ordering::SeqCst), cores);

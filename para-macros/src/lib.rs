@@ -1,4 +1,68 @@
-//! placeholder
+//! The `pipeline!` procedural macro of [para](https://docs.rs/para-std).
+//!
+//! Use it through `para_std::pipeline!`, a `macro_rules!` wrapper that calls
+//! [`pipeline_impl!`](pipeline_impl) with its own path in front (`[$crate] tokens…`), so that the
+//! expansion reaches para's internals however the user named or re-exported the crate.
+//!
+//! # Grammar
+//!
+//! ```text
+//! pipeline!( [THREADS ,] [OPTION = EXPR ,]* SOURCE => CHAIN [,] )
+//! CHAIN := ELEM ( => ELEM )*
+//! ELEM  := NODE | GROUP
+//! GROUP := ( CHAIN , CHAIN , … [,] )       fan-out: every branch gets every item
+//! NODE  := any expression that is not parenthesized: a closure, a path to a function
+//! ```
+//!
+//! * `THREADS` is told from the source by what follows it: `,` and more input.
+//! * Options: `capacity = N` (a const `usize` ≥ 1: the capacity of every queue) and
+//!   `pin = BOOL` (pin workers to cores; on by default).
+//! * A node after a group consumes the outputs of all its branches (a merge). A node with no
+//!   successor is a *sink* (`FnMut`, run by one worker at a time); every other node after the
+//!   source is a *parallel stage* (`Fn + Sync`, run by any number of workers at once).
+//!
+//! # Pipeline of the macro
+//!
+//! As in RTIC, each step is its own module and the output depends on the input only:
+//! `parse` (syntax into an AST) → `check` (semantic errors, all reported at once, each at the
+//! token at fault) → `graph` (nodes numbered in textual order, with their edges) →
+//! `codegen` (one block expression that builds the graph on the stack and runs it). `name`
+//! prints a node's tokens for the graph's table of node names.
+
 use proc_macro::TokenStream;
+
+mod check;
+mod codegen;
+mod graph;
+mod name;
+mod parse;
+
+/// Expands `[krate] pipeline-body`. Called by `para_std::pipeline!`; see the crate docs.
 #[proc_macro]
-pub fn pipeline_impl(_input: TokenStream) -> TokenStream { TokenStream::new() }
+pub fn pipeline_impl(input: TokenStream) -> TokenStream {
+    expand(input.into()).into()
+}
+
+/// The whole macro on `proc_macro2` tokens, so unit tests can run it.
+fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let pipeline: parse::Pipeline = match syn::parse2(input) {
+        Ok(pipeline) => pipeline,
+        Err(error) => return error.to_compile_error(),
+    };
+    let checked = check::check(&pipeline);
+    let errors = checked.errors.iter().map(syn::Error::to_compile_error);
+    if !checked.has_graph {
+        return quote::quote!({ #(#errors)* });
+    }
+    let nodes = graph::analyze(&pipeline);
+    let expansion = codegen::expand(&pipeline.krate, &checked.settings, &nodes);
+    if checked.errors.is_empty() {
+        expansion
+    } else {
+        // Still expand, so the closures are type-checked while the errors stand.
+        quote::quote!({ #(#errors)* #expansion })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -28,7 +28,10 @@ fn is_prime(n: u64) -> bool {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let bound: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000_000);
+    let bound: u64 = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5_000_000);
     let threads: usize = args
         .next()
         .and_then(|a| a.parse().ok())
@@ -48,13 +51,13 @@ fn main() {
     let started = Instant::now();
     let (mut primes, mut largest, mut squares) = (0u64, 0u64, 0u64);
     pipeline!(threads, 0..bound
-              => (|n| is_prime(n).then_some(Found::Prime(n)),
-                  |n: u64| (n.isqrt() * n.isqrt() == n).then_some(Found::Square(n)))
-              => |found| match found {
-                  Some(Found::Prime(n)) => { primes += 1; largest = largest.max(n); }
-                  Some(Found::Square(_)) => squares += 1,
-                  None => {}
-              });
+    => (|n| is_prime(n).then_some(Found::Prime(n)),
+        |n: u64| (n.isqrt() * n.isqrt() == n).then_some(Found::Square(n)))
+    => |found| match found {
+        Some(Found::Prime(n)) => { primes += 1; largest = largest.max(n); }
+        Some(Found::Square(_)) => squares += 1,
+        None => {}
+    });
     let elapsed = started.elapsed();
     println!(
         "{primes} primes below {bound} (largest {largest}), {squares} squares; \

@@ -60,7 +60,10 @@ pub fn run<D>(graph: &Graph<'_, D>, threads: usize, options: Options)
 where
     D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
 {
-    assert!(threads >= 1, "pipeline!: the thread count must be at least 1");
+    assert!(
+        threads >= 1,
+        "pipeline!: the thread count must be at least 1"
+    );
     if graph.is_ended() {
         return; // no source: nothing will ever flow
     }

@@ -37,10 +37,17 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Shared state for `workers` deques over a graph of `nodes`; seeds one token per source.
-    pub(crate) fn new(nodes: &[NodeInfo], sources: impl Iterator<Item = NodeId>, workers: &[Worker<NodeId>]) -> Self {
+    pub(crate) fn new(
+        nodes: &[NodeInfo],
+        sources: impl Iterator<Item = NodeId>,
+        workers: &[Worker<NodeId>],
+    ) -> Self {
         let threads = workers.len();
         let shared = Shared {
-            pending: nodes.iter().map(|_| CachePadded::new(AtomicUsize::new(0))).collect(),
+            pending: nodes
+                .iter()
+                .map(|_| CachePadded::new(AtomicUsize::new(0)))
+                .collect(),
             caps: nodes
                 .iter()
                 .map(|n| if n.kind.is_serial() { 1 } else { threads })
@@ -57,14 +64,24 @@ impl Shared {
     }
 
     /// Takes a token for `node` if fewer than its cap are outstanding.
+    ///
+    /// A CAS, never an increment undone afterwards: a transient increment would look like an
+    /// outstanding token to a concurrent notifier, which would then rely on a token that never
+    /// runs (a lost wake-up this test suite caught). When the cap is reached the CAS still
+    /// writes the unchanged value: an RMW, so that the next `return_token` — which reads this
+    /// write or a later one in the same release sequence — synchronises with this notifier and
+    /// its run sees what the notifier published.
     #[inline]
     fn take_token(&self, node: NodeId) -> bool {
         let i = usize::from(node);
-        if self.pending[i].fetch_add(1, Ordering::AcqRel) < self.caps[i] {
-            true
-        } else {
-            self.pending[i].fetch_sub(1, Ordering::AcqRel);
-            false
+        let (pending, cap) = (&self.pending[i], self.caps[i]);
+        let mut seen = pending.load(Ordering::Acquire);
+        loop {
+            let next = if seen < cap { seen + 1 } else { seen };
+            match pending.compare_exchange_weak(seen, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return seen < cap,
+                Err(now) => seen = now,
+            }
         }
     }
 

@@ -18,11 +18,31 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
         let q3 = p::queue::<_, 4>(t0f);
         let q4 = p::queue::<_, 4>(m4);
         const NODES: &[p::NodeInfo] = &[
-            p::NodeInfo { name: "src", kind: p::NodeKind::Source, preds: &[] },
-            p::NodeInfo { name: "a", kind: p::NodeKind::Parallel, preds: &[0] },
-            p::NodeInfo { name: "b", kind: p::NodeKind::Parallel, preds: &[1] },
-            p::NodeInfo { name: "c", kind: p::NodeKind::Parallel, preds: &[0] },
-            p::NodeInfo { name: "sink", kind: p::NodeKind::Sink, preds: &[2, 3] },
+            p::NodeInfo {
+                name: "src",
+                kind: p::NodeKind::Source,
+                preds: &[],
+            },
+            p::NodeInfo {
+                name: "a",
+                kind: p::NodeKind::Parallel,
+                preds: &[0],
+            },
+            p::NodeInfo {
+                name: "b",
+                kind: p::NodeKind::Parallel,
+                preds: &[1],
+            },
+            p::NodeInfo {
+                name: "c",
+                kind: p::NodeKind::Parallel,
+                preds: &[0],
+            },
+            p::NodeInfo {
+                name: "sink",
+                kind: p::NodeKind::Sink,
+                preds: &[2, 3],
+            },
         ];
         let graph = p::Graph::new(NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),

@@ -47,6 +47,10 @@ fn fan_out_diamond_stays_bounded() {
         });
         assert_eq!(seen, 400_000);
         assert_eq!(counters.live(), 0);
-        assert!(counters.peak() <= CAPACITY * QUEUES, "threads={threads}: peak {}", counters.peak());
+        assert!(
+            counters.peak() <= CAPACITY * QUEUES,
+            "threads={threads}: peak {}",
+            counters.peak()
+        );
     }
 }

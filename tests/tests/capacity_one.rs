@@ -15,7 +15,11 @@ fn chain_with_capacity_one() {
             pipeline!(threads, capacity = 1, 0..N => |x| x + 1 => |x| x * 2 => |x| x - 1 => |x| sum += x);
             sum
         });
-        assert_eq!(sum, (0..N).map(|x| (x + 1) * 2 - 1).sum::<u64>(), "threads={threads}");
+        assert_eq!(
+            sum,
+            (0..N).map(|x| (x + 1) * 2 - 1).sum::<u64>(),
+            "threads={threads}"
+        );
     }
 }
 
@@ -30,7 +34,11 @@ fn diamond_with_capacity_one() {
             (sum, count)
         });
         assert_eq!(count, 2 * N as usize, "threads={threads}");
-        assert_eq!(sum, (0..N).map(|x| x * 3 + x + 5).sum::<u64>(), "threads={threads}");
+        assert_eq!(
+            sum,
+            (0..N).map(|x| x * 3 + x + 5).sum::<u64>(),
+            "threads={threads}"
+        );
     }
 }
 

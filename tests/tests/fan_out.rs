@@ -18,7 +18,11 @@ fn two_way_fan_out_clones_once_per_item() {
             let base: i64 = (0..n).sum();
             assert_eq!(seen, 2 * n as usize);
             assert_eq!(total, base * 11);
-            assert_eq!(counters.clones(), n as usize, "one clone per item for 2 branches");
+            assert_eq!(
+                counters.clones(),
+                n as usize,
+                "one clone per item for 2 branches"
+            );
             assert_eq!(counters.live(), 0);
             assert_eq!(counters.drops(), counters.created() + counters.clones());
         });

@@ -22,19 +22,19 @@ fn run_with_panic(threads: usize, place: Where, at: i64) -> (String, &'static Co
     let mut consumed = 0usize;
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         pipeline!(threads, capacity = 4,
-                  (0..N).map(|i| {
-                      if matches!(place, Where::Source) && i == at { panic!("boom in source at {i}") }
-                      counters.item(i)
-                  })
-                  => |t: Tracked| {
-                      if matches!(place, Where::Middle) && t.value == at { panic!("boom in middle at {}", t.value) }
-                      t
-                  }
-                  => (|t: Tracked| t, |t: Tracked| t)
-                  => |t: Tracked| {
-                      if matches!(place, Where::Sink) && t.value == at { panic!("boom in sink at {}", t.value) }
-                      consumed += 1;
-                  });
+        (0..N).map(|i| {
+            if matches!(place, Where::Source) && i == at { panic!("boom in source at {i}") }
+            counters.item(i)
+        })
+        => |t: Tracked| {
+            if matches!(place, Where::Middle) && t.value == at { panic!("boom in middle at {}", t.value) }
+            t
+        }
+        => (|t: Tracked| t, |t: Tracked| t)
+        => |t: Tracked| {
+            if matches!(place, Where::Sink) && t.value == at { panic!("boom in sink at {}", t.value) }
+            consumed += 1;
+        });
     }));
     let payload = outcome.expect_err("the panic must reach the caller");
     (message(&*payload), counters)
@@ -52,7 +52,11 @@ fn panics_reach_the_caller_with_their_payload_and_leak_nothing() {
                     Where::Sink => format!("boom in sink at {at}"),
                 };
                 assert_eq!(msg, expected, "threads={threads} place={place:?} at={at}");
-                assert_eq!(counters.live(), 0, "leak: threads={threads} place={place:?} at={at}");
+                assert_eq!(
+                    counters.live(),
+                    0,
+                    "leak: threads={threads} place={place:?} at={at}"
+                );
                 assert_eq!(counters.drops(), counters.created() + counters.clones());
             }
         }

@@ -7,7 +7,7 @@ use para_std::pipeline;
 #[test]
 fn seed_example_verbatim() {
     watchdog(30, || {
-        let data = vec!(0, 1, 2);
+        let data = vec![0, 1, 2];
         let mut sum = 0;
         pipeline!(4, data
                   => (|x| (x * 2, x) => |(x2, x)| x2 - x,

@@ -13,7 +13,9 @@ pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
     let (done, wait) = mpsc::channel::<()>();
     let name = thread::current().name().unwrap_or("test").to_owned();
     let dog = thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(Duration::from_secs(seconds)) {
+        if let Err(mpsc::RecvTimeoutError::Timeout) =
+            wait.recv_timeout(Duration::from_secs(seconds))
+        {
             eprintln!("watchdog: `{name}` still running after {seconds} s: hang, aborting");
             std::process::abort();
         }
@@ -45,7 +47,10 @@ impl Counters {
     pub fn item(&'static self, value: i64) -> Tracked {
         self.created.fetch_add(1, Ordering::Relaxed);
         self.born();
-        Tracked { value, counters: self }
+        Tracked {
+            value,
+            counters: self,
+        }
     }
 
     fn born(&self) {
@@ -88,7 +93,10 @@ impl Clone for Tracked {
     fn clone(&self) -> Self {
         self.counters.clones.fetch_add(1, Ordering::SeqCst);
         self.counters.born();
-        Tracked { value: self.value, counters: self.counters }
+        Tracked {
+            value: self.value,
+            counters: self.counters,
+        }
     }
 }
 

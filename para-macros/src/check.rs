@@ -1,0 +1,125 @@
+//! Semantic checks on a parsed [`Pipeline`], every mistake reported with the span of the token
+//! that causes it.
+//!
+//! Mistakes come in two sorts. A *shape* mistake (no node after the source, an empty fan-out
+//! group) leaves no graph to generate, so only the errors are emitted. A *value* mistake (a zero
+//! thread count, an unknown option, `capacity = 0`) does not: the expansion is still generated,
+//! with the bad value left out, so the closures keep being type-checked (and rust-analyzer keeps
+//! completing inside them) while the error stands.
+
+use syn::{Expr, Lit};
+
+use crate::parse::{Chain, Elem, Pipeline};
+
+/// The options the macro understands, in the order error messages list them.
+const OPTIONS: [&str; 2] = ["capacity", "pin"];
+
+/// What the expansion uses, with every value that failed a check removed.
+pub(crate) struct Settings<'a> {
+    pub(crate) threads: Option<&'a Expr>,
+    pub(crate) capacity: Option<&'a Expr>,
+    pub(crate) pin: Option<&'a Expr>,
+}
+
+pub(crate) struct Checked<'a> {
+    pub(crate) settings: Settings<'a>,
+    pub(crate) errors: Vec<syn::Error>,
+    /// Whether the pipeline has a shape a graph can be built from.
+    pub(crate) has_graph: bool,
+}
+
+pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
+    let mut errors = Vec::new();
+    let mut settings = Settings {
+        threads: None,
+        capacity: None,
+        pin: None,
+    };
+
+    if let Some(threads) = &pipeline.threads {
+        if is_zero(threads) {
+            errors.push(syn::Error::new_spanned(
+                threads,
+                "a pipeline needs at least 1 thread",
+            ));
+        } else {
+            settings.threads = Some(threads);
+        }
+    }
+
+    for opt in &pipeline.options {
+        let name = opt.name.to_string();
+        let slot = match name.as_str() {
+            "capacity" => &mut settings.capacity,
+            "pin" => &mut settings.pin,
+            _ => {
+                let expected = OPTIONS.map(|o| format!("`{o}`")).join(", ");
+                errors.push(syn::Error::new_spanned(
+                    &opt.name,
+                    format!("unknown option `{name}`; expected one of {expected}"),
+                ));
+                continue;
+            }
+        };
+        if slot.is_some() {
+            errors.push(syn::Error::new_spanned(
+                &opt.name,
+                format!("the option `{name}` is given twice; give it once"),
+            ));
+        } else if name == "capacity" && is_zero(&opt.value) {
+            errors.push(syn::Error::new_spanned(
+                &opt.value,
+                "`capacity` must be at least 1: every queue needs room for one item",
+            ));
+        } else {
+            *slot = Some(&opt.value);
+        }
+    }
+
+    let mut has_graph = true;
+    if pipeline.chain.elems.is_empty() {
+        has_graph = false;
+        errors.push(syn::Error::new_spanned(
+            &pipeline.source,
+            "a pipeline needs at least one node after its source: `source => sink`",
+        ));
+    }
+    if !check_groups(&pipeline.chain, &mut errors) {
+        has_graph = false;
+    }
+
+    Checked {
+        settings,
+        errors,
+        has_graph,
+    }
+}
+
+/// Reports every empty group in `chain`, nested ones included; returns whether there was none.
+fn check_groups(chain: &Chain, errors: &mut Vec<syn::Error>) -> bool {
+    let mut ok = true;
+    for elem in &chain.elems {
+        let Elem::Group(group) = elem else { continue };
+        if group.branches.is_empty() {
+            ok = false;
+            errors.push(syn::Error::new(
+                group.paren.span.join(),
+                "a fan-out group needs at least one branch: `(node_a, node_b)`",
+            ));
+        }
+        for branch in &group.branches {
+            ok &= check_groups(branch, errors);
+        }
+    }
+    ok
+}
+
+/// Whether `expr` is the integer literal 0 (suffixed or not, in parentheses or not).
+fn is_zero(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => matches!(&lit.lit, Lit::Int(int) if int.base10_digits() == "0"),
+        Expr::Paren(paren) => is_zero(&paren.expr),
+        Expr::Group(group) => is_zero(&group.expr),
+        _ => false,
+    }
+}

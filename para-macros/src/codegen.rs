@@ -1,0 +1,317 @@
+//! Code generation: one block expression that builds the graph on the caller's stack and runs it.
+//!
+//! The block, in order: the thread count; the node values (source first, then every node in
+//! id order, so user expressions are evaluated in the order they were written), with the
+//! `fan_out` and `merge` type checks between them; one input queue per node; the `NodeInfo`
+//! table; the dispatch closure; the call to `run`. Types are never named: each node function
+//! returns a `Ty<T>` marker of its output type, which the next node function and the queues
+//! consume, so closures infer their argument types like any closure passed to a function.
+//!
+//! # Spans
+//!
+//! User expressions keep their own spans, so a type error inside a closure points into it.
+//! Each wiring call is *located* over the node it builds, so that a bound it fails (`O: Item`,
+//! `R: SinkOutput`) is reported over the user's closure rather than over the whole invocation;
+//! a `fan_out` at the `(` of the group that fans out; a `merge`'s arguments at the last node of
+//! each branch. Located means that only the line and column change: generated tokens all keep
+//! one hygiene context, that of the `$crate` the wrapper passes in. That context resolves
+//! `$crate`, hides the generated locals from user code (macro_rules hygiene), and is what rustc
+//! needs: it joins two spans, or moves an error from an argument to its call, only within one
+//! context.
+
+use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::{Expr, Ident};
+
+use crate::check::Settings;
+use crate::graph::{Kind, Node};
+
+pub(crate) fn expand(
+    krate: &TokenStream,
+    settings: &Settings<'_>,
+    nodes: &[Node<'_>],
+) -> TokenStream {
+    let g = Gen::new(krate, nodes);
+    let k = &g.k;
+    // Every name a statement declares is an `Ident` built by `Gen`, never a word inside
+    // `quote!`, so that all of them share one hygiene context.
+    let threads = g.name("__para_threads");
+    let table = g.name("__PARA_NODES");
+    let graph = g.name("__para_graph");
+    let result = g.name("__para_result");
+    let id = g.name("__para_id");
+    let cx = g.name("__para_cx");
+    let mut stmts = Vec::new();
+
+    stmts.push(match settings.threads {
+        Some(expr) => {
+            let call = g.call("thread_count", Place::of(expr), quote!(#expr));
+            quote!(let #threads = #call;)
+        }
+        None => quote!(let #threads = #k::all_cores();),
+    });
+
+    // Nodes, in id order, each preceded by the merge of its inputs and followed by its fan-out.
+    for (i, node) in nodes.iter().enumerate() {
+        let expr = node.expr;
+        let place = Place::of(expr);
+        let n = g.local("__para_n", i, "");
+        let t = g.local("__para_t", i, "");
+        if node.preds.len() > 1 {
+            // Each branch's marker is located at the branch's last node, where a mismatch is.
+            let mut preds = node.preds.iter().map(|&p| {
+                let at = Place::of(nodes[p].expr).first;
+                g.output_ty(p, at).into_token_stream()
+            });
+            let first = preds.next().expect("a merge has inputs");
+            let merged = preds.fold(first, |a, b| g.call("merge", place, quote!(#a, #b)));
+            let m = g.input_ty(i);
+            stmts.push(quote!(let #m = #merged;));
+        }
+        stmts.push(match node.kind {
+            Kind::Source => {
+                let call = g.call("source", place, quote!(#expr));
+                quote!(let (#n, #t) = #call;)
+            }
+            Kind::Parallel => {
+                let input = g.input_ty(i);
+                let call = g.call("parallel", place, quote!(#input, #expr));
+                quote!(let (#n, #t) = #call;)
+            }
+            Kind::Sink => {
+                let input = g.input_ty(i);
+                let call = g.call("sink", place, quote!(#input, #expr));
+                quote!(let #n = #call;)
+            }
+        });
+        if node.succs.len() > 1 {
+            let paren = node.fan_out_span.unwrap_or(place.first);
+            let t = g.at(t, paren);
+            let tf = g.local("__para_t", i, "f");
+            let call = g.call("fan_out", Place::at(paren), quote!(#t));
+            stmts.push(quote!(let #tf = #call;));
+        }
+    }
+
+    let capacity = match settings.capacity {
+        Some(capacity) => quote!(#capacity),
+        None => quote!(#k::DEFAULT_CAPACITY),
+    };
+    for i in 1..nodes.len() {
+        let q = g.local("__para_q", i, "");
+        let input = g.input_ty(i);
+        stmts.push(quote!(let #q = #k::queue::<_, { #capacity }>(#input);));
+    }
+
+    let infos = nodes.iter().map(|node| {
+        let name = Literal::string(&node.name);
+        let kind = match node.kind {
+            Kind::Source => quote!(Source),
+            Kind::Parallel => quote!(Parallel),
+            Kind::Sink => quote!(Sink),
+        };
+        let preds = node.preds.iter().map(|&p| id_lit(p));
+        quote!(#k::NodeInfo { name: #name, kind: #k::NodeKind::#kind, preds: &[#(#preds),*] })
+    });
+    stmts.push(quote!(const #table: &[#k::NodeInfo] = &[#(#infos),*];));
+
+    let arms = nodes.iter().enumerate().map(|(i, node)| {
+        let lit = id_lit(i);
+        let n = g.local("__para_n", i, "");
+        let q = g.local("__para_q", i, "");
+        // Located at the node too: a bound these fail (only ever as a consequence of an error
+        // already reported at the node) then points at the node, not at the whole invocation.
+        // The sender, which fails when the item type does, goes to the fan-out if there is one.
+        let place = Place::of(node.expr);
+        let out = || {
+            g.located(
+                &g.sender(&node.succs),
+                node.fan_out_span.unwrap_or(place.first),
+            )
+        };
+        let call = match node.kind {
+            Kind::Source => {
+                let out = out();
+                g.call("run_source", place, quote!(#lit, &#n, #out, #cx))
+            }
+            Kind::Parallel => {
+                let out = out();
+                g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
+            }
+            Kind::Sink => g.call("run_sink", place, quote!(#lit, &#q, &#n, #cx)),
+        };
+        quote!(#lit => #call,)
+    });
+    stmts.push(quote! {
+        let #graph = #k::Graph::new(#table, |#id: u16, #cx: &mut #k::Cx<'_>| -> bool {
+            match #id {
+                #(#arms)*
+                _ => false,
+            }
+        });
+    });
+
+    let options = match settings.pin {
+        Some(pin) => quote!(#k::Options::new().pin(#pin)),
+        None => quote!(#k::Options::new()),
+    };
+    // Bound to a local rather than left as the block's tail: a tail expression's temporaries
+    // outlive the block's locals, which would break if `run`'s result borrowed the graph.
+    stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));
+
+    quote!({ #(#stmts)* #result })
+}
+
+/// What every generated piece needs: the path to para's internals, the hygiene context of
+/// generated tokens (see the module docs), and the graph.
+struct Gen<'a> {
+    /// `$crate::__private`.
+    k: TokenStream,
+    ctxt: Span,
+    nodes: &'a [Node<'a>],
+}
+
+impl<'a> Gen<'a> {
+    fn new(krate: &TokenStream, nodes: &'a [Node<'a>]) -> Self {
+        // `$crate`'s context when the wrapper passes it (always, in real use). Otherwise
+        // (unit tests, a direct call) `mixed_site` still keeps the locals from user code.
+        let ctxt = match krate.clone().into_iter().next() {
+            Some(TokenTree::Ident(ident)) if ident == "$crate" => ident.span(),
+            _ => Span::mixed_site(),
+        };
+        Gen {
+            k: quote!(#krate::__private),
+            ctxt,
+            nodes,
+        }
+    }
+
+    fn name(&self, name: &str) -> Ident {
+        Ident::new(name, self.ctxt)
+    }
+
+    /// The generated local `{prefix}{id}{suffix}`.
+    fn local(&self, prefix: &str, id: usize, suffix: &str) -> Ident {
+        self.name(&format!("{prefix}{id}{suffix}"))
+    }
+
+    /// `ident`, located at `span`.
+    fn at(&self, mut ident: Ident, span: Span) -> Ident {
+        ident.set_span(self.ctxt.located_at(span));
+        ident
+    }
+
+    /// The `Ty` marker carrying node `id`'s outputs to a successor, located at `span`.
+    fn output_ty(&self, id: usize, span: Span) -> Ident {
+        let suffix = if self.nodes[id].succs.len() > 1 {
+            "f"
+        } else {
+            ""
+        };
+        self.at(self.local("__para_t", id, suffix), span)
+    }
+
+    /// The `Ty` marker of node `id`'s input: its predecessor's output, or the merge of several.
+    fn input_ty(&self, id: usize) -> Ident {
+        match self.nodes[id].preds.as_slice() {
+            [] => unreachable!("the source has no input"),
+            [p] => self.output_ty(*p, Span::call_site()),
+            _ => self.local("__para_m", id, ""),
+        }
+    }
+
+    /// Where node outputs go: an `Edge` into one queue, or nested pairs `(e1, (e2, e3))` for a
+    /// fan-out, in which the last branch receives the original item and the others clones.
+    fn sender(&self, succs: &[usize]) -> TokenStream {
+        let k = &self.k;
+        match succs {
+            [] => unreachable!("only sinks have no successor, and they send nothing"),
+            [s] => {
+                let q = self.local("__para_q", *s, "");
+                let lit = id_lit(*s);
+                quote!(#k::Edge::new(&#q, #lit))
+            }
+            [first, rest @ ..] => {
+                let first = self.sender(&[*first]);
+                let rest = self.sender(rest);
+                quote!((#first, #rest))
+            }
+        }
+    }
+
+    /// `k::func(args)`, located over `place`. rustc reports a bound the call fails over the
+    /// function's path, from its first segment to its last, and the call from the path to its
+    /// `)`: those go to the node's first and last tokens. The arguments keep their own spans.
+    fn call(&self, func: &str, place: Place, args: TokenStream) -> TokenStream {
+        let path = self.located(&self.k, place.first);
+        let func = self.at(self.name(func), place.last);
+        let mut args = Group::new(Delimiter::Parenthesis, args);
+        args.set_span(self.ctxt.located_at(place.last));
+        quote!(#path::#func #args)
+    }
+
+    /// `tokens`, located at `span`. Identifiers keep their context, which resolves them; the
+    /// rest (punctuation, delimiters) takes the generated one, so that rustc can join spans.
+    fn located(&self, tokens: &TokenStream, span: Span) -> TokenStream {
+        let at = self.ctxt.located_at(span);
+        tokens
+            .clone()
+            .into_iter()
+            .map(|tt| match tt {
+                TokenTree::Group(group) => {
+                    let mut inner =
+                        Group::new(group.delimiter(), self.located(&group.stream(), span));
+                    inner.set_span(at);
+                    TokenTree::Group(inner)
+                }
+                TokenTree::Ident(mut ident) => {
+                    ident.set_span(ident.span().located_at(span));
+                    TokenTree::Ident(ident)
+                }
+                mut tt => {
+                    tt.set_span(at);
+                    tt
+                }
+            })
+            .collect()
+    }
+}
+
+/// A node id as an unsuffixed literal, so that it takes the type `NodeId` wherever it goes.
+fn id_lit(id: usize) -> Literal {
+    Literal::usize_unsuffixed(id)
+}
+
+/// Where in the user's code a generated call is reported: its first and last tokens.
+#[derive(Clone, Copy)]
+struct Place {
+    first: Span,
+    last: Span,
+}
+
+impl Place {
+    fn at(span: Span) -> Place {
+        Place {
+            first: span,
+            last: span,
+        }
+    }
+
+    /// The extent of `expr`. (On stable Rust, spans cannot be joined, so its two ends are kept.)
+    fn of(expr: &Expr) -> Place {
+        let tokens = expr.to_token_stream();
+        let first = tokens.clone().into_iter().next().map(|tt| match tt {
+            TokenTree::Group(group) => group.span_open(),
+            tt => tt.span(),
+        });
+        let last = tokens.into_iter().last().map(|tt| match tt {
+            TokenTree::Group(group) => group.span_close(),
+            tt => tt.span(),
+        });
+        let first = first.unwrap_or_else(Span::call_site);
+        Place {
+            first,
+            last: last.unwrap_or(first),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Parsing: `[krate] [threads,] [option = value,]* source => chain` into a [`Pipeline`].
+//!
+//! Only the syntax is checked here. Anything that parses but makes no sense (a zero thread
+//! count, an empty fan-out group, a source with no node after it) is left for `check.rs`, so
+//! that several such mistakes are reported at once rather than one per compilation.
+//!
+//! Nodes are parsed with syn's full `Expr` parser: `=>` is not an operator, so an expression
+//! (a closure's body included) stops in front of it, and in front of the `,` separating the
+//! branches of a group.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream};
+use syn::{bracketed, parenthesized, token, Expr, Ident, Token};
+
+/// One `pipeline!` invocation, as written.
+pub(crate) struct Pipeline {
+    /// The path of the crate whose `__private` module the expansion calls (`$crate` of para-std).
+    pub(crate) krate: TokenStream,
+    pub(crate) threads: Option<Expr>,
+    pub(crate) options: Vec<Opt>,
+    pub(crate) source: Expr,
+    /// What follows `source =>`; empty if nothing does (an error `check.rs` reports).
+    pub(crate) chain: Chain,
+}
+
+/// `name = value`, before the source.
+pub(crate) struct Opt {
+    pub(crate) name: Ident,
+    pub(crate) value: Expr,
+}
+
+/// `elem => elem => ...`
+pub(crate) struct Chain {
+    pub(crate) elems: Vec<Elem>,
+}
+
+pub(crate) enum Elem {
+    /// A closure or any other expression that is not parenthesized.
+    Node(Box<Expr>),
+    /// `(chain, chain, ...)`: every branch receives every item.
+    Group(Group),
+}
+
+pub(crate) struct Group {
+    pub(crate) paren: token::Paren,
+    /// Empty for `()` (an error `check.rs` reports).
+    pub(crate) branches: Vec<Chain>,
+}
+
+/// Where a chain is being parsed: it decides what may end it and how errors read.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    TopLevel,
+    Branch,
+}
+
+impl Parse for Pipeline {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let krate;
+        bracketed!(krate in input);
+        let krate: TokenStream = krate.parse()?;
+        if input.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "expected a source: `pipeline!(threads, source => stage => sink)`",
+            ));
+        }
+
+        // The header is a comma-separated list of expressions ending with the source. An
+        // expression followed by `,` and more input is a thread count (first, at most once) or
+        // an option (`ident = value`: an assignment is never a sensible source).
+        let mut threads = None;
+        let mut options = Vec::new();
+        let source = loop {
+            let expr: Expr = input.parse()?;
+            if !(input.peek(Token![,]) && more_after_comma(input)) {
+                break expr;
+            }
+            input.parse::<Token![,]>()?;
+            if option_name(&expr).is_some() {
+                options.push(into_option(expr));
+            } else if threads.is_none() && options.is_empty() {
+                threads = Some(expr);
+            } else {
+                let why = if options.is_empty() {
+                    "the thread count is already given"
+                } else {
+                    "a thread count must come first, before the options"
+                };
+                return Err(syn::Error::new_spanned(
+                    expr,
+                    format!("expected an option `name = value` or the source; {why}"),
+                ));
+            }
+        };
+        if let Some(name) = option_name(&source) {
+            return Err(syn::Error::new_spanned(
+                name,
+                "expected a source, found what looks like an option; \
+                 an option must be followed by `,`",
+            ));
+        }
+
+        let chain = if input.peek(Token![=>]) {
+            let arrow: Token![=>] = input.parse()?;
+            parse_chain(input, Place::TopLevel, Some(arrow))?
+        } else if input.is_empty() || (input.peek(Token![,]) && !more_after_comma(input)) {
+            input.parse::<Option<Token![,]>>()?;
+            Chain { elems: Vec::new() }
+        } else {
+            return Err(input.error("expected `=>` after the source"));
+        };
+        Ok(Pipeline {
+            krate,
+            threads,
+            options,
+            source,
+            chain,
+        })
+    }
+}
+
+/// Whether anything but a trailing comma remains (the cursor is on a `,`).
+fn more_after_comma(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    fork.parse::<Token![,]>().is_ok() && !fork.is_empty()
+}
+
+/// The option `ident = value`; `option_name` must have accepted `expr`.
+fn into_option(expr: Expr) -> Opt {
+    match (option_name(&expr).cloned(), expr) {
+        (Some(name), Expr::Assign(assign)) => Opt {
+            name,
+            value: *assign.right,
+        },
+        _ => unreachable!("not an option"),
+    }
+}
+
+/// The `ident` of an expression `ident = value`.
+fn option_name(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Assign(assign) if assign.attrs.is_empty() => match &*assign.left {
+            Expr::Path(path) if path.attrs.is_empty() && path.qself.is_none() => {
+                path.path.get_ident()
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A chain; `arrow` is the `=>` just consumed in front of it, if any (for error spans).
+fn parse_chain(
+    input: ParseStream<'_>,
+    place: Place,
+    mut arrow: Option<Token![=>]>,
+) -> syn::Result<Chain> {
+    let mut elems = Vec::new();
+    loop {
+        if input.is_empty() || input.peek(Token![,]) || input.peek(Token![=>]) {
+            return Err(match arrow {
+                Some(arrow) => syn::Error::new_spanned(arrow, "expected a node after `=>`"),
+                None => {
+                    input.error("expected a node: a closure such as `|x| x + 1`, or a function")
+                }
+            });
+        }
+        elems.push(parse_elem(input)?);
+
+        if input.peek(Token![=>]) {
+            arrow = Some(input.parse()?);
+            continue;
+        }
+        match place {
+            Place::Branch if input.is_empty() || input.peek(Token![,]) => break,
+            Place::Branch => return Err(input.error("expected `=>`, `,` or the end of the group")),
+            Place::TopLevel if input.is_empty() => break,
+            Place::TopLevel if input.peek(Token![,]) => {
+                if more_after_comma(input) {
+                    return Err(input.error(
+                        "expected `=>` or the end of the pipeline; to send every item to \
+                         several nodes, group them: `source => (node_a, node_b)`",
+                    ));
+                }
+                input.parse::<Token![,]>()?; // a trailing comma
+                break;
+            }
+            Place::TopLevel => return Err(input.error("expected `=>` or the end of the pipeline")),
+        }
+    }
+    Ok(Chain { elems })
+}
+
+fn parse_elem(input: ParseStream<'_>) -> syn::Result<Elem> {
+    if !input.peek(token::Paren) {
+        return Ok(Elem::Node(Box::new(input.parse()?)));
+    }
+    let content;
+    let paren = parenthesized!(content in input);
+    let mut branches = Vec::new();
+    while !content.is_empty() {
+        branches.push(parse_chain(&content, Place::Branch, None)?);
+        // `parse_chain` stops only at the end or in front of a `,`.
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    Ok(Elem::Group(Group { paren, branches }))
+}

@@ -1,0 +1,5 @@
+use para_std::pipeline;
+
+fn main() {
+    pipeline!();
+}

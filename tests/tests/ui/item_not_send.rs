@@ -1,0 +1,8 @@
+use std::rc::Rc;
+
+use para_std::pipeline;
+
+fn main() {
+    let mut sum = 0;
+    pipeline!(0..10 => |x| Rc::new(x) => |x| sum += *x);
+}
