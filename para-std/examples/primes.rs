@@ -49,18 +49,18 @@ fn main() {
     // A fan-out: every number is tested for primality and, on another branch, for being a
     // square; the branches merge into one stateful sink.
     let started = Instant::now();
-    let (mut primes, mut largest, mut squares) = (0u64, 0u64, 0u64);
+    let (mut primes, mut largest, mut squares, mut square_sum) = (0u64, 0u64, 0u64, 0u64);
     pipeline!(threads, 0..bound
     => (|n| is_prime(n).then_some(Found::Prime(n)),
         |n: u64| (n.isqrt() * n.isqrt() == n).then_some(Found::Square(n)))
     => |found| match found {
         Some(Found::Prime(n)) => { primes += 1; largest = largest.max(n); }
-        Some(Found::Square(_)) => squares += 1,
+        Some(Found::Square(n)) => { squares += 1; square_sum += n; }
         None => {}
     });
     let elapsed = started.elapsed();
     println!(
-        "{primes} primes below {bound} (largest {largest}), {squares} squares; \
+        "{primes} primes below {bound} (largest {largest}), {squares} squares (sum {square_sum}); \
          {threads} threads, {:.1} ms",
         elapsed.as_secs_f64() * 1e3
     );

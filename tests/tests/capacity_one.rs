@@ -55,7 +55,7 @@ fn nested_fan_outs_with_capacity_one() {
             (sum, count)
         });
         let expected: u64 = (0..N)
-            .map(|x| ((x + 1) * 2 ^ 1) + (((x + 1) * 3 + 7) ^ 1) + x + (x + 2) + (x + 4))
+            .map(|x| (((x + 1) * 2) ^ 1) + (((x + 1) * 3 + 7) ^ 1) + x + (x + 2) + (x + 4))
             .sum();
         assert_eq!(count, 5 * N as usize, "threads={threads}");
         assert_eq!(sum, expected, "threads={threads}");

@@ -75,7 +75,7 @@ fn source_straight_into_sink() {
 fn closures_borrow_the_callers_stack() {
     watchdog(10, || {
         let offset = 7;
-        let table = vec![10, 20, 30];
+        let table = [10, 20, 30];
         let mut out = Vec::new();
         pipeline!(2, 0..300usize => |i| table[i % 3] + offset => |x| out.push(x));
         assert_eq!(out.len(), 300);
