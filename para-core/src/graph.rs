@@ -40,14 +40,29 @@ pub enum NodeKind {
     Source,
     /// A stateless `Fn + Sync` stage; any number of workers run it at once.
     Parallel,
+    /// A stateful `FnMut` middle stage; run by one worker at a time.
+    Serial,
     /// A stateful `FnMut` final stage; run by one worker at a time.
     Sink,
+    /// A stateless `Fn + Sync` final stage; any number of workers run it at once.
+    ParallelSink,
 }
 
 impl NodeKind {
     /// Whether at most one worker runs the node at a time.
     pub const fn is_serial(self) -> bool {
-        !matches!(self, NodeKind::Parallel)
+        !matches!(self, NodeKind::Parallel | NodeKind::ParallelSink)
+    }
+
+    /// The default priority of a node of this kind (see [`NodeInfo::priority`]): sources
+    /// lowest, so that items already in the graph drain before new ones enter; serial nodes
+    /// highest, because they are the usual bottleneck and cannot be helped by other workers.
+    pub const fn default_priority(self) -> u8 {
+        match self {
+            NodeKind::Source => 0,
+            NodeKind::Parallel | NodeKind::ParallelSink => 1,
+            NodeKind::Serial | NodeKind::Sink => 2,
+        }
     }
 }
 
@@ -60,7 +75,13 @@ pub struct NodeInfo {
     pub kind: NodeKind,
     /// The nodes that push into its input queue (woken when the queue frees space).
     pub preds: &'static [NodeId],
+    /// Scheduling priority, `0..=`[`MAX_PRIORITY`]: when a worker has a choice, it runs nodes of
+    /// higher priority first. Defaults to [`NodeKind::default_priority`].
+    pub priority: u8,
 }
+
+/// The highest node priority.
+pub const MAX_PRIORITY: u8 = 3;
 
 /// What a worker loop provides to the engine: a way to make sure a node runs later.
 pub trait Scheduler {
@@ -80,6 +101,7 @@ pub trait Scheduler {
 const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
 const ABORTED: u8 = 2;
+const STOPPED: u8 = 3;
 
 /// Termination and cancellation state of one run. See the module docs.
 pub struct RunState {
@@ -159,6 +181,19 @@ impl Cx<'_> {
         }
     }
 
+    /// Ends the run early, as asked by a node (an error, a sink that has seen enough): workers
+    /// return after their current step and the items still queued are dropped.
+    pub fn stop(&mut self) {
+        if self
+            .state
+            .phase
+            .compare_exchange(RUNNING, STOPPED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.sched.end();
+        }
+    }
+
     /// Whether the run has ended; long-running node loops check it between items.
     #[inline]
     pub fn is_ended(&self) -> bool {
@@ -230,6 +265,11 @@ impl<D> Graph<'_, D> {
     #[inline]
     pub fn is_ended(&self) -> bool {
         self.state.phase.load(Ordering::Acquire) != RUNNING
+    }
+
+    /// Whether a node stopped the run early (an error, or a sink that asked to stop).
+    pub fn is_stopped(&self) -> bool {
+        self.state.phase.load(Ordering::Acquire) == STOPPED
     }
 
     /// Whether every item reached every sink it was routed to.

@@ -45,21 +45,23 @@ mod pad;
 mod queue;
 mod sender;
 mod serial;
+mod stage;
 mod sync;
 mod wiring;
 mod worker;
 
-pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler};
-pub use node::{ParallelNode, SinkNode, SinkOutput, SourceNode, BATCH};
+pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
+pub use node::{ParallelNode, SerialNode, SourceNode, BATCH};
 pub use queue::{Queue, DEFAULT_CAPACITY};
-pub use sender::{Edge, Sender};
+pub use sender::{Discard, Edge, Sender};
 pub use serial::{Claim, Serial};
+pub use stage::{ErrorSlot, Flow, SinkOutput, Stage, StageMut};
 pub use worker::Scan;
 
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::node::{run_parallel, run_sink, run_source};
-    pub use crate::wiring::{fan_out, merge, parallel, queue, sink, source, FanOutItem, Item, Ty};
-    pub use crate::{Cx, Edge, Graph, NodeInfo, NodeKind, DEFAULT_CAPACITY};
+    pub use crate::node::{run_parallel, run_serial, run_source};
+    pub use crate::wiring::*;
+    pub use crate::{Cx, Discard, Edge, ErrorSlot, Graph, NodeInfo, NodeKind, DEFAULT_CAPACITY};
 }

@@ -10,13 +10,21 @@
 //! 4. release the emptied input slots (waking blocked producers), give back unused
 //!    reservations, notify the consumers, and notify this node again if work remains.
 //!
-//! Items alive at any moment are therefore at most the sum of the queue capacities, plus one
-//! item per worker inside a sink (popped, not yet consumed) — see the crate docs for the bound.
+//! An item keeps its input slot until the step that consumed it ends, and its output has a
+//! reserved slot before it exists, so the items alive at any moment are at most the sum of the
+//! queue capacities.
+//!
+//! # Item accounting
+//!
+//! A step that may emit `k` outputs per input (`Sender::COPIES`, the fan-out degree) first
+//! counts `room × (k − 1)` items in, then settles at the end: every skipped input (a filter) and
+//! every unused room is uncounted. A sink has `k = 0`: each input it consumes is uncounted.
 
 use crate::graph::{Cx, NodeId};
 use crate::queue::Queue;
 use crate::sender::Sender;
 use crate::serial::Serial;
+use crate::stage::{Flow, Stage, StageMut};
 
 /// The most items one step handles. Amortises the per-step cost (claims, reservations,
 /// notifications) without letting one worker hoard a queue.
@@ -39,39 +47,31 @@ impl<I: Iterator> SourceNode<I> {
 
 /// A stateless stage that any number of workers run at once.
 #[derive(Debug)]
-pub struct ParallelNode<F> {
-    f: F,
+pub struct ParallelNode<S> {
+    stage: S,
 }
 
-impl<F> ParallelNode<F> {
-    /// A parallel stage running `f`.
-    pub fn new(f: F) -> Self {
-        ParallelNode { f }
+impl<S> ParallelNode<S> {
+    /// A parallel node running `stage`.
+    pub fn new(stage: S) -> Self {
+        ParallelNode { stage }
     }
 }
 
-/// A stateful final stage, run by one worker at a time.
+/// A stateful stage, run by one worker at a time (a serial middle stage or a sink).
 #[derive(Debug)]
-pub struct SinkNode<F> {
-    f: Serial<F>,
+pub struct SerialNode<S> {
+    stage: Serial<S>,
 }
 
-impl<F> SinkNode<F> {
-    /// A sink running `f`.
-    pub fn new(f: F) -> Self {
-        SinkNode { f: Serial::new(f) }
+impl<S> SerialNode<S> {
+    /// A serial node running `stage`.
+    pub fn new(stage: S) -> Self {
+        SerialNode {
+            stage: Serial::new(stage),
+        }
     }
 }
-
-/// What a sink's closure may return.
-#[diagnostic::on_unimplemented(
-    message = "a pipeline's sink must return `()`, but this one returns `{Self}`",
-    label = "the last node of a chain is its sink; it consumes items and returns nothing",
-    note = "end the closure with `;` to discard the value, or add another `=>` stage"
-)]
-pub trait SinkOutput {}
-
-impl SinkOutput for () {}
 
 /// One step of source `this`: produce up to a batch of items into `out`.
 pub fn run_source<I, S>(this: NodeId, node: &SourceNode<I>, out: S, cx: &mut Cx<'_>) -> bool
@@ -124,81 +124,112 @@ where
     produced > 0 || exhausted
 }
 
-/// One step of parallel stage `this`: map up to a batch of items from `input` into `out`.
-pub fn run_parallel<I, O, F, S, const N: usize>(
+/// One step of parallel node `this`: up to a batch of items from `input` through `node`.
+pub fn run_parallel<I, St, S, const N: usize>(
     this: NodeId,
     input: &Queue<I, N>,
-    node: &ParallelNode<F>,
+    node: &ParallelNode<St>,
     out: S,
     cx: &mut Cx<'_>,
 ) -> bool
 where
-    F: Fn(I) -> O,
-    S: Sender<O>,
+    St: Stage<I>,
+    S: Sender<St::Out>,
 {
     if input.is_empty() {
         return false;
     }
+    let mut first = true;
+    batch(this, input, out, cx, |item, cx| {
+        if core::mem::take(&mut first) && !input.is_empty() {
+            // More than we will take right now: let an idle worker start on it in parallel.
+            cx.offer(this);
+        }
+        node.stage.call(item)
+    })
+}
+
+/// One step of serial node `this`: up to a batch of items from `input` through `node`, whose
+/// state this worker claims for the step (or leaves at once if another worker has it).
+pub fn run_serial<I, St, S, const N: usize>(
+    this: NodeId,
+    input: &Queue<I, N>,
+    node: &SerialNode<St>,
+    out: S,
+    cx: &mut Cx<'_>,
+) -> bool
+where
+    St: StageMut<I>,
+    S: Sender<St::Out>,
+{
+    if input.is_empty() {
+        return false;
+    }
+    let Some(mut stage) = node.stage.try_claim() else {
+        return false; // the holder is told and re-notifies us
+    };
+    let worked = batch(this, input, out, cx, |item, _| stage.call_mut(item));
+    if stage.release() {
+        cx.notify(this);
+    }
+    worked
+}
+
+/// The common body of a node step: reserve, process, settle (module docs).
+#[inline]
+fn batch<I, O, S, const N: usize>(
+    this: NodeId,
+    input: &Queue<I, N>,
+    out: S,
+    cx: &mut Cx<'_>,
+    mut process: impl FnMut(I, &mut Cx<'_>) -> Flow<O>,
+) -> bool
+where
+    S: Sender<O>,
+{
     let room = out.reserve(BATCH, cx);
     if room == 0 {
         return false; // the full queue wakes us when it drains
     }
-    let clones = S::COPIES - 1;
+    let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
-    let mut done = 0;
+    let (mut done, mut emitted, mut stop) = (0, 0, false);
     while done < room {
         let Some(item) = input.pop() else { break };
-        if done == 0 && !input.is_empty() {
-            // More than we will take right now: let an idle worker start on it in parallel.
-            cx.offer(this);
-        }
-        out.push((node.f)(item));
         done += 1;
+        match process(item, cx) {
+            Flow::Emit(output) => {
+                out.push(output);
+                emitted += 1;
+            }
+            Flow::Skip => {}
+            Flow::Stop => {
+                stop = true;
+                break;
+            }
+        }
+    }
+    if stop {
+        // The run ends; the item counts no longer matter and the queues drop what they hold.
+        cx.stop();
+        return true;
     }
     if input.release(done) {
         cx.wake_producers(this);
     }
-    out.unreserve(room - done, cx);
-    if done > 0 {
+    out.unreserve(room - emitted, cx);
+    if emitted > 0 {
         out.notify(cx);
     }
     if done == room && !input.is_empty() {
         cx.notify(this);
     }
-    cx.retire_items((room - done) * clones);
-    done > 0
-}
-
-/// One step of sink `this`: consume up to a batch of items from `input`.
-pub fn run_sink<I, F, R, const N: usize>(
-    this: NodeId,
-    input: &Queue<I, N>,
-    node: &SinkNode<F>,
-    cx: &mut Cx<'_>,
-) -> bool
-where
-    F: FnMut(I) -> R,
-    R: SinkOutput,
-{
-    if input.is_empty() {
-        return false;
-    }
-    let Some(mut f) = node.f.try_claim() else {
-        return false; // the holder is told and re-notifies us
+    let skipped = done - emitted;
+    let retired = if S::COPIES == 0 {
+        done
+    } else {
+        (room - emitted) * clones + skipped
     };
-    let mut done = 0;
-    while done < BATCH {
-        let Some(item) = input.pop() else { break };
-        (*f)(item);
-        done += 1;
-    }
-    let notified = f.release();
-    if input.release(done) {
-        cx.wake_producers(this);
-    }
-    if notified || !input.is_empty() {
-        cx.notify(this);
-    }
-    cx.retire_items(done);
+    cx.retire_items(retired);
     done > 0
 }

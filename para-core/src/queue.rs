@@ -44,12 +44,11 @@
 //! pattern), so either the retry sees the freed slots or the releaser sees `wanted` and tells
 //! the caller to wake the node's producers.
 
-use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::MaybeUninit;
 
 use crate::pad::CachePadded;
-use crate::sync::{spin_hint, AtomicBool, AtomicUsize, Ordering};
+use crate::sync::{spin_hint, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 
 /// The default capacity of a node's input queue.
 pub const DEFAULT_CAPACITY: usize = 64;
@@ -179,10 +178,12 @@ impl<T, const N: usize> Queue<T, N> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the CAS for `pos` while `seq == 2 * pos` makes this
-                        // thread the only one allowed to touch the slot until it publishes
-                        // `2 * pos + 1` below (slot protocol in the module docs).
-                        unsafe { (*slot.value.get()).write(value) };
+                        slot.value.with_mut(|cell| {
+                            // SAFETY: winning the CAS for `pos` while `seq == 2 * pos` makes
+                            // this thread the only one allowed to touch the slot until it
+                            // publishes `2 * pos + 1` below (slot protocol in the module docs).
+                            unsafe { (*cell).write(value) };
+                        });
                         slot.seq
                             .store(pos.wrapping_mul(2).wrapping_add(1), Ordering::Release);
                         return;
@@ -217,10 +218,13 @@ impl<T, const N: usize> Queue<T, N> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: `seq == 2 * pos + 1` (read with Acquire) means the pusher of
-                        // `pos` has written the value, and winning the CAS makes this thread its
-                        // only reader; the slot is handed back below (module docs).
-                        let value = unsafe { (*slot.value.get()).assume_init_read() };
+                        let value = slot.value.with(|cell| {
+                            // SAFETY: `seq == 2 * pos + 1` (read with Acquire) means the pusher
+                            // of `pos` has written the value, and winning the CAS makes this
+                            // thread its only reader; the slot is handed back below (module
+                            // docs).
+                            unsafe { (*cell).assume_init_read() }
+                        });
                         slot.seq
                             .store(pos.wrapping_add(N).wrapping_mul(2), Ordering::Release);
                         return Some(value);
@@ -268,9 +272,11 @@ impl<T, const N: usize> Drop for Queue<T, N> {
             let published = pos.wrapping_mul(2).wrapping_add(1);
             let slot = self.slot(pos);
             if slot.seq.load(Ordering::Relaxed) == published {
-                // SAFETY: `seq == 2 * pos + 1` means the slot holds the initialised item pushed
-                // at `pos`, never popped (pos >= head); we own the queue exclusively.
-                unsafe { (*slot.value.get()).assume_init_drop() };
+                slot.value.with_mut(|cell| {
+                    // SAFETY: `seq == 2 * pos + 1` means the slot holds the initialised item
+                    // pushed at `pos`, never popped (pos >= head); we own the queue exclusively.
+                    unsafe { (*cell).assume_init_drop() };
+                });
             }
             pos = pos.wrapping_add(1);
         }

@@ -97,3 +97,25 @@ impl<T: Clone, A: Sender<T>, B: Sender<T>> Sender<T> for (A, B) {
         self.1.notify(cx);
     }
 }
+
+/// Where a sink's outputs go: nowhere. A sink consumes its inputs (`COPIES = 0`).
+#[derive(Debug, Clone, Copy)]
+pub struct Discard;
+
+impl Sender<()> for Discard {
+    const COPIES: usize = 0;
+
+    #[inline]
+    fn reserve(&self, max: usize, _cx: &mut Cx<'_>) -> usize {
+        max
+    }
+
+    #[inline]
+    fn unreserve(&self, _n: usize, _cx: &mut Cx<'_>) {}
+
+    #[inline]
+    fn push(&self, _value: ()) {}
+
+    #[inline]
+    fn notify(&self, _cx: &mut Cx<'_>) {}
+}

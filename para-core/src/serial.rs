@@ -41,7 +41,17 @@ unsafe impl<S: Send> Sync for Serial<S> {}
 
 impl<S> Serial<S> {
     /// Wraps `value`, initially unclaimed.
+    #[cfg(not(loom))]
     pub const fn new(value: S) -> Self {
+        Serial {
+            state: AtomicU8::new(FREE),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Wraps `value`, initially unclaimed. (Not `const` under loom, whose atomics are not.)
+    #[cfg(loom)]
+    pub fn new(value: S) -> Self {
         Serial {
             state: AtomicU8::new(FREE),
             value: UnsafeCell::new(value),

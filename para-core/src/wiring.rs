@@ -8,8 +8,9 @@
 
 use core::marker::PhantomData;
 
-use crate::node::{ParallelNode, SinkNode, SinkOutput, SourceNode};
+use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::queue::Queue;
+use crate::stage::{ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, TrySink};
 
 /// The type of the items on an edge, as a value the macro can pass around.
 pub struct Ty<T>(PhantomData<fn() -> T>);
@@ -60,22 +61,123 @@ where
     (SourceNode::new(items.into_iter()), ty())
 }
 
-/// A parallel stage `f` on items of type `I`.
-pub fn parallel<I, O, F>(_input: Ty<I>, f: F) -> (ParallelNode<F>, Ty<O>)
-where
-    F: Fn(I) -> O + Sync,
-    O: Item,
-{
-    (ParallelNode::new(f), ty())
+/// Generates the wiring function of one stage kind, in its parallel (`Fn + Sync`, run by many
+/// workers at once) and serial (`FnMut + Send`, one at a time) variants.
+macro_rules! stage_kind {
+    ($(#[$doc:meta])* $parallel:ident, $serial:ident, $adapter:ident,
+     <$($gen:ident),*> ($arg:ty) -> $ret:ty, $out:ty) => {
+        $(#[$doc])*
+        #[doc = "\n\nParallel variant: any number of workers call `f` at once."]
+        pub fn $parallel<I, $($gen,)* F>(_input: Ty<I>, f: F) -> (ParallelNode<$adapter<F>>, Ty<$out>)
+        where
+            F: Fn($arg) -> $ret + Sync,
+            $out: Item,
+        {
+            (ParallelNode::new($adapter(f)), ty())
+        }
+
+        $(#[$doc])*
+        #[doc = "\n\nSerial variant: one worker at a time calls `f`, which may keep state."]
+        pub fn $serial<I, $($gen,)* F>(_input: Ty<I>, f: F) -> (SerialNode<$adapter<F>>, Ty<$out>)
+        where
+            F: FnMut($arg) -> $ret + Send,
+            $out: Item,
+        {
+            (SerialNode::new($adapter(f)), ty())
+        }
+    };
 }
 
-/// A sink `f` on items of type `I`.
-pub fn sink<I, R, F>(_input: Ty<I>, f: F) -> SinkNode<F>
+stage_kind!(
+    /// `|x| y`: a stage with one output per input.
+    parallel_map, serial_map, Map, <O> (I) -> O, O
+);
+stage_kind!(
+    /// `filter |x| keep`: passes on the items for which `f(&item)` is true.
+    parallel_filter, serial_filter, Filter, <> (&I) -> bool, I
+);
+stage_kind!(
+    /// `filter_map |x| option`: passes on the `Some` outputs.
+    parallel_filter_map, serial_filter_map, FilterMap, <O> (I) -> Option<O>, O
+);
+
+/// `try |x| result`, parallel: the first `Err` stops the run and is returned by `pipeline!`.
+pub fn parallel_try_map<'e, I, O, E, F>(
+    _input: Ty<I>,
+    errors: &'e ErrorSlot<E>,
+    f: F,
+) -> (ParallelNode<Fallible<'e, Map<F>, E>>, Ty<O>)
+where
+    F: Fn(I) -> Result<O, E> + Sync,
+    O: Item,
+    E: Send,
+{
+    (ParallelNode::new(Fallible::new(Map(f), errors)), ty())
+}
+
+/// `serial try |x| result`: as [`parallel_try_map`], one worker at a time.
+pub fn serial_try_map<'e, I, O, E, F>(
+    _input: Ty<I>,
+    errors: &'e ErrorSlot<E>,
+    f: F,
+) -> (SerialNode<Fallible<'e, Map<F>, E>>, Ty<O>)
+where
+    F: FnMut(I) -> Result<O, E> + Send,
+    O: Item,
+    E: Send,
+{
+    (SerialNode::new(Fallible::new(Map(f), errors)), ty())
+}
+
+/// A sink `f` on items of type `I`: one worker at a time; may keep state.
+pub fn sink<I, R, F>(_input: Ty<I>, f: F) -> SerialNode<Sink<F>>
 where
     F: FnMut(I) -> R + Send,
     R: SinkOutput,
 {
-    SinkNode::new(f)
+    SerialNode::new(Sink(f))
+}
+
+/// `parallel |x| …` as the last node: a stateless sink many workers run at once.
+pub fn parallel_sink<I, R, F>(_input: Ty<I>, f: F) -> ParallelNode<Sink<F>>
+where
+    F: Fn(I) -> R + Sync,
+    R: SinkOutput,
+{
+    ParallelNode::new(Sink(f))
+}
+
+/// `try |x| result` as the last node: a fallible sink.
+pub fn try_sink<'e, I, R, E, F>(
+    _input: Ty<I>,
+    errors: &'e ErrorSlot<E>,
+    f: F,
+) -> SerialNode<TrySink<'e, F, E>>
+where
+    F: FnMut(I) -> Result<R, E> + Send,
+    R: SinkOutput,
+    E: Send,
+{
+    SerialNode::new(TrySink::new(f, errors))
+}
+
+/// `parallel try |x| result` as the last node: a fallible stateless sink.
+pub fn parallel_try_sink<'e, I, R, E, F>(
+    _input: Ty<I>,
+    errors: &'e ErrorSlot<E>,
+    f: F,
+) -> ParallelNode<TrySink<'e, F, E>>
+where
+    F: Fn(I) -> Result<R, E> + Sync,
+    R: SinkOutput,
+    E: Send,
+{
+    ParallelNode::new(TrySink::new(f, errors))
+}
+
+/// The slot that keeps a run's first error.
+pub fn error_slot<E>() -> ErrorSlot<E> {
+    ErrorSlot::new()
 }
 
 /// Checks that items of type `T` may be fanned out.

@@ -1,13 +1,13 @@
 //! The plain worker loop: what every core of a bare-metal chip runs on one shared graph.
 //!
 //! It needs no deque, no allocator and no OS. Instead of remembering which nodes were notified,
-//! it scans every node on each round, sinks first and sources last (the reverse of the order
-//! `pipeline!` numbers them in), so the nodes closest to the output — the serial ones that bound
-//! throughput, and the ones that free queue space — are served first. A node with nothing to do
-//! costs a couple of loads. para-std replaces the scan with work-stealing deques; the node steps
+//! it scans every node on each round: by priority, highest first, and within a priority from the
+//! last node to the first (the reverse of the order `pipeline!` numbers them in), so the nodes
+//! closest to the output — the serial ones that bound throughput, and the ones that free queue
+//! space — are served first. A node with nothing to do costs a couple of loads. para-std replaces the scan with work-stealing deques; the node steps
 //! it runs are the same.
 
-use crate::graph::{Graph, NodeId, Scheduler};
+use crate::graph::{Graph, NodeId, Scheduler, MAX_PRIORITY};
 use crate::sync::spin_hint;
 use crate::Cx;
 
@@ -32,10 +32,14 @@ where
         let count = self.nodes().len() as NodeId;
         while !self.is_ended() {
             let mut progressed = false;
-            for node in (0..count).rev() {
-                if self.run_node(node, &mut Scan) {
-                    steps += 1;
-                    progressed = true;
+            for priority in (0..=MAX_PRIORITY).rev() {
+                for node in (0..count).rev() {
+                    if self.nodes()[usize::from(node)].priority.min(MAX_PRIORITY) == priority
+                        && self.run_node(node, &mut Scan)
+                    {
+                        steps += 1;
+                        progressed = true;
+                    }
                 }
             }
             if !progressed {

@@ -10,26 +10,31 @@ const NODES: &[p::NodeInfo] = &[
         name: "source",
         kind: p::NodeKind::Source,
         preds: &[],
+        priority: p::NodeKind::Source.default_priority(),
     },
     p::NodeInfo {
         name: "double",
         kind: p::NodeKind::Parallel,
         preds: &[0],
+        priority: p::NodeKind::Parallel.default_priority(),
     },
     p::NodeInfo {
         name: "minus",
         kind: p::NodeKind::Parallel,
         preds: &[1],
+        priority: p::NodeKind::Parallel.default_priority(),
     },
     p::NodeInfo {
         name: "negate",
         kind: p::NodeKind::Parallel,
         preds: &[0],
+        priority: p::NodeKind::Parallel.default_priority(),
     },
     p::NodeInfo {
         name: "sink",
         kind: p::NodeKind::Sink,
         preds: &[2, 3],
+        priority: p::NodeKind::Sink.default_priority(),
     },
 ];
 
@@ -41,9 +46,9 @@ fn seed_graph(n: i64, cores: usize) -> (i64, usize, Vec<usize>) {
     {
         let (n0, t0) = p::source(0..n);
         let t0f = p::fan_out(t0);
-        let (n1, t1) = p::parallel(t0f, |x| (x * 2, x));
-        let (n2, t2) = p::parallel(t1, |(x2, x)| x2 - x + 1);
-        let (n3, t3) = p::parallel(t0f, |x: i64| -x);
+        let (n1, t1) = p::parallel_map(t0f, |x| (x * 2, x));
+        let (n2, t2) = p::parallel_map(t1, |(x2, x)| x2 - x + 1);
+        let (n3, t3) = p::parallel_map(t0f, |x: i64| -x);
         let m4 = p::merge(t2, t3);
         let n4 = p::sink(m4, |x| {
             sum += x;
@@ -58,7 +63,7 @@ fn seed_graph(n: i64, cores: usize) -> (i64, usize, Vec<usize>) {
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
             3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
-            4 => p::run_sink(4, &q4, &n4, cx),
+            4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
             _ => false,
         });
         let done = AtomicUsize::new(0);

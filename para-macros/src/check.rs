@@ -9,6 +9,7 @@
 
 use syn::{Expr, Lit};
 
+use crate::graph::{priority_value, Node};
 use crate::parse::{Chain, Elem, Pipeline};
 
 /// The options the macro understands, in the order error messages list them.
@@ -122,4 +123,68 @@ fn is_zero(expr: &Expr) -> bool {
         Expr::Group(group) => is_zero(&group.expr),
         _ => false,
     }
+}
+
+/// Checks every node's markers against the node's place in the graph; returns the mistakes.
+///
+/// These leave no sound expansion (a `filter` with nowhere to send items, `serial` and
+/// `parallel` at once), so the caller emits only the errors.
+pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
+    let mut errors = Vec::new();
+    for node in nodes {
+        let mut seen: Vec<String> = Vec::new();
+        for marker in node.markers {
+            let word = marker.name.to_string();
+            let at = &marker.name;
+            let mut error = |message: String| errors.push(syn::Error::new_spanned(at, message));
+            if seen.contains(&word) {
+                error(format!("`{word}` is given twice; give it once"));
+                continue;
+            }
+            let has = |other: &str| seen.iter().any(|s| s == other);
+            let is_sink = node.succs.is_empty();
+            match word.as_str() {
+                "ordered" => error(
+                    "`ordered` stages are not available yet; use a `serial` stage or a sink, \
+                     which see items in any order"
+                        .to_owned(),
+                ),
+                "serial" if has("parallel") => {
+                    error("a node is either `serial` or `parallel`, not both".to_owned())
+                }
+                "parallel" if has("serial") => {
+                    error("a node is either `serial` or `parallel`, not both".to_owned())
+                }
+                "filter" | "filter_map" if is_sink => error(format!(
+                    "`{word}` passes items on, so it needs a node after it: `{word} |x| … => sink`"
+                )),
+                "filter" | "filter_map" if has("filter") || has("filter_map") || has("try") => {
+                    error(format!(
+                        "`{word}` cannot be combined with `filter`, `filter_map` or `try`"
+                    ))
+                }
+                "try" if has("filter") || has("filter_map") => error(
+                    "`try` combines with a map or a sink, not with `filter` or `filter_map`"
+                        .to_owned(),
+                ),
+                "priority" => match &marker.arg {
+                    None => error(
+                        "`priority` needs a level: `priority(0)` (lowest) to `priority(3)` \
+                         (highest)"
+                            .to_owned(),
+                    ),
+                    Some(arg) if priority_value(arg).is_none() => {
+                        errors.push(syn::Error::new_spanned(
+                            arg,
+                            "a priority is an integer literal from 0 (lowest) to 3 (highest)",
+                        ))
+                    }
+                    Some(_) => {}
+                },
+                _ => {}
+            }
+            seen.push(word);
+        }
+    }
+    errors
 }

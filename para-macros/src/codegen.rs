@@ -24,7 +24,7 @@ use quote::{quote, ToTokens};
 use syn::{Expr, Ident};
 
 use crate::check::Settings;
-use crate::graph::{Kind, Node};
+use crate::graph::{Kind, Node, Shape};
 
 pub(crate) fn expand(
     krate: &TokenStream,
@@ -41,6 +41,8 @@ pub(crate) fn expand(
     let result = g.name("__para_result");
     let id = g.name("__para_id");
     let cx = g.name("__para_cx");
+    let errors = g.name("__para_errors");
+    let fallible = nodes.iter().any(|node| node.fallible);
     let mut stmts = Vec::new();
 
     stmts.push(match settings.threads {
@@ -73,15 +75,20 @@ pub(crate) fn expand(
                 let call = g.call("source", place, quote!(#expr));
                 quote!(let (#n, #t) = #call;)
             }
-            Kind::Parallel => {
+            kind => {
                 let input = g.input_ty(i);
-                let call = g.call("parallel", place, quote!(#input, #expr));
-                quote!(let (#n, #t) = #call;)
-            }
-            Kind::Sink => {
-                let input = g.input_ty(i);
-                let call = g.call("sink", place, quote!(#input, #expr));
-                quote!(let #n = #call;)
+                let func = constructor(kind, node.shape, node.fallible);
+                let args = if node.fallible {
+                    quote!(#input, &#errors, #expr)
+                } else {
+                    quote!(#input, #expr)
+                };
+                let call = g.call(func, place, args);
+                if matches!(kind, Kind::Sink | Kind::ParallelSink) {
+                    quote!(let #n = #call;)
+                } else {
+                    quote!(let (#n, #t) = #call;)
+                }
             }
         });
         if node.succs.len() > 1 {
@@ -97,7 +104,11 @@ pub(crate) fn expand(
         Some(capacity) => quote!(#capacity),
         None => quote!(#k::DEFAULT_CAPACITY),
     };
-    for i in 1..nodes.len() {
+    for (i, _) in nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.kind != Kind::Source)
+    {
         let q = g.local("__para_q", i, "");
         let input = g.input_ty(i);
         stmts.push(quote!(let #q = #k::queue::<_, { #capacity }>(#input);));
@@ -108,10 +119,21 @@ pub(crate) fn expand(
         let kind = match node.kind {
             Kind::Source => quote!(Source),
             Kind::Parallel => quote!(Parallel),
+            Kind::Serial => quote!(Serial),
             Kind::Sink => quote!(Sink),
+            Kind::ParallelSink => quote!(ParallelSink),
         };
         let preds = node.preds.iter().map(|&p| id_lit(p));
-        quote!(#k::NodeInfo { name: #name, kind: #k::NodeKind::#kind, preds: &[#(#preds),*] })
+        let priority = match node.priority {
+            Some(level) => quote!(#level),
+            None => quote!(#k::NodeKind::#kind.default_priority()),
+        };
+        quote!(#k::NodeInfo {
+            name: #name,
+            kind: #k::NodeKind::#kind,
+            preds: &[#(#preds),*],
+            priority: #priority,
+        })
     });
     stmts.push(quote!(const #table: &[#k::NodeInfo] = &[#(#infos),*];));
 
@@ -138,7 +160,20 @@ pub(crate) fn expand(
                 let out = out();
                 g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
             }
-            Kind::Sink => g.call("run_sink", place, quote!(#lit, &#q, &#n, #cx)),
+            Kind::Serial => {
+                let out = out();
+                g.call("run_serial", place, quote!(#lit, &#q, &#n, #out, #cx))
+            }
+            Kind::Sink => g.call(
+                "run_serial",
+                place,
+                quote!(#lit, &#q, &#n, #k::Discard, #cx),
+            ),
+            Kind::ParallelSink => g.call(
+                "run_parallel",
+                place,
+                quote!(#lit, &#q, &#n, #k::Discard, #cx),
+            ),
         };
         quote!(#lit => #call,)
     });
@@ -159,7 +194,36 @@ pub(crate) fn expand(
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));
 
-    quote!({ #(#stmts)* #result })
+    if fallible {
+        // The error slot outlives the nodes that borrow it: the inner block drops them first,
+        // then the slot gives up the first error.
+        quote!({
+            let #errors = #k::error_slot();
+            { #(#stmts)* #result };
+            #errors.into_result()
+        })
+    } else {
+        quote!({ #(#stmts)* #result })
+    }
+}
+
+/// The wiring function that builds a node of this kind and shape.
+fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
+    match (kind, shape, fallible) {
+        (Kind::Parallel, Shape::Map, false) => "parallel_map",
+        (Kind::Parallel, Shape::Map, true) => "parallel_try_map",
+        (Kind::Parallel, Shape::Filter, _) => "parallel_filter",
+        (Kind::Parallel, Shape::FilterMap, _) => "parallel_filter_map",
+        (Kind::Serial, Shape::Map, false) => "serial_map",
+        (Kind::Serial, Shape::Map, true) => "serial_try_map",
+        (Kind::Serial, Shape::Filter, _) => "serial_filter",
+        (Kind::Serial, Shape::FilterMap, _) => "serial_filter_map",
+        (Kind::Sink, _, false) => "sink",
+        (Kind::Sink, _, true) => "try_sink",
+        (Kind::ParallelSink, _, false) => "parallel_sink",
+        (Kind::ParallelSink, _, true) => "parallel_try_sink",
+        (Kind::Source, ..) => unreachable!("sources are built by `source`"),
+    }
 }
 
 /// What every generated piece needs: the path to para's internals, the hygiene context of

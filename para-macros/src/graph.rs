@@ -9,22 +9,43 @@ use proc_macro2::Span;
 use syn::Expr;
 
 use crate::name::node_name;
-use crate::parse::{Chain, Elem, Pipeline};
+use crate::parse::{Chain, Elem, Marker, Pipeline};
 
-/// What a node does, decided by where it stands in the graph.
+/// What a node does, decided by where it stands in the graph and by its markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// Node 0: the iterator the items come from.
+    /// A source: the iterator the items come from (nodes `0..sources`).
     Source,
     /// A node with successors: a stateless stage any number of workers run at once.
     Parallel,
+    /// `serial`, with successors: a stateful stage, one worker at a time.
+    Serial,
     /// A node without successors: a stateful final stage.
     Sink,
+    /// `parallel`, without successors: a stateless final stage.
+    ParallelSink,
+}
+
+/// What a node does with each input, from its markers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// One output per input (or, for a sink, none).
+    Map,
+    /// `filter`: the input or nothing.
+    Filter,
+    /// `filter_map`: an output or nothing.
+    FilterMap,
 }
 
 pub(crate) struct Node<'a> {
     pub(crate) expr: &'a Expr,
+    pub(crate) markers: &'a [Marker],
     pub(crate) kind: Kind,
+    pub(crate) shape: Shape,
+    /// `try`: the closure returns `Result`; the first error ends the run.
+    pub(crate) fallible: bool,
+    /// `priority(N)`, checked to be an integer literal in range.
+    pub(crate) priority: Option<u8>,
     /// The nodes whose outputs feed this node's input queue, ascending. More than one: a merge.
     pub(crate) preds: Vec<usize>,
     /// The nodes this node's outputs go to, ascending. More than one: a fan-out.
@@ -39,27 +60,72 @@ pub(crate) struct Node<'a> {
 /// Flattens `pipeline` into its nodes, indexed by node id. `check` must have accepted its shape
 /// (no empty group, at least one node after the source).
 pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
-    let mut nodes = vec![new_node(&pipeline.source, Vec::new())];
-    walk_chain(&pipeline.chain, vec![0], &mut nodes);
+    let sources = sources(&pipeline.source);
+    let mut nodes: Vec<Node<'_>> = sources
+        .iter()
+        .map(|&source| new_node(source, &[], Vec::new()))
+        .collect();
+    walk_chain(&pipeline.chain, (0..sources.len()).collect(), &mut nodes);
     for id in 0..nodes.len() {
         for p in nodes[id].preds.clone() {
             nodes[p].succs.push(id);
         }
     }
     for (id, node) in nodes.iter_mut().enumerate() {
-        node.kind = match (id, node.succs.is_empty()) {
-            (0, _) => Kind::Source,
-            (_, true) => Kind::Sink,
-            (_, false) => Kind::Parallel,
+        let has = |word: &str| node.markers.iter().any(|m| m.name == word);
+        node.kind = match (id < sources.len(), node.succs.is_empty()) {
+            (true, _) => Kind::Source,
+            (false, true) if has("parallel") => Kind::ParallelSink,
+            (false, true) => Kind::Sink,
+            (false, false) if has("serial") => Kind::Serial,
+            (false, false) => Kind::Parallel,
         };
+        node.shape = if has("filter") {
+            Shape::Filter
+        } else if has("filter_map") {
+            Shape::FilterMap
+        } else {
+            Shape::Map
+        };
+        node.fallible = has("try");
+        node.priority = node
+            .markers
+            .iter()
+            .find(|m| m.name == "priority")
+            .and_then(|m| m.arg.as_ref())
+            .and_then(priority_value);
     }
     nodes
 }
 
-fn new_node(expr: &Expr, preds: Vec<usize>) -> Node<'_> {
+/// The sources: the elements of a tuple `(a, b, …)` in source position, or the one source.
+pub(crate) fn sources(source: &Expr) -> Vec<&Expr> {
+    match source {
+        Expr::Tuple(tuple) if tuple.elems.len() > 1 => tuple.elems.iter().collect(),
+        source => vec![source],
+    }
+}
+
+/// The value of `priority(N)` if `N` is an integer literal in `0..=3` (`check.rs` reports
+/// anything else).
+pub(crate) fn priority_value(arg: &Expr) -> Option<u8> {
+    match arg {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse::<u8>().ok().filter(|&p| p <= 3),
+        _ => None,
+    }
+}
+
+fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Node<'a> {
     Node {
         expr,
+        markers,
         kind: Kind::Parallel,
+        shape: Shape::Map,
+        fallible: false,
+        priority: None,
         preds,
         succs: Vec::new(),
         fan_out_span: None,
@@ -76,8 +142,8 @@ fn walk_chain<'a>(
 ) -> Vec<usize> {
     for elem in &chain.elems {
         tails = match elem {
-            Elem::Node(expr) => {
-                nodes.push(new_node(expr, tails));
+            Elem::Node(spec) => {
+                nodes.push(new_node(&spec.expr, &spec.markers, tails));
                 vec![nodes.len() - 1]
             }
             Elem::Group(group) => {

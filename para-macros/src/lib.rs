@@ -11,8 +11,16 @@
 //! CHAIN := ELEM ( => ELEM )*
 //! ELEM  := NODE | GROUP
 //! GROUP := ( CHAIN , CHAIN , … [,] )       fan-out: every branch gets every item
-//! NODE  := any expression that is not parenthesized: a closure, a path to a function
+//! NODE  := MARKER* EXPR                     EXPR: a closure, a path to a function
+//! MARKER := serial | parallel | filter | filter_map | try | priority(0..=3)
 //! ```
+//!
+//! * The source may be a tuple of sources, `(a, b) => …`: several iterators feed one graph.
+//! * Markers: `serial` makes a middle stage stateful (`FnMut`, one worker at a time);
+//!   `parallel` makes a sink stateless (`Fn + Sync`, many workers); `filter |x| bool` keeps the
+//!   items the predicate accepts (it sees `&item`); `filter_map |x| Option<_>` passes on the
+//!   `Some`s; `try |x| Result<_, E>` stops the run at the first `Err`, which `pipeline!` then
+//!   returns; `priority(N)` sets the node's scheduling priority.
 //!
 //! * `THREADS` is told from the source by what follows it: `,` and more input.
 //! * Options: `capacity = N` (a const `usize` ≥ 1: the capacity of every queue) and
@@ -55,6 +63,12 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         return quote::quote!({ #(#errors)* });
     }
     let nodes = graph::analyze(&pipeline);
+    let marker_errors = check::markers(&nodes);
+    if !marker_errors.is_empty() {
+        let all = checked.errors.iter().chain(&marker_errors);
+        let all = all.map(syn::Error::to_compile_error);
+        return quote::quote!({ #(#all)* });
+    }
     let expansion = codegen::expand(&pipeline.krate, &checked.settings, &nodes);
     if checked.errors.is_empty() {
         expansion

@@ -9,7 +9,8 @@
 //! branches of a group.
 
 use proc_macro2::{Span, TokenStream};
-use syn::parse::{Parse, ParseStream};
+use syn::ext::IdentExt;
+use syn::parse::{discouraged::Speculative, Parse, ParseStream};
 use syn::{bracketed, parenthesized, token, Expr, Ident, Token};
 
 /// One `pipeline!` invocation, as written.
@@ -35,11 +36,36 @@ pub(crate) struct Chain {
 }
 
 pub(crate) enum Elem {
-    /// A closure or any other expression that is not parenthesized.
-    Node(Box<Expr>),
+    /// A closure or any other expression that is not parenthesized, after its markers.
+    Node(Box<NodeSpec>),
     /// `(chain, chain, ...)`: every branch receives every item.
     Group(Group),
 }
+
+/// A node as written: `marker marker … expr`.
+pub(crate) struct NodeSpec {
+    pub(crate) markers: Vec<Marker>,
+    pub(crate) expr: Expr,
+}
+
+/// A word in front of a node that says what kind of node it is: `serial`, `filter`,
+/// `priority(3)`, … (`check.rs` knows their meaning).
+pub(crate) struct Marker {
+    pub(crate) name: Ident,
+    /// The argument of `priority(N)`.
+    pub(crate) arg: Option<Expr>,
+}
+
+/// The words `parse_markers` takes for markers.
+pub(crate) const MARKERS: [&str; 7] = [
+    "serial",
+    "parallel",
+    "ordered",
+    "filter",
+    "filter_map",
+    "try",
+    "priority",
+];
 
 pub(crate) struct Group {
     pub(crate) paren: token::Paren,
@@ -194,7 +220,9 @@ fn parse_chain(
 
 fn parse_elem(input: ParseStream<'_>) -> syn::Result<Elem> {
     if !input.peek(token::Paren) {
-        return Ok(Elem::Node(Box::new(input.parse()?)));
+        let markers = parse_markers(input)?;
+        let expr = input.parse()?;
+        return Ok(Elem::Node(Box::new(NodeSpec { markers, expr })));
     }
     let content;
     let paren = parenthesized!(content in input);
@@ -207,4 +235,37 @@ fn parse_elem(input: ParseStream<'_>) -> syn::Result<Elem> {
         }
     }
     Ok(Elem::Group(Group { paren, branches }))
+}
+
+/// The markers in front of a node. A marker word counts as one only when a node follows it (a
+/// closure, `move`, a path or another marker), so a function or variable that happens to be
+/// called `filter` still works as a node.
+fn parse_markers(input: ParseStream<'_>) -> syn::Result<Vec<Marker>> {
+    let mut markers = Vec::new();
+    loop {
+        let fork = input.fork();
+        let Ok(name) = fork.call(Ident::parse_any) else {
+            break;
+        };
+        if !MARKERS.contains(&name.to_string().as_str()) {
+            break;
+        }
+        let mut arg = None;
+        if name == "priority" && fork.peek(token::Paren) {
+            let content;
+            parenthesized!(content in fork);
+            arg = Some(content.parse()?);
+        }
+        let node_follows = fork.peek(Token![|])
+            || fork.peek(Token![||])
+            || fork.peek(Token![move])
+            || fork.peek(Token![::])
+            || fork.peek(Ident::peek_any);
+        if !node_follows {
+            break;
+        }
+        input.advance_to(&fork);
+        markers.push(Marker { name, arg });
+    }
+    Ok(markers)
 }

@@ -43,9 +43,9 @@ fn seed_example_expansion() {
         let __para_threads = K::__private::thread_count(4);
         let (__para_n0, __para_t0) = K::__private::source(data);
         let __para_t0f = K::__private::fan_out(__para_t0);
-        let (__para_n1, __para_t1) = K::__private::parallel(__para_t0f, |x| (x * 2, x));
-        let (__para_n2, __para_t2) = K::__private::parallel(__para_t1, |(x2, x)| x2 - x);
-        let (__para_n3, __para_t3) = K::__private::parallel(__para_t0f, |x| -x);
+        let (__para_n1, __para_t1) = K::__private::parallel_map(__para_t0f, |x| (x * 2, x));
+        let (__para_n2, __para_t2) = K::__private::parallel_map(__para_t1, |(x2, x)| x2 - x);
+        let (__para_n3, __para_t3) = K::__private::parallel_map(__para_t0f, |x| -x);
         let __para_m4 = K::__private::merge(__para_t2, __para_t3);
         let __para_n4 = K::__private::sink(__para_m4, |x| sum += x);
         let __para_q1 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t0f);
@@ -53,11 +53,11 @@ fn seed_example_expansion() {
         let __para_q3 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t0f);
         let __para_q4 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_m4);
         const __PARA_NODES: &[K::__private::NodeInfo] = &[
-            K::__private::NodeInfo { name: "data", kind: K::__private::NodeKind::Source, preds: &[] },
-            K::__private::NodeInfo { name: "|x| (x * 2, x)", kind: K::__private::NodeKind::Parallel, preds: &[0] },
-            K::__private::NodeInfo { name: "|(x2, x)| x2 - x", kind: K::__private::NodeKind::Parallel, preds: &[1] },
-            K::__private::NodeInfo { name: "|x| -x", kind: K::__private::NodeKind::Parallel, preds: &[0] },
-            K::__private::NodeInfo { name: "|x| sum += x", kind: K::__private::NodeKind::Sink, preds: &[2, 3] }
+            K::__private::NodeInfo { name: "data", kind: K::__private::NodeKind::Source, preds: &[], priority: K::__private::NodeKind::Source.default_priority(), },
+            K::__private::NodeInfo { name: "|x| (x * 2, x)", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
+            K::__private::NodeInfo { name: "|(x2, x)| x2 - x", kind: K::__private::NodeKind::Parallel, preds: &[1], priority: K::__private::NodeKind::Parallel.default_priority(), },
+            K::__private::NodeInfo { name: "|x| -x", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
+            K::__private::NodeInfo { name: "|x| sum += x", kind: K::__private::NodeKind::Sink, preds: &[2, 3], priority: K::__private::NodeKind::Sink.default_priority(), }
         ];
         let __para_graph = K::__private::Graph::new(__PARA_NODES, |__para_id: u16, __para_cx: &mut K::__private::Cx<'_>| -> bool {
             match __para_id {
@@ -65,7 +65,7 @@ fn seed_example_expansion() {
                 1 => K::__private::run_parallel(1, &__para_q1, &__para_n1, K::__private::Edge::new(&__para_q2, 2), __para_cx),
                 2 => K::__private::run_parallel(2, &__para_q2, &__para_n2, K::__private::Edge::new(&__para_q4, 4), __para_cx),
                 3 => K::__private::run_parallel(3, &__para_q3, &__para_n3, K::__private::Edge::new(&__para_q4, 4), __para_cx),
-                4 => K::__private::run_sink(4, &__para_q4, &__para_n4, __para_cx),
+                4 => K::__private::run_serial(4, &__para_q4, &__para_n4, K::__private::Discard, __para_cx),
                 _ => false,
             }
         });

@@ -17,10 +17,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use crossbeam_deque::Worker;
 use para_core::{Cx, Graph, NodeId};
 
-use crate::worker::{Shared, WorkerCx};
+use crate::worker::{new_deques, Deques, Shared, WorkerCx};
 
 /// How a run uses its threads.
 #[derive(Debug, Clone)]
@@ -67,7 +66,7 @@ where
     if graph.is_ended() {
         return; // no source: nothing will ever flow
     }
-    let deques: Vec<Worker<NodeId>> = (0..threads).map(|_| Worker::new_lifo()).collect();
+    let deques: Vec<Deques> = (0..threads).map(|_| new_deques()).collect();
     let shared = Shared::new(graph.nodes(), graph.sources(), &deques);
     let cores = if options.pin {
         core_affinity::get_core_ids().unwrap_or_default()

@@ -8,6 +8,9 @@
 //! the next one this worker pops, so items are consumed while still in cache and queues stay
 //! short.
 //!
+//! Priorities: each worker has one deque per priority level (`NodeInfo::priority`), and looks
+//! for work from the highest level down — first in its own deques, then in the other workers'.
+//!
 //! The tokens outstanding for a node are counted in `pending[node]` and capped: one for a serial
 //! node (it runs on one worker at a time anyway), the worker count for a parallel one. So the
 //! deques hold at most `Σ caps` tokens, whatever the number of items.
@@ -20,18 +23,31 @@
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
-use para_core::{NodeId, NodeInfo, Scheduler};
+use para_core::{NodeId, NodeInfo, Scheduler, MAX_PRIORITY};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::sleep::Sleep;
+
+/// The number of priority levels, one deque each.
+pub(crate) const LEVELS: usize = MAX_PRIORITY as usize + 1;
+
+/// One worker's deques, one per priority level.
+pub(crate) type Deques = [Worker<NodeId>; LEVELS];
+
+/// New deques for one worker.
+pub(crate) fn new_deques() -> Deques {
+    std::array::from_fn(|_| Worker::new_lifo())
+}
 
 /// What all workers of one run share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pending: Box<[CachePadded<AtomicUsize>]>,
     caps: Box<[usize]>,
+    levels: Box<[usize]>,
     injector: Injector<NodeId>,
-    stealers: Box<[Stealer<NodeId>]>,
+    /// `stealers[worker][level]`.
+    stealers: Box<[[Stealer<NodeId>; LEVELS]]>,
     pub(crate) sleep: Sleep,
 }
 
@@ -40,7 +56,7 @@ impl Shared {
     pub(crate) fn new(
         nodes: &[NodeInfo],
         sources: impl Iterator<Item = NodeId>,
-        workers: &[Worker<NodeId>],
+        workers: &[Deques],
     ) -> Self {
         let threads = workers.len();
         let shared = Shared {
@@ -52,8 +68,15 @@ impl Shared {
                 .iter()
                 .map(|n| if n.kind.is_serial() { 1 } else { threads })
                 .collect(),
+            levels: nodes
+                .iter()
+                .map(|n| usize::from(n.priority.min(MAX_PRIORITY)))
+                .collect(),
             injector: Injector::new(),
-            stealers: workers.iter().map(Worker::stealer).collect(),
+            stealers: workers
+                .iter()
+                .map(|deques| std::array::from_fn(|level| deques[level].stealer()))
+                .collect(),
             sleep: Sleep::default(),
         };
         for source in sources {
@@ -96,12 +119,12 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) struct WorkerCx<'s> {
     index: usize,
-    local: Worker<NodeId>,
+    local: Deques,
     shared: &'s Shared,
 }
 
 impl<'s> WorkerCx<'s> {
-    pub(crate) fn new(index: usize, local: Worker<NodeId>, shared: &'s Shared) -> Self {
+    pub(crate) fn new(index: usize, local: Deques, shared: &'s Shared) -> Self {
         WorkerCx {
             index,
             local,
@@ -109,31 +132,41 @@ impl<'s> WorkerCx<'s> {
         }
     }
 
-    /// The next token: our own deque, then the injector, then the other workers' deques
-    /// (crossbeam-deque's `find_task` loop, retried while a steal reports contention).
+    /// The next token: our own deques, highest priority first, then the injector (sources),
+    /// then the other workers' deques, highest priority first (crossbeam-deque's `find_task`
+    /// loop, retried while a steal reports contention).
     fn find_task(&self) -> Option<NodeId> {
-        if let Some(node) = self.local.pop() {
+        if let Some(node) = self.local.iter().rev().find_map(Worker::pop) {
             return Some(node);
         }
         let stealers = &self.shared.stealers;
         loop {
             let mut retry = false;
-            match self.shared.injector.steal_batch_and_pop(&self.local) {
+            for level in (0..LEVELS).rev() {
+                for offset in 1..stealers.len() {
+                    match stealers[(self.index + offset) % stealers.len()][level].steal() {
+                        Steal::Success(node) => return Some(node),
+                        Steal::Retry => retry = true,
+                        Steal::Empty => {}
+                    }
+                }
+            }
+            match self.shared.injector.steal() {
                 Steal::Success(node) => return Some(node),
                 Steal::Retry => retry = true,
                 Steal::Empty => {}
-            }
-            for offset in 1..stealers.len() {
-                match stealers[(self.index + offset) % stealers.len()].steal() {
-                    Steal::Success(node) => return Some(node),
-                    Steal::Retry => retry = true,
-                    Steal::Empty => {}
-                }
             }
             if !retry {
                 return None;
             }
         }
+    }
+
+    /// Pushes a token for `node` into our deque of its level; returns how many tokens our
+    /// deques hold now.
+    fn push(&self, node: NodeId) -> usize {
+        self.local[self.shared.levels[usize::from(node)]].push(node);
+        self.local.iter().map(Worker::len).sum()
     }
 
     /// Runs node steps until the run ends: spins and yields briefly when idle, then sleeps.
@@ -170,19 +203,16 @@ impl<'s> WorkerCx<'s> {
 impl Scheduler for WorkerCx<'_> {
     #[inline]
     fn notify(&mut self, node: NodeId) {
-        if self.shared.take_token(node) {
-            self.local.push(node);
-            // We pop one token next ourselves; wake a sleeper only for the surplus.
-            if self.local.len() > 1 {
-                self.shared.sleep.wake_one();
-            }
+        // We pop one token next ourselves; wake a sleeper only for the surplus.
+        if self.shared.take_token(node) && self.push(node) > 1 {
+            self.shared.sleep.wake_one();
         }
     }
 
     #[inline]
     fn offer(&mut self, node: NodeId) {
         if self.shared.take_token(node) {
-            self.local.push(node);
+            self.push(node);
             self.shared.sleep.wake_one();
         }
     }

@@ -8,9 +8,9 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
     {
         let (n0, t0) = p::source(0..n);
         let t0f = p::fan_out(t0);
-        let (n1, t1) = p::parallel(t0f, |x| (x * 2, x));
-        let (n2, t2) = p::parallel(t1, |(x2, x)| x2 - x);
-        let (n3, t3) = p::parallel(t0f, |x: i64| -x);
+        let (n1, t1) = p::parallel_map(t0f, |x| (x * 2, x));
+        let (n2, t2) = p::parallel_map(t1, |(x2, x)| x2 - x);
+        let (n3, t3) = p::parallel_map(t0f, |x: i64| -x);
         let m4 = p::merge(t2, t3);
         let n4 = p::sink(m4, |x| sum += x);
         let q1 = p::queue::<_, 4>(t0f);
@@ -22,26 +22,31 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
                 name: "src",
                 kind: p::NodeKind::Source,
                 preds: &[],
+                priority: p::NodeKind::Source.default_priority(),
             },
             p::NodeInfo {
                 name: "a",
                 kind: p::NodeKind::Parallel,
                 preds: &[0],
+                priority: p::NodeKind::Parallel.default_priority(),
             },
             p::NodeInfo {
                 name: "b",
                 kind: p::NodeKind::Parallel,
                 preds: &[1],
+                priority: p::NodeKind::Parallel.default_priority(),
             },
             p::NodeInfo {
                 name: "c",
                 kind: p::NodeKind::Parallel,
                 preds: &[0],
+                priority: p::NodeKind::Parallel.default_priority(),
             },
             p::NodeInfo {
                 name: "sink",
                 kind: p::NodeKind::Sink,
                 preds: &[2, 3],
+                priority: p::NodeKind::Sink.default_priority(),
             },
         ];
         let graph = p::Graph::new(NODES, |id, cx| match id {
@@ -49,7 +54,7 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
             3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
-            4 => p::run_sink(4, &q4, &n4, cx),
+            4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
             _ => false,
         });
         p::run(&graph, threads, p::Options::new());
