@@ -41,6 +41,7 @@
 
 pub mod graph;
 mod node;
+mod ordered;
 mod pad;
 mod queue;
 mod sender;
@@ -52,6 +53,7 @@ mod worker;
 
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
 pub use node::{ParallelNode, SerialNode, SourceNode, BATCH};
+pub use ordered::{OrderedBuffer, Tagged, MAX_PARTS};
 pub use queue::{Queue, DEFAULT_CAPACITY};
 pub use sender::{Discard, Edge, Sender};
 pub use serial::{Claim, Serial};
@@ -62,6 +64,10 @@ pub use worker::Scan;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::node::{run_parallel, run_serial, run_source};
+    pub use crate::ordered::{run_ordered, Credit, OrderedEdge, TagIter, TaggedEdge, TaggedStage};
     pub use crate::wiring::*;
-    pub use crate::{Cx, Discard, Edge, ErrorSlot, Graph, NodeInfo, NodeKind, DEFAULT_CAPACITY};
+    pub use crate::{
+        Cx, Discard, Edge, ErrorSlot, Graph, NodeInfo, NodeKind, OrderedBuffer, Tagged,
+        DEFAULT_CAPACITY,
+    };
 }

@@ -56,6 +56,11 @@ impl<S> ParallelNode<S> {
     pub fn new(stage: S) -> Self {
         ParallelNode { stage }
     }
+
+    /// The stage, to wrap it.
+    pub fn into_stage(self) -> S {
+        self.stage
+    }
 }
 
 /// A stateful stage, run by one worker at a time (a serial middle stage or a sink).
@@ -70,6 +75,15 @@ impl<S> SerialNode<S> {
         SerialNode {
             stage: Serial::new(stage),
         }
+    }
+
+    pub(crate) fn stage(&self) -> &Serial<S> {
+        &self.stage
+    }
+
+    /// The stage, to wrap it.
+    pub fn into_stage(self) -> S {
+        self.stage.into_inner()
     }
 }
 

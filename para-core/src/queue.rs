@@ -40,9 +40,18 @@
 //! # Blocked producers
 //!
 //! A producer that reserves nothing sets `wanted` and retries once; every `release` checks
-//! `wanted` after returning slots. Both sides use SeqCst operations (a store-buffer / Dekker
-//! pattern), so either the retry sees the freed slots or the releaser sees `wanted` and tells
-//! the caller to wake the node's producers.
+//! `wanted` after returning slots (a store-buffer / Dekker pattern). Both sides touch `free`
+//! with a read-modify-write: the release adds to it, and the retry reads it with `fetch_add(0)`
+//! rather than a load. Of two RMWs on one location, one reads what the other wrote: either the
+//! retry reads the release's write and sees the freed slots, or the release reads the retry's
+//! write, so it synchronises with it and its check sees `wanted`, and tells the caller to wake
+//! the node's producers. This needs acquire/release and RMW atomicity only, not the SeqCst
+//! total order — which loom (it treats SeqCst accesses as AcqRel) and ThreadSanitizer can check;
+//! the extra RMW costs nothing on the fast path, since the retry runs only when the queue is
+//! full.
+//!
+//! The slots' cells come from `crate::sync`, so that under loom every access to a slot's value is
+//! checked against the slot protocol.
 
 use core::fmt;
 use core::mem::MaybeUninit;
@@ -115,16 +124,17 @@ impl<T, const N: usize> Queue<T, N> {
     /// On 0 the queue remembers that a producer is waiting; the next [`release`](Self::release)
     /// or [`unreserve`](Self::unreserve) then returns `true` so the caller wakes the producers.
     pub fn reserve(&self, max: usize) -> usize {
-        let got = self.try_reserve(max, Ordering::Relaxed);
+        let got = self.try_reserve(max, self.free.load(Ordering::Relaxed));
         if got > 0 || max == 0 {
             return got;
         }
         self.wanted.swap(true, Ordering::SeqCst);
-        self.try_reserve(max, Ordering::SeqCst)
+        // An RMW, not a load: it reads the latest `free`, or a `release` reads it (module docs).
+        self.try_reserve(max, self.free.fetch_add(0, Ordering::SeqCst))
     }
 
-    fn try_reserve(&self, max: usize, load: Ordering) -> usize {
-        let mut free = self.free.load(load);
+    /// Takes up to `max` of the `free` slots, starting from the value `free` was just read at.
+    fn try_reserve(&self, max: usize, mut free: usize) -> usize {
         loop {
             if free == 0 {
                 return 0;

@@ -9,6 +9,7 @@
 use core::marker::PhantomData;
 
 use crate::node::{ParallelNode, SerialNode, SourceNode};
+use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage};
 use crate::queue::Queue;
 use crate::stage::{ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, TrySink};
 
@@ -178,6 +179,36 @@ where
 /// The slot that keeps a run's first error.
 pub fn error_slot<E>() -> ErrorSlot<E> {
     ErrorSlot::new()
+}
+
+/// A source whose items are numbered for an ordered stage downstream.
+pub fn tagged_source<I>(items: I) -> (SourceNode<TagIter<I::IntoIter>>, Ty<I::Item>)
+where
+    I: IntoIterator,
+    I::IntoIter: Send,
+    I::Item: Item,
+{
+    (SourceNode::new(TagIter::new(items.into_iter())), ty())
+}
+
+/// A parallel node before an ordered stage: works on tagged items.
+pub fn tag_parallel<S>(node: ParallelNode<S>) -> ParallelNode<TaggedStage<S>> {
+    ParallelNode::new(TaggedStage(node.into_stage()))
+}
+
+/// A serial node before an ordered stage: works on tagged items.
+pub fn tag_serial<S>(node: SerialNode<S>) -> SerialNode<TaggedStage<S>> {
+    SerialNode::new(TaggedStage(node.into_stage()))
+}
+
+/// The input queue, of capacity `N`, of a node before an ordered stage.
+pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Queue<Tagged<T>, N> {
+    Queue::new()
+}
+
+/// The input window of an ordered stage: `W` sequence numbers of `P` parts each.
+pub fn ordered_buffer<T, const W: usize, const P: usize>(_input: Ty<T>) -> OrderedBuffer<T, W, P> {
+    OrderedBuffer::new()
 }
 
 /// Checks that items of type `T` may be fanned out.

@@ -9,7 +9,7 @@
 
 use syn::{Expr, Lit};
 
-use crate::graph::{priority_value, Node};
+use crate::graph::{priority_value, Kind, Node};
 use crate::parse::{Chain, Elem, Pipeline};
 
 /// The options the macro understands, in the order error messages list them.
@@ -144,11 +144,25 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             let has = |other: &str| seen.iter().any(|s| s == other);
             let is_sink = node.succs.is_empty();
             match word.as_str() {
-                "ordered" => error(
-                    "`ordered` stages are not available yet; use a `serial` stage or a sink, \
-                     which see items in any order"
+                "ordered" if has("parallel") => {
+                    error("an `ordered` stage is serial; it cannot be `parallel`".to_owned())
+                }
+                "ordered" if nodes.iter().filter(|n| n.ordered).count() > 1 => error(
+                    "a pipeline has at most one `ordered` stage for now; the stages after it \
+                     already see items in order if they are `serial`"
                         .to_owned(),
                 ),
+                "ordered" if nodes.iter().filter(|n| n.kind == Kind::Source).count() > 1 => {
+                    error("an `ordered` stage needs a single source for now".to_owned())
+                }
+                "ordered" if node.parts > MAX_PARTS => error(format!(
+                    "{} paths lead from the source to this `ordered` stage; at most {MAX_PARTS} \
+                     are supported",
+                    node.parts
+                )),
+                "parallel" if has("ordered") => {
+                    error("an `ordered` stage is serial; it cannot be `parallel`".to_owned())
+                }
                 "serial" if has("parallel") => {
                     error("a node is either `serial` or `parallel`, not both".to_owned())
                 }
@@ -185,6 +199,17 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             }
             seen.push(word);
         }
+        if node.leaks {
+            errors.push(syn::Error::new_spanned(
+                node.expr,
+                "this node feeds an `ordered` stage and also a branch that does not lead to it; \
+                 every node before an `ordered` stage must lead only to it, for now",
+            ));
+        }
     }
     errors
 }
+
+/// The most paths from the source to an ordered stage (para-core's `MAX_PARTS` on 64-bit
+/// targets; 32-bit targets check it again at compile time).
+const MAX_PARTS: usize = 64;

@@ -72,7 +72,12 @@ pub(crate) fn expand(
         }
         stmts.push(match node.kind {
             Kind::Source => {
-                let call = g.call("source", place, quote!(#expr));
+                let func = if node.tagged {
+                    "tagged_source"
+                } else {
+                    "source"
+                };
+                let call = g.call(func, place, quote!(#expr));
                 quote!(let (#n, #t) = #call;)
             }
             kind => {
@@ -84,10 +89,15 @@ pub(crate) fn expand(
                     quote!(#input, #expr)
                 };
                 let call = g.call(func, place, args);
+                let tag = match kind {
+                    _ if !node.tagged => quote!(),
+                    Kind::Parallel | Kind::ParallelSink => quote!(let #n = #k::tag_parallel(#n);),
+                    _ => quote!(let #n = #k::tag_serial(#n);),
+                };
                 if matches!(kind, Kind::Sink | Kind::ParallelSink) {
-                    quote!(let #n = #call;)
+                    quote!(let #n = #call; #tag)
                 } else {
-                    quote!(let (#n, #t) = #call;)
+                    quote!(let (#n, #t) = #call; #tag)
                 }
             }
         });
@@ -104,14 +114,21 @@ pub(crate) fn expand(
         Some(capacity) => quote!(#capacity),
         None => quote!(#k::DEFAULT_CAPACITY),
     };
-    for (i, _) in nodes
+    for (i, node) in nodes
         .iter()
         .enumerate()
         .filter(|(_, n)| n.kind != Kind::Source)
     {
         let q = g.local("__para_q", i, "");
         let input = g.input_ty(i);
-        stmts.push(quote!(let #q = #k::queue::<_, { #capacity }>(#input);));
+        stmts.push(if node.ordered {
+            let parts = node.parts;
+            quote!(let #q = #k::ordered_buffer::<_, { #capacity }, #parts>(#input);)
+        } else if node.tagged {
+            quote!(let #q = #k::tagged_queue::<_, { #capacity }>(#input);)
+        } else {
+            quote!(let #q = #k::queue::<_, { #capacity }>(#input);)
+        });
     }
 
     let infos = nodes.iter().map(|node| {
@@ -145,12 +162,7 @@ pub(crate) fn expand(
         // already reported at the node) then points at the node, not at the whole invocation.
         // The sender, which fails when the item type does, goes to the fan-out if there is one.
         let place = Place::of(node.expr);
-        let out = || {
-            g.located(
-                &g.sender(&node.succs),
-                node.fan_out_span.unwrap_or(place.first),
-            )
-        };
+        let out = || g.located(&g.sender(i), node.fan_out_span.unwrap_or(place.first));
         let call = match node.kind {
             Kind::Source => {
                 let out = out();
@@ -160,6 +172,15 @@ pub(crate) fn expand(
                 let out = out();
                 g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
             }
+            Kind::Serial if node.ordered => {
+                let out = out();
+                g.call("run_ordered", place, quote!(#lit, &#q, &#n, #out, 0, #cx))
+            }
+            Kind::Sink if node.ordered => g.call(
+                "run_ordered",
+                place,
+                quote!(#lit, &#q, &#n, #k::Discard, 0, #cx),
+            ),
             Kind::Serial => {
                 let out = out();
                 g.call("run_serial", place, quote!(#lit, &#q, &#n, #out, #cx))
@@ -286,18 +307,42 @@ impl<'a> Gen<'a> {
 
     /// Where node outputs go: an `Edge` into one queue, or nested pairs `(e1, (e2, e3))` for a
     /// fan-out, in which the last branch receives the original item and the others clones.
-    fn sender(&self, succs: &[usize]) -> TokenStream {
+    fn sender(&self, from: usize) -> TokenStream {
+        let node = &self.nodes[from];
+        let edges = self.edges(from, &node.succs, &node.offsets);
+        if node.kind == Kind::Source && node.tagged {
+            // The source takes a credit in the ordered stage's window for every item.
+            let ordered = self.nodes.iter().position(|n| n.ordered).expect("tagged");
+            let window = self.local("__para_q", ordered, "");
+            let k = &self.k;
+            quote!(#k::Credit::new(&#window, #edges))
+        } else {
+            edges
+        }
+    }
+
+    /// The edges from node `from` to `succs` (nested pairs for a fan-out, the last branch
+    /// receiving the original item), tagged edges with their part offsets before an ordered
+    /// stage.
+    fn edges(&self, from: usize, succs: &[usize], offsets: &[u32]) -> TokenStream {
         let k = &self.k;
         match succs {
             [] => unreachable!("only sinks have no successor, and they send nothing"),
             [s] => {
                 let q = self.local("__para_q", *s, "");
                 let lit = id_lit(*s);
-                quote!(#k::Edge::new(&#q, #lit))
+                let offset = offsets.first().copied().unwrap_or(0);
+                if self.nodes[*s].ordered {
+                    quote!(#k::OrderedEdge::new(&#q, #lit, #offset))
+                } else if self.nodes[from].tagged {
+                    quote!(#k::TaggedEdge::new(#k::Edge::new(&#q, #lit), #offset))
+                } else {
+                    quote!(#k::Edge::new(&#q, #lit))
+                }
             }
             [first, rest @ ..] => {
-                let first = self.sender(&[*first]);
-                let rest = self.sender(rest);
+                let first = self.edges(from, &[*first], &offsets[..offsets.len().min(1)]);
+                let rest = self.edges(from, rest, offsets.get(1..).unwrap_or(&[]));
                 quote!((#first, #rest))
             }
         }

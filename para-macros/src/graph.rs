@@ -46,6 +46,17 @@ pub(crate) struct Node<'a> {
     pub(crate) fallible: bool,
     /// `priority(N)`, checked to be an integer literal in range.
     pub(crate) priority: Option<u8>,
+    /// `ordered`: this node sees items in source order.
+    pub(crate) ordered: bool,
+    /// Whether this node lies before the ordered stage: it handles tagged items.
+    pub(crate) tagged: bool,
+    /// For a node before the ordered stage: some successor does not lead to it.
+    pub(crate) leaks: bool,
+    /// Per successor (parallel to `succs`): the part offset of that edge (see para-core's
+    /// `ordered.rs`).
+    pub(crate) offsets: Vec<u32>,
+    /// For the ordered stage: the number of paths from the source to it (parts per item).
+    pub(crate) parts: usize,
     /// The nodes whose outputs feed this node's input queue, ascending. More than one: a merge.
     pub(crate) preds: Vec<usize>,
     /// The nodes this node's outputs go to, ascending. More than one: a fan-out.
@@ -73,11 +84,12 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
     }
     for (id, node) in nodes.iter_mut().enumerate() {
         let has = |word: &str| node.markers.iter().any(|m| m.name == word);
+        node.ordered = has("ordered");
         node.kind = match (id < sources.len(), node.succs.is_empty()) {
             (true, _) => Kind::Source,
-            (false, true) if has("parallel") => Kind::ParallelSink,
+            (false, true) if has("parallel") && !has("ordered") => Kind::ParallelSink,
             (false, true) => Kind::Sink,
-            (false, false) if has("serial") => Kind::Serial,
+            (false, false) if has("serial") || has("ordered") => Kind::Serial,
             (false, false) => Kind::Parallel,
         };
         node.shape = if has("filter") {
@@ -95,7 +107,41 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             .and_then(|m| m.arg.as_ref())
             .and_then(priority_value);
     }
+    if let Some(ordered) = nodes.iter().position(|n| n.ordered) {
+        mark_ordered_paths(&mut nodes, ordered);
+    }
     nodes
+}
+
+/// Marks the nodes before the ordered stage `o` (those with a path to it), counts the paths,
+/// and gives each edge on them its part offset: the paths of the earlier branches, so that the
+/// parts of one item are numbered densely in branch order.
+fn mark_ordered_paths(nodes: &mut [Node<'_>], o: usize) {
+    let mut paths = vec![0usize; nodes.len()];
+    paths[o] = 1;
+    // Edges go from lower to higher ids, so descending ids is a reverse topological order.
+    for n in (0..o).rev() {
+        paths[n] = nodes[n].succs.iter().map(|&s| paths[s]).sum();
+    }
+    for n in 0..o {
+        if paths[n] == 0 {
+            continue;
+        }
+        let node = &mut nodes[n];
+        node.tagged = true;
+        node.leaks = node.succs.iter().any(|&s| paths[s] == 0);
+        let mut offset = 0;
+        node.offsets = node
+            .succs
+            .iter()
+            .map(|&s| {
+                let this = offset;
+                offset += paths[s];
+                u32::try_from(this).unwrap_or(u32::MAX)
+            })
+            .collect();
+    }
+    nodes[o].parts = paths[0];
 }
 
 /// The sources: the elements of a tuple `(a, b, …)` in source position, or the one source.
@@ -126,6 +172,11 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         shape: Shape::Map,
         fallible: false,
         priority: None,
+        ordered: false,
+        tagged: false,
+        leaks: false,
+        offsets: Vec::new(),
+        parts: 0,
         preds,
         succs: Vec::new(),
         fan_out_span: None,

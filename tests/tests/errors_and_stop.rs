@@ -52,7 +52,10 @@ fn a_fallible_sink_stops_the_run() {
                       => |x| x * 2
                       => try |x| if written.len() == 10 { Err(format!("disk full at {x}")) } else { written.push(x); Ok(()) })
         });
-        assert!(matches!(&result, Err(msg) if msg.starts_with("disk full")), "{result:?}");
+        assert!(
+            matches!(&result, Err(msg) if msg.starts_with("disk full")),
+            "{result:?}"
+        );
         assert_eq!(written.len(), 10);
     }
 }
@@ -64,7 +67,10 @@ fn errors_from_several_nodes_share_one_type() {
                                => try |x| if x == 700 { Err(Bad(x)) } else { Ok(x) }
                                => serial try |x| if x == 900 { Err(Bad(-x)) } else { Ok(x) }
                                => |_x| {});
-        assert!(matches!(result, Err(Bad(700)) | Err(Bad(-900))), "{result:?}");
+        assert!(
+            matches!(result, Err(Bad(700)) | Err(Bad(-900))),
+            "{result:?}"
+        );
     });
 }
 
@@ -76,20 +82,23 @@ fn a_sink_stops_the_run_early_find_first() {
         let mut consumed = 0u64;
         watchdog(60, || {
             pipeline!(threads, capacity = 1, (0..1_000_000).map(|i| counters.item(i))
-                      => |t: Tracked| t
-                      => |t: Tracked| {
-                          consumed += 1;
-                          if t.value % 1_000 == 999 {
-                              found = Some(t.value);
-                              ControlFlow::Break(())
-                          } else {
-                              ControlFlow::Continue(())
-                          }
-                      });
+            => |t: Tracked| t
+            => |t: Tracked| {
+                consumed += 1;
+                if t.value % 1_000 == 999 {
+                    found = Some(t.value);
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
         });
         let found = found.expect("the sink saw a match");
         assert_eq!(found % 1_000, 999);
-        assert!(consumed < 10_000, "threads={threads}: the run went on ({consumed} items)");
+        assert!(
+            consumed < 10_000,
+            "threads={threads}: the run went on ({consumed} items)"
+        );
         assert_eq!(counters.live(), 0, "threads={threads}");
         // The next run in the same process works.
         let mut sum = 0u64;

@@ -121,7 +121,7 @@ fn several_sources_feed_one_graph() {
     for threads in THREADS {
         let got = watchdog(60, || {
             let mut got = Vec::new();
-            let words = vec!["a".to_owned(), "bb".to_owned(), "ccc".to_owned()];
+            let words = ["a".to_owned(), "bb".to_owned(), "ccc".to_owned()];
             pipeline!(threads, capacity = 1, (0..N, N..2 * N, words.iter().map(|w| w.len() as u64 + 1_000_000))
                       => |x| x + 1
                       => |x| got.push(x));

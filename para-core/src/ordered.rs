@@ -1,0 +1,471 @@
+//! Ordered stages: a serial stage that sees items in source order although the stages before
+//! it run in parallel (oneTBB's `serial_in_order`).
+//!
+//! # Order
+//!
+//! The source numbers its items (`seq`). Every item between the source and the ordered stage
+//! travels as a [`Tagged`] value: its `seq`, its *part* (which path through fan-outs it took)
+//! and the value, or nothing (a *hole*: a filter dropped it, and the ordered stage must still
+//! learn that nothing will come). The ordered stage consumes, for `seq = 0, 1, 2, …`, every
+//! part of that `seq` in part order. Parts are numbered densely in branch order (the macro
+//! gives each fan-out edge an offset), so after a fan-out and merge the ordered stage sees, per
+//! source item, the branch outputs in the order the branches are written.
+//!
+//! # Memory
+//!
+//! The ordered stage's input is a window of `W` slots ([`OrderedBuffer`]), one per `seq`, each
+//! holding the `P` parts of that `seq`. The source takes a *credit* for `seq` before it emits
+//! it, and the ordered stage returns the credit when it has consumed the whole `seq`. So every
+//! tagged item alive belongs to one of at most `W` consecutive `seq`s: a slow item holds back
+//! the source, not memory. At most `W × P` items (holes included) are between the source and
+//! the ordered stage, however slow one of them is.
+//!
+//! # Progress
+//!
+//! The window never refuses a part: its slot was reserved by the credit. So every stage before
+//! the ordered one can always push, every part of the oldest `seq` eventually arrives, and the
+//! ordered stage can always consume it: no deadlock for any capacity ≥ 1.
+
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::mem::MaybeUninit;
+
+use crate::graph::{Cx, NodeId};
+use crate::node::{SerialNode, BATCH};
+use crate::sender::Sender;
+use crate::stage::{Flow, Stage, StageMut};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
+
+/// An item on its way to an ordered stage: its place in the source order, and its value or a
+/// hole.
+#[derive(Clone, Debug)]
+pub struct Tagged<T> {
+    seq: u64,
+    part: u32,
+    value: Option<T>,
+}
+
+/// A source iterator that numbers its items.
+#[derive(Debug)]
+pub struct TagIter<I> {
+    iter: I,
+    next: u64,
+}
+
+impl<I> TagIter<I> {
+    /// Numbers the items of `iter` from 0.
+    pub fn new(iter: I) -> Self {
+        TagIter { iter, next: 0 }
+    }
+}
+
+impl<I: Iterator> Iterator for TagIter<I> {
+    type Item = Tagged<I::Item>;
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let value = self.iter.next()?;
+        let seq = self.next;
+        self.next += 1;
+        Some(Tagged {
+            seq,
+            part: 0,
+            value: Some(value),
+        })
+    }
+}
+
+/// A stage before an ordered one: applies the inner stage to values, keeps tags, passes holes
+/// on, and turns a filtered-out item into a hole.
+#[derive(Debug)]
+pub struct TaggedStage<S>(pub S);
+
+#[inline]
+fn retag<O>(seq: u64, part: u32, flow: Flow<O>) -> Flow<Tagged<O>> {
+    match flow {
+        Flow::Emit(value) => Flow::Emit(Tagged {
+            seq,
+            part,
+            value: Some(value),
+        }),
+        Flow::Skip => Flow::Emit(Tagged {
+            seq,
+            part,
+            value: None,
+        }),
+        Flow::Stop => Flow::Stop,
+    }
+}
+
+impl<I, S: Stage<I>> Stage<Tagged<I>> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
+    #[inline]
+    fn call(&self, t: Tagged<I>) -> Flow<Self::Out> {
+        match t.value {
+            Some(value) => retag(t.seq, t.part, self.0.call(value)),
+            None => retag(t.seq, t.part, Flow::Skip),
+        }
+    }
+}
+
+impl<I, S: StageMut<I>> StageMut<Tagged<I>> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
+    #[inline]
+    fn call_mut(&mut self, t: Tagged<I>) -> Flow<Self::Out> {
+        match t.value {
+            Some(value) => retag(t.seq, t.part, self.0.call_mut(value)),
+            None => retag(t.seq, t.part, Flow::Skip),
+        }
+    }
+}
+
+/// One `seq`'s slot: the `P` parts, and which have arrived (bit `i` for part `i`).
+struct Slot<T, const P: usize> {
+    parts: [UnsafeCell<MaybeUninit<Option<T>>>; P],
+    arrived: AtomicUsize,
+}
+
+/// The most parts per `seq` (paths from the source to the ordered stage): one bit each.
+pub const MAX_PARTS: usize = usize::BITS as usize;
+
+/// The input of an ordered stage: a window of `W` sequence numbers, `P` parts each. See the
+/// module docs.
+pub struct OrderedBuffer<T, const W: usize, const P: usize> {
+    slots: [Slot<T, P>; W],
+    /// Credits: `seq`s the source may still emit (`W` minus those in flight).
+    free: AtomicUsize,
+    /// A source found no credit; the next release wakes it.
+    wanted: AtomicBool,
+    /// The ordered stage's progress: the next `seq` and part to consume. Touched only by the
+    /// worker holding the ordered stage's claim (the claim's Acquire/Release orders it).
+    cursor: UnsafeCell<(u64, usize)>,
+}
+
+// SAFETY: parts move between threads (`T: Send`). A part cell is written once per lap by the
+// one producer that holds its (seq, part) — tags are unique per lap because the source cannot
+// emit `seq + W` before `seq` is consumed — and read by the one consumer holding the ordered
+// stage's claim after it saw every bit of `arrived` set with Acquire (the writers' Release
+// `fetch_or`s).
+// `cursor` is only touched under that claim.
+unsafe impl<T: Send, const W: usize, const P: usize> Sync for OrderedBuffer<T, W, P> {}
+
+impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
+    const SHAPE_OK: () = assert!(
+        W >= 1 && P >= 1 && P <= MAX_PARTS,
+        "an ordered window needs W >= 1 and 1 <= P <= usize::BITS paths to it"
+    );
+    const COMPLETE: usize = if P == MAX_PARTS {
+        usize::MAX
+    } else {
+        (1 << P) - 1
+    };
+
+    /// An empty window.
+    pub fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::SHAPE_OK;
+        OrderedBuffer {
+            slots: core::array::from_fn(|_| Slot {
+                parts: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+                arrived: AtomicUsize::new(0),
+            }),
+            free: AtomicUsize::new(W),
+            wanted: AtomicBool::new(false),
+            cursor: UnsafeCell::new((0, 0)),
+        }
+    }
+
+    fn slot(&self, seq: u64) -> &Slot<T, P> {
+        &self.slots[(seq % W as u64) as usize]
+    }
+
+    /// Takes up to `max` credits (0 if none; the next release then reports a waiting source).
+    fn take_credits(&self, max: usize) -> usize {
+        let take = |order| {
+            let mut free = self.free.load(order);
+            loop {
+                if free == 0 {
+                    return 0;
+                }
+                let n = free.min(max);
+                match self.free.compare_exchange_weak(
+                    free,
+                    free - n,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return n,
+                    Err(now) => free = now,
+                }
+            }
+        };
+        let got = take(Ordering::Relaxed);
+        if got > 0 || max == 0 {
+            return got;
+        }
+        // Dekker pair with `give_credits`, as in `Queue::reserve`.
+        self.wanted.swap(true, Ordering::SeqCst);
+        take(Ordering::SeqCst)
+    }
+
+    /// Returns `n` credits; `true` if a source waits for them.
+    fn give_credits(&self, n: usize) -> bool {
+        if n == 0 {
+            return false;
+        }
+        self.free.fetch_add(n, Ordering::SeqCst);
+        self.wanted.load(Ordering::SeqCst) && self.wanted.swap(false, Ordering::SeqCst)
+    }
+
+    /// Stores one part. Its `seq` holds a credit, so its cell is free.
+    fn put(&self, item: Tagged<T>) {
+        let slot = self.slot(item.seq);
+        let part = item.part as usize;
+        debug_assert!(part < P, "part {part} out of range {P}");
+        // SAFETY: (seq, part) is unique among the parts alive (module docs), so this producer
+        // is the only writer of the cell, and the consumer reads it only after every bit of
+        // `arrived` is set, which happens after the Release `fetch_or` below.
+        unsafe { (*slot.parts[part].get()).write(item.value) };
+        slot.arrived.fetch_or(1 << part, Ordering::Release);
+    }
+}
+
+impl<T, const W: usize, const P: usize> Default for OrderedBuffer<T, W, P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const W: usize, const P: usize> Drop for OrderedBuffer<T, W, P> {
+    fn drop(&mut self) {
+        // A run that stopped early leaves parts behind: drop each exactly once. In the slot at
+        // the cursor, parts before the cursor's part were consumed already.
+        let (next, consumed) = *self.cursor.get_mut();
+        for seq in next..next + W as u64 {
+            let slot = self.slot(seq);
+            let arrived = slot.arrived.load(Ordering::Acquire);
+            let first = if seq == next { consumed } else { 0 };
+            for (part, cell) in slot.parts.iter().enumerate().skip(first) {
+                if arrived & (1 << part) != 0 {
+                    // SAFETY: the bit says the cell was written; parts before `first` of the
+                    // cursor's slot were consumed, no others; `&mut self` excludes every
+                    // other access.
+                    unsafe { (*cell.get()).assume_init_drop() };
+                }
+            }
+        }
+    }
+}
+
+impl<T, const W: usize, const P: usize> fmt::Debug for OrderedBuffer<T, W, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrderedBuffer")
+            .field("window", &W)
+            .field("parts", &P)
+            .field("free", &self.free.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A producer's edge into an ordered stage's window, adding the part offset of this edge.
+#[derive(Debug)]
+pub struct OrderedEdge<'b, T, const W: usize, const P: usize> {
+    buffer: &'b OrderedBuffer<T, W, P>,
+    to: NodeId,
+    offset: u32,
+}
+
+impl<'b, T, const W: usize, const P: usize> OrderedEdge<'b, T, W, P> {
+    /// The edge into `buffer`, the window of node `to`; parts sent here are shifted by `offset`.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P>, to: NodeId, offset: u32) -> Self {
+        OrderedEdge { buffer, to, offset }
+    }
+}
+
+impl<T, const W: usize, const P: usize> Sender<Tagged<T>> for OrderedEdge<'_, T, W, P> {
+    const COPIES: usize = 1;
+
+    /// Always room: the source took a credit for the whole `seq`.
+    #[inline]
+    fn reserve(&self, max: usize, _cx: &mut Cx<'_>) -> usize {
+        max
+    }
+
+    #[inline]
+    fn unreserve(&self, _n: usize, _cx: &mut Cx<'_>) {}
+
+    #[inline]
+    fn push(&self, mut item: Tagged<T>) {
+        item.part += self.offset;
+        self.buffer.put(item);
+    }
+
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        cx.notify(self.to);
+    }
+}
+
+/// A producer's edge into a queue of tagged items, adding the part offset of this edge.
+#[derive(Debug)]
+pub struct TaggedEdge<S> {
+    inner: S,
+    offset: u32,
+}
+
+impl<S> TaggedEdge<S> {
+    /// `inner`, with parts sent through it shifted by `offset`.
+    pub fn new(inner: S, offset: u32) -> Self {
+        TaggedEdge { inner, offset }
+    }
+}
+
+impl<T, S: Sender<Tagged<T>>> Sender<Tagged<T>> for TaggedEdge<S> {
+    const COPIES: usize = S::COPIES;
+    #[inline]
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        self.inner.reserve(max, cx)
+    }
+    #[inline]
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.inner.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, mut item: Tagged<T>) {
+        item.part += self.offset;
+        self.inner.push(item);
+    }
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.inner.notify(cx);
+    }
+}
+
+/// The source's sender when an ordered stage is downstream: takes one credit per item before
+/// the inner sender's room.
+#[derive(Debug)]
+pub struct Credit<'b, T, S, const W: usize, const P: usize> {
+    buffer: &'b OrderedBuffer<T, W, P>,
+    inner: S,
+}
+
+impl<'b, T, S, const W: usize, const P: usize> Credit<'b, T, S, W, P> {
+    /// `inner`, limited by the credits of `buffer`.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P>, inner: S) -> Self {
+        Credit { buffer, inner }
+    }
+}
+
+impl<T, U, S: Sender<U>, const W: usize, const P: usize> Sender<U> for Credit<'_, T, S, W, P> {
+    const COPIES: usize = S::COPIES;
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        let credits = self.buffer.take_credits(max);
+        if credits == 0 {
+            return 0; // the ordered stage wakes the source when it returns credits
+        }
+        let room = self.inner.reserve(credits, cx);
+        // Unused credits go back; nobody can be waiting for them but this source.
+        let _ = self.buffer.give_credits(credits - room);
+        room
+    }
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        let _ = self.buffer.give_credits(n);
+        self.inner.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, value: U) {
+        self.inner.push(value);
+    }
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.inner.notify(cx);
+    }
+}
+
+/// One step of ordered stage `this`: consume, in order, the parts of the next complete `seq`s.
+/// `source` is the node to wake when credits come back.
+pub fn run_ordered<T, St, S, const W: usize, const P: usize>(
+    this: NodeId,
+    input: &OrderedBuffer<T, W, P>,
+    node: &SerialNode<St>,
+    out: S,
+    source: NodeId,
+    cx: &mut Cx<'_>,
+) -> bool
+where
+    St: StageMut<T>,
+    S: Sender<St::Out>,
+{
+    let Some(mut stage) = node.stage().try_claim() else {
+        return false; // the holder is told and re-notifies us
+    };
+    let room = out.reserve(BATCH, cx);
+    if room == 0 {
+        if stage.release() {
+            cx.notify(this);
+        }
+        return false; // the full queue wakes us when it drains
+    }
+    let clones = S::COPIES.saturating_sub(1);
+    cx.add_items(room * clones);
+    // SAFETY: the cursor is only touched while holding this stage's claim, which we hold.
+    let cursor = unsafe { &mut *input.cursor.get() };
+    let (mut done, mut emitted, mut seqs_done, mut stop) = (0, 0, 0, false);
+    'seqs: while emitted < room {
+        let (seq, first) = *cursor;
+        let slot = input.slot(seq);
+        if slot.arrived.load(Ordering::Acquire) != OrderedBuffer::<T, W, P>::COMPLETE {
+            break;
+        }
+        for part in first..P {
+            if emitted == room {
+                *cursor = (seq, part);
+                break 'seqs;
+            }
+            // SAFETY: the slot is complete (Acquire above pairs with every part's Release
+            // increment), and parts from the cursor on are not consumed yet; only the claim
+            // holder consumes.
+            let value = unsafe { (*slot.parts[part].get()).assume_init_read() };
+            done += 1;
+            let Some(value) = value else { continue }; // a hole
+            match stage.call_mut(value) {
+                Flow::Emit(output) => {
+                    out.push(output);
+                    emitted += 1;
+                }
+                Flow::Skip => {}
+                Flow::Stop => {
+                    *cursor = (seq, part + 1);
+                    stop = true;
+                    break 'seqs;
+                }
+            }
+        }
+        slot.arrived.store(0, Ordering::Relaxed);
+        *cursor = (seq + 1, 0);
+        seqs_done += 1;
+    }
+    if stop {
+        drop(stage);
+        cx.stop();
+        return true;
+    }
+    let notified = stage.release();
+    if input.give_credits(seqs_done) {
+        cx.notify(source);
+    }
+    out.unreserve(room - emitted, cx);
+    if emitted > 0 {
+        out.notify(cx);
+    }
+    if notified || seqs_done > 0 {
+        // More complete seqs may be waiting; a spurious step costs two loads.
+        cx.notify(this);
+    }
+    let skipped = done - emitted;
+    let retired = if S::COPIES == 0 {
+        done
+    } else {
+        (room - emitted) * clones + skipped
+    };
+    cx.retire_items(retired);
+    done > 0
+}

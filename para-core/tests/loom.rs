@@ -1,0 +1,686 @@
+//! loom models of para-core's concurrency protocols: the node queue, the claim of a serial node
+//! and termination by counting. Run them with `scripts/loom.sh`, or:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p para-core --release --test loom -- --nocapture --test-threads=1
+//! ```
+//!
+//! Under `--cfg loom` para-core takes its atomics, and the queue's slot cells, from loom (see
+//! `src/sync.rs`), so these models run the real `Queue`, `Serial` and `Graph` code. A serial
+//! node's value is reached through references, which loom's cell cannot track; the models put a
+//! loom `UnsafeCell` inside the serial value instead, so that every access to it is checked.
+//!
+//! Rules every model follows (see `PLATFORM.md`):
+//! * every actor is a spawned thread and the main thread only joins them, then checks the
+//!   outcome (loom issue #392: a model whose spawned thread starts with an atomic load may
+//!   otherwise be explored in a single execution and pass whatever the code does);
+//! * each prints its execution count and asserts that loom explored more than one execution;
+//! * each has a deliberately broken variant, run as an expected failure, so the model is known
+//!   to catch the class of bug it is about.
+//!
+//! "Blocking" in the models (a producer waiting for room, a consumer waiting for items) is a
+//! `loom::sync::Notify`: a lost wake-up is a thread that waits forever, which loom reports as a
+//! deadlock.
+#![cfg(loom)]
+
+use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+use std::sync::atomic::Ordering as StdOrdering;
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::sync::Notify;
+use loom::thread;
+use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind, Queue, Scheduler, Serial};
+
+// ------------------------------------------------------------------------------------------
+// Harness
+
+/// Prints the execution count when the model fails (unwinds), so an expected failure still
+/// shows how far loom got.
+struct Report<'a> {
+    name: &'a str,
+    count: &'a StdAtomicUsize,
+}
+
+impl Drop for Report<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "loom model {}: failed in execution {}",
+                self.name,
+                self.count.load(StdOrdering::Relaxed)
+            );
+        }
+    }
+}
+
+/// Explores every execution of `model` (up to `LOOM_MAX_PREEMPTIONS`, default 2), prints the
+/// number of executions and checks that there was more than one.
+fn check(name: &str, model: impl Fn() + Sync + Send + 'static) {
+    let count = std::sync::Arc::new(StdAtomicUsize::new(0));
+    let report = Report {
+        name,
+        count: &count,
+    };
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    let counter = count.clone();
+    let start = std::time::Instant::now();
+    builder.check(move || {
+        counter.fetch_add(1, StdOrdering::Relaxed);
+        model();
+    });
+    drop(report);
+    let executions = count.load(StdOrdering::Relaxed);
+    eprintln!(
+        "loom model {name}: {executions} executions in {:.1?} (preemption bound {:?})",
+        start.elapsed(),
+        builder.preemption_bound
+    );
+    assert!(
+        executions > 1,
+        "loom model {name} explored a single execution: the model is vacuous (loom #392)"
+    );
+}
+
+/// A shared value for the actors of a model: `std::sync::Arc` around a value that is leaked,
+/// not dropped, if the last reference goes while a model fails. (Dropping loom objects while
+/// loom unwinds out of a failed execution — e.g. a deadlock — panics in the destructor and
+/// aborts the whole test binary, expected failures included; loom's own `Arc` does the same.)
+struct Arc<T>(std::sync::Arc<std::mem::ManuallyDrop<T>>);
+
+impl<T> Arc<T> {
+    fn new(value: T) -> Self {
+        Arc(std::sync::Arc::new(std::mem::ManuallyDrop::new(value)))
+    }
+}
+
+impl<T> Clone for Arc<T> {
+    fn clone(&self) -> Self {
+        Arc(self.0.clone())
+    }
+}
+
+impl<T> std::ops::Deref for Arc<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Drop for Arc<T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(value) = std::sync::Arc::get_mut(&mut self.0) {
+            // SAFETY: the last reference, dropped once, here.
+            unsafe { std::mem::ManuallyDrop::drop(value) };
+        }
+    }
+}
+
+fn join_all(handles: Vec<thread::JoinHandle<()>>) {
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The node queue
+
+/// The operations of the node queue the models use, so that one harness drives both the real
+/// queue and the broken copy below.
+trait ModelQueue: Send + Sync + 'static {
+    fn new() -> Self;
+    fn reserve(&self, max: usize) -> usize;
+    fn unreserve(&self, n: usize) -> bool;
+    fn push_reserved(&self, value: usize);
+    fn pop(&self) -> Option<usize>;
+    fn release(&self, n: usize) -> bool;
+}
+
+impl<const N: usize> ModelQueue for Queue<usize, N> {
+    fn new() -> Self {
+        Queue::new()
+    }
+    fn reserve(&self, max: usize) -> usize {
+        Queue::reserve(self, max)
+    }
+    fn unreserve(&self, n: usize) -> bool {
+        Queue::unreserve(self, n)
+    }
+    fn push_reserved(&self, value: usize) {
+        Queue::push_reserved(self, value)
+    }
+    fn pop(&self) -> Option<usize> {
+        Queue::pop(self)
+    }
+    fn release(&self, n: usize) -> bool {
+        Queue::release(self, n)
+    }
+}
+
+/// How a queue model's actors misbehave, if at all.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum QueueFault {
+    None,
+    /// Consumers ignore `release`'s answer: a blocked producer is never told about freed room.
+    IgnoreWanted,
+}
+
+/// `producers` threads push `per_producer` items each (each producer reserves for up to two
+/// items at a time and gives back what it does not use), `consumers` threads pop them all.
+/// A producer that reserves nothing waits until a consumer's `release` (or another producer's
+/// `unreserve`) reports a blocked producer; a consumer that pops nothing waits for a push.
+///
+/// Checks: every item is popped exactly once; with one producer and one consumer, in FIFO
+/// order; the queue is empty at the end. Loom checks that no slot is read and written
+/// concurrently (the slot cells are loom cells) and that nobody waits forever.
+fn queue_model<Q: ModelQueue>(
+    producers: usize,
+    per_producer: usize,
+    consumers: usize,
+    fault: QueueFault,
+) {
+    let total = producers * per_producer;
+    let queue = Arc::new(Q::new());
+    let room: Arc<Vec<Notify>> = Arc::new((0..producers).map(|_| Notify::new()).collect());
+    let items: Arc<Vec<Notify>> = Arc::new((0..consumers).map(|_| Notify::new()).collect());
+    let seen: Arc<Vec<AtomicUsize>> = Arc::new((0..total).map(|_| AtomicUsize::new(0)).collect());
+    let remaining = Arc::new(AtomicUsize::new(total));
+    let mut handles = Vec::new();
+
+    for p in 0..producers {
+        let (queue, room, items) = (queue.clone(), room.clone(), items.clone());
+        handles.push(thread::spawn(move || {
+            let mut next = 0;
+            while next < per_producer {
+                let left = per_producer - next;
+                let got = queue.reserve(2);
+                if got == 0 {
+                    room[p].wait(); // told by a release (or it was spurious: retry)
+                    continue;
+                }
+                let pushing = got.min(left);
+                for _ in 0..pushing {
+                    queue.push_reserved(p * per_producer + next);
+                    next += 1;
+                }
+                if got > pushing && queue.unreserve(got - pushing) {
+                    room.iter().for_each(Notify::notify);
+                }
+                items.iter().for_each(Notify::notify);
+            }
+        }));
+    }
+
+    for c in 0..consumers {
+        let (queue, room, items) = (queue.clone(), room.clone(), items.clone());
+        let (seen, remaining) = (seen.clone(), remaining.clone());
+        handles.push(thread::spawn(move || {
+            let mut last = None;
+            while remaining.load(Ordering::Acquire) > 0 {
+                let Some(item) = queue.pop() else {
+                    items[c].wait();
+                    continue;
+                };
+                seen[item].fetch_add(1, Ordering::Relaxed);
+                if producers == 1 && consumers == 1 {
+                    assert!(
+                        last < Some(item),
+                        "FIFO order broken: {item} after {last:?}"
+                    );
+                    last = Some(item);
+                }
+                if queue.release(1) && fault != QueueFault::IgnoreWanted {
+                    room.iter().for_each(Notify::notify);
+                }
+                if remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    items.iter().for_each(Notify::notify); // let the other consumers return
+                }
+            }
+        }));
+    }
+
+    join_all(handles);
+    for (item, count) in seen.iter().enumerate() {
+        let count = count.load(Ordering::Relaxed);
+        assert_eq!(count, 1, "item {item} was popped {count} times");
+    }
+    assert_eq!(queue.pop(), None, "an item was left in the queue");
+}
+
+#[test]
+fn queue_capacity_1_wraps_around_and_wakes_the_blocked_producer() {
+    // Three laps of a one-slot ring; the producer blocks on every push after the first.
+    check("queue cap 1, 1 producer x 3, 1 consumer", || {
+        queue_model::<Queue<usize, 1>>(1, 3, 1, QueueFault::None)
+    });
+}
+
+#[test]
+fn queue_capacity_2_two_producers_wrap_around() {
+    check("queue cap 2, 2 producers x 2, 1 consumer", || {
+        queue_model::<Queue<usize, 2>>(2, 2, 1, QueueFault::None)
+    });
+}
+
+#[test]
+fn queue_capacity_2_two_consumers_pop_each_item_once() {
+    check("queue cap 2, 1 producer x 3, 2 consumers", || {
+        queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None)
+    });
+}
+
+#[test]
+fn queue_capacity_1_two_producers_two_consumers() {
+    check("queue cap 1, 2 producers x 1, 2 consumers", || {
+        queue_model::<Queue<usize, 1>>(2, 1, 2, QueueFault::None)
+    });
+}
+
+/// Broken: consumers ignore `release`'s report of a blocked producer. The producer of the second
+/// item waits forever.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn broken_queue_release_that_ignores_wanted_loses_the_producer() {
+    check("BROKEN queue: release ignores wanted", || {
+        queue_model::<Queue<usize, 1>>(1, 2, 1, QueueFault::IgnoreWanted)
+    });
+}
+
+/// Broken: a copy of the queue that publishes a pushed item with a Relaxed store of its slot's
+/// sequence word (the real queue uses Release). A popper then reads the slot without
+/// happens-before with the write.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn broken_queue_relaxed_publish_is_a_data_race() {
+    check("BROKEN queue: Relaxed publish", || {
+        queue_model::<RelaxedPublishQueue<1>>(1, 2, 1, QueueFault::None)
+    });
+}
+
+/// A copy of `para_core::Queue` (src/queue.rs) that differs in one ordering: `push_reserved`
+/// publishes with `Relaxed` instead of `Release`.
+struct RelaxedPublishQueue<const N: usize> {
+    head: AtomicUsize,
+    tail: AtomicUsize,
+    free: AtomicUsize,
+    wanted: AtomicBool,
+    slots: [(AtomicUsize, UnsafeCell<Option<usize>>); N],
+}
+
+// SAFETY: as for `Queue`: a slot's cell is accessed only by the thread that won its position
+// (and loom checks every access).
+unsafe impl<const N: usize> Sync for RelaxedPublishQueue<N> {}
+
+impl<const N: usize> ModelQueue for RelaxedPublishQueue<N> {
+    fn new() -> Self {
+        RelaxedPublishQueue {
+            head: AtomicUsize::new(0),
+            tail: AtomicUsize::new(0),
+            free: AtomicUsize::new(N),
+            wanted: AtomicBool::new(false),
+            slots: std::array::from_fn(|i| (AtomicUsize::new(2 * i), UnsafeCell::new(None))),
+        }
+    }
+
+    fn reserve(&self, max: usize) -> usize {
+        let try_reserve = |mut free: usize| loop {
+            if free == 0 {
+                return 0;
+            }
+            let take = free.min(max);
+            match self.free.compare_exchange_weak(
+                free,
+                free - take,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return take,
+                Err(now) => free = now,
+            }
+        };
+        let got = try_reserve(self.free.load(Ordering::Relaxed));
+        if got > 0 || max == 0 {
+            return got;
+        }
+        self.wanted.swap(true, Ordering::SeqCst);
+        try_reserve(self.free.fetch_add(0, Ordering::SeqCst))
+    }
+
+    fn unreserve(&self, n: usize) -> bool {
+        self.release(n)
+    }
+
+    fn release(&self, n: usize) -> bool {
+        if n == 0 {
+            return false;
+        }
+        self.free.fetch_add(n, Ordering::SeqCst);
+        self.wanted.load(Ordering::SeqCst) && self.wanted.swap(false, Ordering::SeqCst)
+    }
+
+    fn push_reserved(&self, value: usize) {
+        let mut pos = self.tail.load(Ordering::Relaxed);
+        loop {
+            let (seq, cell) = &self.slots[pos % N];
+            let lag = seq.load(Ordering::Acquire).wrapping_sub(2 * pos) as isize;
+            if lag == 0 {
+                match self.tail.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        cell.with_mut(|slot| {
+                            // SAFETY: the CAS gave this thread position `pos` (slot protocol).
+                            unsafe { *slot = Some(value) }
+                        });
+                        seq.store(2 * pos + 1, Ordering::Relaxed); // THE BUG: not Release
+                        return;
+                    }
+                    Err(now) => pos = now,
+                }
+            } else {
+                if lag < 0 {
+                    thread::yield_now();
+                }
+                pos = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn pop(&self) -> Option<usize> {
+        let mut pos = self.head.load(Ordering::Relaxed);
+        loop {
+            let (seq, cell) = &self.slots[pos % N];
+            let lag = seq.load(Ordering::Acquire).wrapping_sub(2 * pos + 1) as isize;
+            if lag == 0 {
+                match self.head.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the CAS gave this thread position `pos` (slot protocol).
+                        let value = cell.with_mut(|slot| unsafe { (*slot).take() });
+                        seq.store(2 * (pos + N), Ordering::Release);
+                        return value;
+                    }
+                    Err(now) => pos = now,
+                }
+            } else if lag < 0 {
+                return None;
+            } else {
+                pos = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The claim of a serial node
+
+/// Three workers each publish one piece of work for a serial node (in para: push an item into
+/// its queue) and then try to claim it. The holder processes all the work it can see; when its
+/// `release` reports that a claim failed meanwhile, it claims again and processes again (in
+/// para: it re-notifies the node). A failed claimant simply leaves.
+///
+/// Checks: at the end every piece of work was processed (a failed claim is never lost), and the
+/// serial value is never accessed by two workers at once (it is a loom cell).
+fn serial_model(honour_the_note: bool) {
+    const WORKERS: usize = 3;
+    let serial = Arc::new(Serial::new(UnsafeCell::new([false; WORKERS])));
+    let work: Arc<[AtomicBool; WORKERS]> =
+        Arc::new(std::array::from_fn(|_| AtomicBool::new(false)));
+    let handles = (0..WORKERS)
+        .map(|me| {
+            let (serial, work) = (serial.clone(), work.clone());
+            thread::spawn(move || {
+                work[me].store(true, Ordering::Relaxed);
+                while let Some(claim) = serial.try_claim() {
+                    claim.with_mut(|done| {
+                        // SAFETY: loom checks that no other access to the cell is concurrent.
+                        let done = unsafe { &mut *done };
+                        for (done, work) in done.iter_mut().zip(work.iter()) {
+                            *done |= work.load(Ordering::Relaxed);
+                        }
+                    });
+                    if !claim.release() || !honour_the_note {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    join_all(handles);
+    let claim = serial.try_claim().expect("nobody holds the claim any more");
+    // SAFETY: every worker has been joined.
+    let done = claim.with(|done| unsafe { *done });
+    assert!(done.iter().all(|&d| d), "work was lost: processed {done:?}");
+    assert!(
+        !claim.release(),
+        "a note was left after every worker returned"
+    );
+}
+
+#[test]
+fn serial_failed_claims_are_never_lost() {
+    check("serial claim, 3 workers", || serial_model(true));
+}
+
+/// Broken: the holder ignores what `release` reports, so the work of a worker whose claim
+/// failed is never processed.
+#[test]
+#[should_panic(expected = "work was lost")]
+fn broken_serial_release_without_the_notified_check_loses_work() {
+    check("BROKEN serial: release without the notified check", || {
+        serial_model(false)
+    });
+}
+
+// ------------------------------------------------------------------------------------------
+// Termination by counting
+
+/// How the termination model's nodes misbehave, if at all.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Counting {
+    /// As `node.rs` does: a source counts its items before pushing them.
+    Correct,
+    /// The source counts its items only after pushing them.
+    CountsLate,
+    /// A copy of `Cx::retire_items` whose decrement is Relaxed instead of AcqRel.
+    RelaxedRetire,
+}
+
+const TERMINATION_NODES: &[NodeInfo] = &[
+    NodeInfo {
+        name: "source",
+        kind: NodeKind::Source,
+        preds: &[],
+        priority: NodeKind::Source.default_priority(),
+    },
+    NodeInfo {
+        name: "sink",
+        kind: NodeKind::Sink,
+        preds: &[0],
+        priority: NodeKind::Sink.default_priority(),
+    },
+];
+
+/// What the workers of the termination model share.
+struct Run {
+    queue: Queue<usize, 2>,
+    /// One per sink worker: "an item arrived".
+    arrived: [Notify; 2],
+    /// Each sink worker's side effect, a loom cell: the worker that finishes the run reads them
+    /// all, so loom checks that they happen-before the end.
+    effects: [UnsafeCell<usize>; 2],
+    consumed: AtomicUsize,
+    ends: AtomicUsize,
+    /// The Relaxed copy of the run's counter (variant `RelaxedRetire` only).
+    copy_in_flight: AtomicUsize,
+}
+
+// SAFETY: each effect cell is written by the sink worker that popped its item and read by the
+// worker that ends the run; loom checks that these accesses are ordered.
+unsafe impl Sync for Run {}
+
+impl Run {
+    /// What a scheduler's `end` sees: the run must be over.
+    fn end(&self) {
+        self.ends.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(
+            self.consumed.load(Ordering::Relaxed),
+            2,
+            "the run finished before the last item was retired"
+        );
+        for effect in &self.effects {
+            // SAFETY: loom checks that both writes happen-before this read.
+            let value = effect.with(|e| unsafe { *e });
+            assert_ne!(value, 0, "the run finished before a sink's effect");
+        }
+    }
+}
+
+struct ModelScheduler(Arc<Run>);
+
+impl Scheduler for ModelScheduler {
+    fn notify(&mut self, _node: NodeId) {}
+    fn end(&mut self) {
+        self.0.end();
+    }
+}
+
+/// A graph `source -> sink` wired by hand, its source producing two items. One worker runs the
+/// source step; two workers each run one step of the sink, which consumes one item. The real
+/// `Graph` and `Cx` count the items.
+///
+/// Checks: the run finishes exactly once, and only after both items were consumed and both
+/// sink effects are visible to the worker that finishes it.
+fn termination_model(counting: Counting) {
+    let run = Arc::new(Run {
+        queue: Queue::new(),
+        arrived: [Notify::new(), Notify::new()],
+        effects: [UnsafeCell::new(0), UnsafeCell::new(0)],
+        consumed: AtomicUsize::new(0),
+        ends: AtomicUsize::new(0),
+        copy_in_flight: AtomicUsize::new(1),
+    });
+    let retire = {
+        let run = run.clone();
+        move |cx: &mut Cx<'_>, n: usize| {
+            if counting == Counting::RelaxedRetire {
+                if run.copy_in_flight.fetch_sub(n, Ordering::Relaxed) == n {
+                    run.end();
+                }
+            } else {
+                cx.retire_items(n);
+            }
+        }
+    };
+    let add = {
+        let run = run.clone();
+        move |cx: &mut Cx<'_>, n: usize| {
+            if counting == Counting::RelaxedRetire {
+                run.copy_in_flight.fetch_add(n, Ordering::Relaxed);
+            } else {
+                cx.add_items(n);
+            }
+        }
+    };
+    let dispatch = {
+        let run = run.clone();
+        move |node: NodeId, cx: &mut Cx<'_>| -> bool {
+            match node {
+                0 => {
+                    let room = run.queue.reserve(2);
+                    assert_eq!(room, 2);
+                    if counting != Counting::CountsLate {
+                        add(cx, 2);
+                    }
+                    run.queue.push_reserved(1);
+                    run.queue.push_reserved(2);
+                    run.arrived.iter().for_each(Notify::notify);
+                    if counting == Counting::CountsLate {
+                        add(cx, 2);
+                    }
+                    retire(cx, 1); // the source is exhausted
+                    true
+                }
+                _ => {
+                    let Some(item) = run.queue.pop() else {
+                        return false;
+                    };
+                    // SAFETY: items 1 and 2 each have their own cell, and each is popped once.
+                    run.effects[item - 1].with_mut(|e| unsafe { *e = item });
+                    run.consumed.fetch_add(1, Ordering::Relaxed);
+                    let _ = run.queue.release(1);
+                    retire(cx, 1);
+                    true
+                }
+            }
+        }
+    };
+    let graph = Arc::new(Graph::new(TERMINATION_NODES, dispatch));
+    let mut handles = Vec::new();
+    {
+        let (graph, run) = (graph.clone(), run.clone());
+        handles.push(thread::spawn(move || {
+            graph.run_node(0, &mut ModelScheduler(run));
+        }));
+    }
+    for worker in 0..2 {
+        let (graph, run) = (graph.clone(), run.clone());
+        handles.push(thread::spawn(move || {
+            let mut sched = ModelScheduler(run.clone());
+            while !graph.run_node(1, &mut sched) {
+                run.arrived[worker].wait();
+            }
+        }));
+    }
+    join_all(handles);
+    assert_eq!(
+        run.ends.load(Ordering::Relaxed),
+        1,
+        "the run must end exactly once"
+    );
+    if counting != Counting::RelaxedRetire {
+        assert!(graph.is_finished());
+    }
+}
+
+#[test]
+fn termination_finishes_exactly_once_after_the_last_item() {
+    check("termination, 1 source + 2 sink workers", || {
+        termination_model(Counting::Correct)
+    });
+}
+
+/// Broken: the source counts its items after they became visible, so a sink can retire one
+/// before it was counted and the count reaches zero while the other item is still in flight.
+#[test]
+#[should_panic(expected = "the run finished before the last item was retired")]
+fn broken_termination_counting_late_finishes_early() {
+    check(
+        "BROKEN termination: items counted after they are pushed",
+        || termination_model(Counting::CountsLate),
+    );
+}
+
+/// Broken: a Relaxed decrement. The worker that reaches zero does not synchronise with the
+/// other sink worker, whose effect it may not see.
+#[test]
+#[should_panic]
+fn broken_termination_relaxed_retire_misses_effects() {
+    check("BROKEN termination: Relaxed retire", || {
+        termination_model(Counting::RelaxedRetire)
+    });
+}
