@@ -8,6 +8,7 @@
 
 use core::marker::PhantomData;
 
+use crate::flat_map::FlatMapNode;
 use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage};
 use crate::queue::Queue;
@@ -101,6 +102,17 @@ stage_kind!(
     /// `filter_map |x| option`: passes on the `Some` outputs.
     parallel_filter_map, serial_filter_map, FilterMap, <O> (I) -> Option<O>, O
 );
+
+/// `flat_map |x| iterable`: every output of the iterable, emitted lazily (see `flat_map.rs`).
+pub fn parallel_flat_map<I, R, F>(_input: Ty<I>, f: F) -> (FlatMapNode<F, R::IntoIter>, Ty<R::Item>)
+where
+    F: Fn(I) -> R + Sync,
+    R: IntoIterator,
+    R::IntoIter: Send,
+    R::Item: Item,
+{
+    (FlatMapNode::new(f), ty())
+}
 
 /// `try |x| result`, parallel: the first `Err` stops the run and is returned by `pipeline!`.
 pub fn parallel_try_map<'e, I, O, E, F>(

@@ -169,16 +169,33 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 "parallel" if has("serial") => {
                     error("a node is either `serial` or `parallel`, not both".to_owned())
                 }
-                "filter" | "filter_map" if is_sink => error(format!(
+                "filter" | "filter_map" | "flat_map" if is_sink => error(format!(
                     "`{word}` passes items on, so it needs a node after it: `{word} |x| … => sink`"
                 )),
-                "filter" | "filter_map" if has("filter") || has("filter_map") || has("try") => {
+                "filter" | "filter_map" | "flat_map"
+                    if has("filter") || has("filter_map") || has("flat_map") || has("try") =>
+                {
                     error(format!(
-                        "`{word}` cannot be combined with `filter`, `filter_map` or `try`"
+                        "`{word}` cannot be combined with `filter`, `filter_map`, `flat_map` or \
+                         `try`"
                     ))
                 }
-                "try" if has("filter") || has("filter_map") => error(
-                    "`try` combines with a map or a sink, not with `filter` or `filter_map`"
+                "flat_map" if has("serial") || has("ordered") => error(
+                    "a `flat_map` stage is parallel; `serial` and `ordered` flat-maps are not \
+                     available yet"
+                        .to_owned(),
+                ),
+                "flat_map" if node.tagged => {
+                    error("a `flat_map` before an `ordered` stage is not available yet".to_owned())
+                }
+                "serial" | "ordered" if has("flat_map") => error(
+                    "a `flat_map` stage is parallel; `serial` and `ordered` flat-maps are not \
+                     available yet"
+                        .to_owned(),
+                ),
+                "try" if has("filter") || has("filter_map") || has("flat_map") => error(
+                    "`try` combines with a map or a sink, not with `filter`, `filter_map` or \
+                     `flat_map`"
                         .to_owned(),
                 ),
                 "priority" => match &marker.arg {

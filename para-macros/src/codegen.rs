@@ -168,6 +168,10 @@ pub(crate) fn expand(
                 let out = out();
                 g.call("run_source", place, quote!(#lit, &#n, #out, #cx))
             }
+            Kind::Parallel if node.shape == Shape::FlatMap => {
+                let out = out();
+                g.call("run_flat_map", place, quote!(#lit, &#q, &#n, #out, #cx))
+            }
             Kind::Parallel => {
                 let out = out();
                 g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
@@ -235,6 +239,8 @@ fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
         (Kind::Parallel, Shape::Map, true) => "parallel_try_map",
         (Kind::Parallel, Shape::Filter, _) => "parallel_filter",
         (Kind::Parallel, Shape::FilterMap, _) => "parallel_filter_map",
+        (Kind::Parallel, Shape::FlatMap, _) => "parallel_flat_map",
+        (Kind::Serial, Shape::FlatMap, _) => unreachable!("rejected by check"),
         (Kind::Serial, Shape::Map, false) => "serial_map",
         (Kind::Serial, Shape::Map, true) => "serial_try_map",
         (Kind::Serial, Shape::Filter, _) => "serial_filter",

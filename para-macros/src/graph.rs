@@ -35,6 +35,8 @@ pub(crate) enum Shape {
     Filter,
     /// `filter_map`: an output or nothing.
     FilterMap,
+    /// `flat_map`: any number of outputs.
+    FlatMap,
 }
 
 pub(crate) struct Node<'a> {
@@ -96,6 +98,8 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             Shape::Filter
         } else if has("filter_map") {
             Shape::FilterMap
+        } else if has("flat_map") {
+            Shape::FlatMap
         } else {
             Shape::Map
         };

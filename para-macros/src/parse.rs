@@ -57,12 +57,13 @@ pub(crate) struct Marker {
 }
 
 /// The words `parse_markers` takes for markers.
-pub(crate) const MARKERS: [&str; 7] = [
+pub(crate) const MARKERS: [&str; 8] = [
     "serial",
     "parallel",
     "ordered",
     "filter",
     "filter_map",
+    "flat_map",
     "try",
     "priority",
 ];
