@@ -47,6 +47,7 @@ mod pad;
 mod queue;
 mod sender;
 mod serial;
+mod split;
 mod stage;
 mod sync;
 mod wiring;
@@ -54,11 +55,12 @@ mod worker;
 
 pub use flat_map::{FlatMapNode, PARKING};
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
-pub use node::{ParallelNode, SerialNode, SourceNode, BATCH};
+pub use node::{ParallelNode, SerialNode, SourceNode, SourceStep, BATCH};
 pub use ordered::{OrderedBuffer, Tagged, MAX_PARTS};
 pub use queue::{Queue, DEFAULT_CAPACITY};
 pub use sender::{Discard, Edge, Sender};
 pub use serial::{Claim, Serial};
+pub use split::{Emit, Numbered, Owned, Plain, Split, SplitNode};
 pub use stage::{ErrorSlot, Flow, SinkOutput, Stage, StageMut};
 pub use worker::Scan;
 

@@ -87,8 +87,35 @@ impl<S> SerialNode<S> {
     }
 }
 
-/// One step of source `this`: produce up to a batch of items into `out`.
-pub fn run_source<I, S>(this: NodeId, node: &SourceNode<I>, out: S, cx: &mut Cx<'_>) -> bool
+/// A node that produces items: an iterator source or a split source.
+pub trait SourceStep {
+    /// What it sends.
+    type Out;
+    /// One step: produce up to a batch of items into `out`.
+    fn step<S: Sender<Self::Out>>(&self, this: NodeId, out: S, cx: &mut Cx<'_>) -> bool;
+}
+
+impl<I: Iterator> SourceStep for SourceNode<I> {
+    type Out = I::Item;
+    #[inline]
+    fn step<S: Sender<I::Item>>(&self, this: NodeId, out: S, cx: &mut Cx<'_>) -> bool {
+        run_iter_source(this, self, out, cx)
+    }
+}
+
+/// One step of source `this`, whatever kind of source it is.
+#[inline]
+pub fn run_source<N: SourceStep, S: Sender<N::Out>>(
+    this: NodeId,
+    node: &N,
+    out: S,
+    cx: &mut Cx<'_>,
+) -> bool {
+    node.step(this, out, cx)
+}
+
+/// One step of iterator source `this`: produce up to a batch of items into `out`.
+fn run_iter_source<I, S>(this: NodeId, node: &SourceNode<I>, out: S, cx: &mut Cx<'_>) -> bool
 where
     I: Iterator,
     S: Sender<I::Item>,

@@ -45,6 +45,17 @@ pub struct Tagged<T> {
     value: Option<T>,
 }
 
+impl<T> Tagged<T> {
+    /// Item number `seq` of the source.
+    pub fn new(seq: u64, value: T) -> Self {
+        Tagged {
+            seq,
+            part: 0,
+            value: Some(value),
+        }
+    }
+}
+
 /// A source iterator that numbers its items.
 #[derive(Debug)]
 pub struct TagIter<I> {

@@ -30,8 +30,21 @@ impl<T> core::fmt::Debug for Ty<T> {
     }
 }
 
+impl<T> Ty<T> {
+    /// The marker of items of type `T`.
+    pub fn new() -> Self {
+        Ty(PhantomData)
+    }
+}
+
+impl<T> Default for Ty<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 fn ty<T>() -> Ty<T> {
-    Ty(PhantomData)
+    Ty::new()
 }
 
 /// Items that travel between workers.

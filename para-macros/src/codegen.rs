@@ -72,13 +72,20 @@ pub(crate) fn expand(
         }
         stmts.push(match node.kind {
             Kind::Source => {
-                let func = if node.tagged {
+                // A split source if the type allows, else an iterator (`para-std/src/source.rs`).
+                let method = if node.tagged {
                     "tagged_source"
                 } else {
                     "source"
                 };
-                let call = g.call(func, place, quote!(#expr));
-                quote!(let (#n, #t) = #call;)
+                let method = g.at(g.name(method), place.first);
+                let arg = quote!(#k::SourceArg::new(#expr));
+                quote! {
+                    let (#n, #t) = {
+                        use #k::{ViaIter as _, ViaSplit as _};
+                        (&&#arg).#method()
+                    };
+                }
             }
             kind => {
                 let input = g.input_ty(i);

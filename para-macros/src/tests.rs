@@ -41,7 +41,10 @@ fn seed_example_expansion() {
     });
     let want = quote! {{
         let __para_threads = K::__private::thread_count(4);
-        let (__para_n0, __para_t0) = K::__private::source(data);
+        let (__para_n0, __para_t0) = {
+            use K::__private::{ViaIter as _, ViaSplit as _};
+            (&&K::__private::SourceArg::new(data)).source()
+        };
         let __para_t0f = K::__private::fan_out(__para_t0);
         let (__para_n1, __para_t1) = K::__private::parallel_map(__para_t0f, |x| (x * 2, x));
         let (__para_n2, __para_t2) = K::__private::parallel_map(__para_t1, |(x2, x)| x2 - x);

@@ -13,11 +13,13 @@
 
 mod runtime;
 mod sleep;
+mod source;
 mod threads;
 mod worker;
 
 pub use para_core::{NodeId, NodeInfo, NodeKind};
 pub use runtime::Options;
+pub use source::IntoSplit;
 pub use threads::{all_cores, ThreadCount};
 
 /// Runs a graph of closures on every core. See the crate docs.
@@ -32,6 +34,7 @@ macro_rules! pipeline {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::runtime::run;
+    pub use crate::source::{SourceArg, ViaIter, ViaSplit};
     pub use crate::threads::{all_cores, thread_count};
     pub use crate::Options;
     pub use para_core::__private::*;

@@ -23,7 +23,7 @@
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
-use para_core::{NodeId, NodeInfo, Scheduler, MAX_PRIORITY};
+use para_core::{NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::sleep::Sleep;
@@ -66,7 +66,13 @@ impl Shared {
                 .collect(),
             caps: nodes
                 .iter()
-                .map(|n| if n.kind.is_serial() { 1 } else { threads })
+                // A source may be split between workers (`para_core::Split`); an iterator source
+                // turns surplus tokens away with its claim.
+                .map(|n| match n.kind {
+                    NodeKind::Source => threads,
+                    kind if kind.is_serial() => 1,
+                    _ => threads,
+                })
                 .collect(),
             levels: nodes
                 .iter()

@@ -1,0 +1,165 @@
+//! How `pipeline!` turns its source expression into a source node: a *split* source (several
+//! workers produce from it at once) when the source is a range of integers, a slice or a `Vec`,
+//! otherwise a serial iterator source.
+//!
+//! The choice is made on the source's type at the call site, by autoref specialisation: the
+//! expansion calls `(&&SourceArg::new(source)).source()`; method lookup finds
+//! [`ViaSplit::source`] (implemented for `&&SourceArg<T>` where `T: IntoSplit`) before
+//! [`ViaIter::source`] (implemented for `&SourceArg<T>` where `T: IntoIterator`), which needs
+//! one more auto-dereference. The value itself travels in a `Cell`, because both methods only
+//! get a reference.
+#![allow(unsafe_code)] // `Vec` → para-core's `Owned`: taking a vector apart (SAFETY below).
+
+use std::cell::Cell;
+use std::mem::ManuallyDrop;
+use std::ops::Range;
+
+use para_core::__private::{Item, TagIter, Ty};
+use para_core::{Numbered, Owned, Plain, SourceNode, Split, SplitNode};
+
+/// The source expression, on its way to becoming a node.
+pub struct SourceArg<T>(Cell<Option<T>>);
+
+impl<T> std::fmt::Debug for SourceArg<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SourceArg")
+    }
+}
+
+impl<T> SourceArg<T> {
+    /// Wraps the source.
+    pub fn new(source: T) -> Self {
+        SourceArg(Cell::new(Some(source)))
+    }
+
+    fn take(&self) -> T {
+        self.0.take().expect("a source is turned into a node once")
+    }
+}
+
+/// Sources that workers can split: they produce any item by index.
+pub trait IntoSplit {
+    /// The split source.
+    type Split: Split + Send;
+    /// Converts.
+    fn into_split(self) -> Self::Split;
+}
+
+macro_rules! range_sources {
+    ($($t:ty),*) => {$(
+        impl IntoSplit for Range<$t> {
+            type Split = Range<$t>;
+            fn into_split(self) -> Range<$t> {
+                self
+            }
+        }
+    )*};
+}
+range_sources!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl<'a, T: Sync> IntoSplit for &'a [T] {
+    type Split = &'a [T];
+    fn into_split(self) -> &'a [T] {
+        self
+    }
+}
+
+impl<'a, T: Sync> IntoSplit for &'a Vec<T> {
+    type Split = &'a [T];
+    fn into_split(self) -> &'a [T] {
+        self
+    }
+}
+
+impl<'a, T: Sync, const N: usize> IntoSplit for &'a [T; N] {
+    type Split = &'a [T];
+    fn into_split(self) -> &'a [T] {
+        self
+    }
+}
+
+/// Frees a vector's buffer whose items were all moved out or dropped.
+///
+/// # Safety
+/// `ptr` and `capacity` come from a `Vec<T>` taken apart by `into_split`, and none of its items
+/// is still to be dropped.
+unsafe fn free_vec<T>(ptr: *mut T, capacity: usize) {
+    // SAFETY: rebuilt with length 0 from the vector's own pointer and capacity (the caller's
+    // contract): dropping it frees the buffer and drops no item.
+    drop(unsafe { Vec::from_raw_parts(ptr, 0, capacity) });
+}
+
+impl<T: Send> IntoSplit for Vec<T> {
+    type Split = Owned<T>;
+    fn into_split(self) -> Owned<T> {
+        let mut items = ManuallyDrop::new(self);
+        let (ptr, len, capacity) = (items.as_mut_ptr(), items.len(), items.capacity());
+        // SAFETY: the vector is forgotten (ManuallyDrop), so `Owned` alone owns its `len`
+        // initialised items and its buffer, which `free_vec` frees as a `Vec` of that capacity.
+        unsafe { Owned::from_raw(ptr, len, free_vec::<T>, capacity) }
+    }
+}
+
+/// The split path: preferred for sources that implement [`IntoSplit`].
+pub trait ViaSplit {
+    /// The node.
+    type Node;
+    /// The node, numbering items before an ordered stage.
+    type Tagged;
+    /// The items.
+    type Item;
+    /// Builds the source node.
+    fn source(self) -> (Self::Node, Ty<Self::Item>);
+    /// Builds the source node of a pipeline with an ordered stage.
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
+}
+
+impl<T> ViaSplit for &&SourceArg<T>
+where
+    T: IntoSplit,
+    <T::Split as Split>::Item: Item,
+{
+    type Node = SplitNode<T::Split, Plain>;
+    type Tagged = SplitNode<T::Split, Numbered>;
+    type Item = <T::Split as Split>::Item;
+    fn source(self) -> (Self::Node, Ty<Self::Item>) {
+        (SplitNode::new(self.take().into_split()), Ty::new())
+    }
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
+        (SplitNode::new(self.take().into_split()), Ty::new())
+    }
+}
+
+/// The iterator path: any other `IntoIterator`, drained by one worker at a time.
+pub trait ViaIter {
+    /// The node.
+    type Node;
+    /// The node, numbering items before an ordered stage.
+    type Tagged;
+    /// The items.
+    type Item;
+    /// Builds the source node.
+    fn source(self) -> (Self::Node, Ty<Self::Item>);
+    /// Builds the source node of a pipeline with an ordered stage.
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
+}
+
+impl<T> ViaIter for &SourceArg<T>
+where
+    T: IntoIterator,
+    T::IntoIter: Send,
+    T::Item: Item,
+{
+    type Node = SourceNode<T::IntoIter>;
+    type Tagged = SourceNode<TagIter<T::IntoIter>>;
+    type Item = T::Item;
+    fn source(self) -> (Self::Node, Ty<Self::Item>) {
+        (SourceNode::new(self.take().into_iter()), Ty::new())
+    }
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
+        (
+            SourceNode::new(TagIter::new(self.take().into_iter())),
+            Ty::new(),
+        )
+    }
+}

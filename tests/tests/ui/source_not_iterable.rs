@@ -1,0 +1,7 @@
+use para_std::pipeline;
+
+struct NotASource;
+
+fn main() {
+    pipeline!(2, NotASource => |x| x => |_x| {});
+}
