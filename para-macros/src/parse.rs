@@ -134,6 +134,11 @@ impl Parse for Pipeline {
         } else if input.is_empty() || (input.peek(Token![,]) && !more_after_comma(input)) {
             input.parse::<Option<Token![,]>>()?;
             Chain { elems: Vec::new() }
+        } else if let Some(marker) = marker_word(&source) {
+            return Err(syn::Error::new_spanned(
+                marker,
+                format!("`{marker}` marks a stage; a source takes no marker"),
+            ));
         } else {
             return Err(input.error("expected `=>` after the source"));
         };
@@ -144,6 +149,17 @@ impl Parse for Pipeline {
             source,
             chain,
         })
+    }
+}
+
+/// The marker word `expr` is, if it is one (a source written `ordered data`).
+fn marker_word(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .filter(|ident| MARKERS.contains(&ident.to_string().as_str())),
+        _ => None,
     }
 }
 
