@@ -7,7 +7,13 @@
 //! * `medium/*`: two stages of ~5 µs of integer work each over 2 000 items, para at 1 and 2
 //!   threads: the 2-thread / 1-thread throughput ratio.
 //!
-//! It does not measure start-up alone, ordered stages or real workloads (later benches do).
+//! * `startup/*`: an empty pipeline (a source of 0 items), para at 1 and 2 threads: the fixed
+//!   cost of a run (spawning and joining the workers).
+//! * `split_source/*`: a source whose items cost ~5 µs each to produce, as a splittable source
+//!   (a `Vec` of seeds, produced by several workers at once) and as a serial iterator, at 1 and
+//!   2 threads: the 2-thread / 1-thread ratio of each shows whether producing scales.
+//!
+//! It does not measure ordered stages or real workloads (later benches do).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use para_std::pipeline;
@@ -103,5 +109,46 @@ fn medium(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tiny, medium);
+fn startup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("startup");
+    group.sample_size(50).measurement_time(Duration::from_secs(3));
+    for threads in [1, 2] {
+        group.bench_with_input(BenchmarkId::new("para", threads), &threads, |b, &t| {
+            b.iter(|| {
+                let mut n = 0u32;
+                pipeline!(t, 0..0u32 => |x| x => |_x| n += 1);
+                n
+            })
+        });
+    }
+    group.finish();
+}
+
+fn split_source(c: &mut Criterion) {
+    let mut group = c.benchmark_group("split_source");
+    group.throughput(Throughput::Elements(MEDIUM_ITEMS));
+    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    let seeds: Vec<u64> = (0..MEDIUM_ITEMS).collect();
+    for threads in [1, 2] {
+        group.bench_with_input(BenchmarkId::new("split", threads), &threads, |b, &t| {
+            b.iter(|| {
+                // `&Vec` is split: workers claim index ranges and run `work_5us` themselves.
+                let mut sum = 0u64;
+                pipeline!(t, &seeds => |s: &u64| work_5us(*s) => |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("iterator", threads), &threads, |b, &t| {
+            b.iter(|| {
+                // An iterator whose `next` does the work: produced by one worker at a time.
+                let mut sum = 0u64;
+                pipeline!(t, seeds.iter().map(|s| work_5us(*s)) => |x: u64| x => |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, tiny, medium, startup, split_source);
 criterion_main!(benches);

@@ -1,0 +1,527 @@
+//! para-core graphs, wired by hand exactly as `pipeline!` wires them, run by every core of the
+//! emulated machine at once: each core runs the scanning worker loop `Graph::work` on one graph
+//! that lives on core 0's stack.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use para_core::__private as p;
+use para_qemu::{
+    ensure, ensure_eq, hart_id, node, on_all_cores, println, run_graph, Outcome, HARTS,
+};
+
+para_qemu::main!(
+    seed_fan_out_merge_small_queues,
+    seed_fan_out_merge_default_queues,
+    chain_with_capacity_one_queues,
+    serial_middle_stage,
+    every_core_does_work,
+    every_value_dropped_once,
+    abort_drops_what_is_in_flight,
+    empty_source_finishes,
+);
+
+/// Items per run: small enough for the micro:bit's 16 KiB of RAM (bitmaps on the stack).
+const N: usize = 3000;
+/// Runs per test, to give interleavings a chance.
+const ROUNDS: usize = 4;
+
+fn print_steps(steps: &[usize; HARTS]) {
+    println!("    productive node steps per core: {steps:?}");
+}
+
+#[rustfmt::skip]
+const SEED_NODES: &[p::NodeInfo] = &[
+    node("0..n", p::NodeKind::Source, &[]),
+    node("|x| (x * 2, x)", p::NodeKind::Parallel, &[0]),
+    node("|(x2, x)| x2 - x", p::NodeKind::Parallel, &[1]),
+    node("|x| -x - 1", p::NodeKind::Parallel, &[0]),
+    node("|x| sum += x", p::NodeKind::Sink, &[2, 3]),
+];
+
+/// The seed's graph, `0..n => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x - 1) => |x| sum += x`,
+/// with queue capacities `A`..`D`. The branches never cancel: the first yields `x >= 0`, the
+/// second `-x - 1 < 0`, so the sink knows which item of which branch it got and checks that each
+/// arrives exactly once.
+fn seed<const A: usize, const B: usize, const C: usize, const D: usize>() -> Outcome {
+    for round in 0..ROUNDS {
+        let (mut sum, mut count, mut duplicates) = (0i64, 0usize, 0usize);
+        let mut seen = [[0u32; N.div_ceil(32)]; 2];
+        let steps;
+        let finished;
+        {
+            let (n0, t0) = p::source(0..N as i64);
+            let t0f = p::fan_out(t0);
+            let (n1, t1) = p::parallel_map(t0f, |x| (x * 2, x));
+            let (n2, t2) = p::parallel_map(t1, |(x2, x)| x2 - x);
+            let (n3, t3) = p::parallel_map(t0f, |x: i64| -x - 1);
+            let m4 = p::merge(t2, t3);
+            let n4 = p::sink(m4, |v: i64| {
+                sum += v;
+                count += 1;
+                let (branch, x) = if v >= 0 { (0, v) } else { (1, -v - 1) };
+                let (word, bit) = (x as usize / 32, 1u32 << (x as usize % 32));
+                if seen[branch][word] & bit != 0 {
+                    duplicates += 1;
+                }
+                seen[branch][word] |= bit;
+            });
+            let q1 = p::queue::<_, A>(t0f);
+            let q2 = p::queue::<_, B>(t1);
+            let q3 = p::queue::<_, C>(t0f);
+            let q4 = p::queue::<_, D>(m4);
+            let graph = p::Graph::new(SEED_NODES, |id, cx| match id {
+                0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
+                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+                2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
+                3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
+                4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
+                _ => false,
+            });
+            steps = run_graph(&graph);
+            finished = graph.is_finished();
+        }
+        ensure!(finished, "round {round}: the run did not finish");
+        ensure_eq!(count, 2 * N);
+        ensure_eq!(duplicates, 0);
+        // Σx + Σ(-x - 1) over 0..N
+        ensure_eq!(sum, -(N as i64));
+        for (branch, bits) in seen.iter().enumerate() {
+            let missing: usize = (0..N)
+                .filter(|&x| bits[x / 32] & (1 << (x % 32)) == 0)
+                .count();
+            ensure!(
+                missing == 0,
+                "round {round}: branch {branch} lost {missing} items"
+            );
+        }
+        if round == 0 {
+            print_steps(&steps);
+        }
+    }
+    Outcome::Pass
+}
+
+fn seed_fan_out_merge_small_queues() -> Outcome {
+    seed::<2, 1, 3, 2>()
+}
+
+fn seed_fan_out_merge_default_queues() -> Outcome {
+    seed::<16, 16, 16, 16>()
+}
+
+#[rustfmt::skip]
+const CHAIN_NODES: &[p::NodeInfo] = &[
+    node("0..n", p::NodeKind::Source, &[]),
+    node("|x| x + 1", p::NodeKind::Parallel, &[0]),
+    node("|x| x * 3", p::NodeKind::Parallel, &[1]),
+    node("|x| x ^ 0x55", p::NodeKind::Parallel, &[2]),
+    node("|x| sum += x", p::NodeKind::Sink, &[3]),
+];
+
+/// `0..n => |x| x + 1 => |x| x * 3 => |x| x ^ 0x55 => |x| sum += x` with every queue of
+/// capacity 1: the most contended shape, where every push waits for a pop.
+fn chain_with_capacity_one_queues() -> Outcome {
+    let expected: u64 = (0..N as u64).map(|x| ((x + 1) * 3) ^ 0x55).sum();
+    for round in 0..ROUNDS {
+        let (mut sum, mut count) = (0u64, 0usize);
+        let (steps, finished);
+        {
+            let (n0, t0) = p::source(0..N as u64);
+            let (n1, t1) = p::parallel_map(t0, |x| x + 1);
+            let (n2, t2) = p::parallel_map(t1, |x| x * 3);
+            let (n3, t3) = p::parallel_map(t2, |x| x ^ 0x55);
+            let n4 = p::sink(t3, |x| {
+                sum += x;
+                count += 1;
+            });
+            let q1 = p::queue::<_, 1>(t0);
+            let q2 = p::queue::<_, 1>(t1);
+            let q3 = p::queue::<_, 1>(t2);
+            let q4 = p::queue::<_, 1>(t3);
+            let graph = p::Graph::new(CHAIN_NODES, |id, cx| match id {
+                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+                2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
+                3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
+                4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
+                _ => false,
+            });
+            steps = run_graph(&graph);
+            finished = graph.is_finished();
+        }
+        ensure!(finished, "round {round}: the run did not finish");
+        ensure_eq!(count, N);
+        ensure_eq!(sum, expected);
+        if round == 0 {
+            print_steps(&steps);
+        }
+    }
+    Outcome::Pass
+}
+
+/// Items the serial stage processed on each core, and the times a core entered it while another
+/// core was inside (only core `h` writes slot `h`).
+static SERIAL_ITEMS: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+static SERIAL_OVERLAPS: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+/// Whether a core is inside the serial stage.
+static INSIDE_SERIAL: AtomicBool = AtomicBool::new(false);
+
+#[rustfmt::skip]
+const SERIAL_NODES: &[p::NodeInfo] = &[
+    node("0..n", p::NodeKind::Source, &[]),
+    node("|x| x + 1", p::NodeKind::Parallel, &[0]),
+    node("serial |x| { next += 1; (next - 1, x) }", p::NodeKind::Serial, &[1]),
+    node("|(seq, x)| (seq, x * 3)", p::NodeKind::Parallel, &[2]),
+    node("|(seq, x)| sum += x", p::NodeKind::Sink, &[3]),
+];
+
+/// `0..n => |x| x + 1 => serial |x| (next++, x) => |(seq, x)| (seq, x * 3) => sink`: a stateful
+/// stage in the middle, between parallel ones. Whichever core runs it, one core at a time is
+/// inside it (checked), its state sees every item (the sequence numbers it hands out are exactly
+/// `0..n`), and the sink gets every item once.
+fn serial_middle_stage() -> Outcome {
+    for slot in SERIAL_ITEMS.iter().chain(&SERIAL_OVERLAPS) {
+        slot.store(0, Ordering::Relaxed);
+    }
+    for round in 0..ROUNDS {
+        let (mut next, mut sum, mut count, mut duplicates) = (0usize, 0u64, 0usize, 0usize);
+        let mut seen = [0u32; N.div_ceil(32)];
+        let finished;
+        {
+            let (n0, t0) = p::source(0..N as u64);
+            let (n1, t1) = p::parallel_map(t0, |x| {
+                // Keeps cores busy here too, so that the serial stage changes hands.
+                black_box(heavy_for(x as u32, 300));
+                x + 1
+            });
+            let (n2, t2) = p::serial_map(t1, |x: u64| {
+                let me = hart_id();
+                if INSIDE_SERIAL.load(Ordering::Relaxed) {
+                    let overlaps = &SERIAL_OVERLAPS[me];
+                    overlaps.store(overlaps.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                }
+                INSIDE_SERIAL.store(true, Ordering::Relaxed);
+                let items = &SERIAL_ITEMS[me];
+                items.store(items.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                let seq = next;
+                // Widen the window in which a second core would be seen inside.
+                black_box(heavy_for(x as u32, 20));
+                next += 1;
+                INSIDE_SERIAL.store(false, Ordering::Relaxed);
+                (seq, x)
+            });
+            let (n3, t3) = p::parallel_map(t2, |(seq, x)| (seq, x * 3));
+            let n4 = p::sink(t3, |(seq, x): (usize, u64)| {
+                sum += x;
+                count += 1;
+                if seq < N {
+                    let (word, bit) = (seq / 32, 1u32 << (seq % 32));
+                    if seen[word] & bit != 0 {
+                        duplicates += 1;
+                    }
+                    seen[word] |= bit;
+                }
+            });
+            let q1 = p::queue::<_, 4>(t0);
+            let q2 = p::queue::<_, 4>(t1);
+            let q3 = p::queue::<_, 4>(t2);
+            let q4 = p::queue::<_, 4>(t3);
+            let graph = p::Graph::new(SERIAL_NODES, |id, cx| match id {
+                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+                2 => p::run_serial(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
+                3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
+                4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
+                _ => false,
+            });
+            run_graph(&graph);
+            finished = graph.is_finished();
+        }
+        ensure!(finished, "round {round}: the run did not finish");
+        ensure_eq!(next, N);
+        ensure_eq!(count, N);
+        ensure_eq!(duplicates, 0);
+        let n = N as u64;
+        ensure_eq!(sum, 3 * (n * (n + 1) / 2)); // Σ 3(x + 1)
+        let missing = (0..N)
+            .filter(|&s| seen[s / 32] & (1 << (s % 32)) == 0)
+            .count();
+        ensure!(
+            missing == 0,
+            "round {round}: {missing} sequence numbers never arrived"
+        );
+    }
+    let items = SERIAL_ITEMS.each_ref().map(|s| s.load(Ordering::Relaxed));
+    let overlaps: usize = SERIAL_OVERLAPS
+        .iter()
+        .map(|s| s.load(Ordering::Relaxed))
+        .sum();
+    println!("    serial stage items per core (all rounds): {items:?}");
+    ensure_eq!(overlaps, 0);
+    Outcome::Pass
+}
+
+/// Items each core processed in `every_core_does_work`; only core `h` writes `WORKED[h]`.
+static WORKED: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+
+/// `rounds` steps of a hash: emulated work that the compiler cannot skip.
+fn heavy_for(x: u32, rounds: u32) -> u32 {
+    let mut h = x;
+    for _ in 0..rounds {
+        h = black_box(h.wrapping_mul(1_664_525).wrapping_add(1_013_904_223) ^ (h >> 13));
+    }
+    h
+}
+
+/// About a millisecond of emulated work.
+fn heavy(x: u32) -> u32 {
+    heavy_for(x, 20_000)
+}
+
+#[rustfmt::skip]
+const WORK_NODES: &[p::NodeInfo] = &[
+    node("0..n", p::NodeKind::Source, &[]),
+    node("|x| heavy(x)", p::NodeKind::Parallel, &[0]),
+    node("|x| sum ^= x", p::NodeKind::Sink, &[1]),
+];
+
+/// `0..n => |x| heavy(x) => |x| sum ^= x`, with a parallel stage heavy enough that every core
+/// gets items; each core counts the items it processed.
+fn every_core_does_work() -> Outcome {
+    const ITEMS: u32 = 1000;
+    let expected = (0..ITEMS).fold(0u32, |acc, x| acc ^ heavy(x));
+    for w in &WORKED {
+        w.store(0, Ordering::Relaxed);
+    }
+    let (mut xor, mut count) = (0u32, 0u32);
+    let (steps, finished);
+    {
+        let (n0, t0) = p::source(0..ITEMS);
+        let (n1, t1) = p::parallel_map(t0, |x| {
+            // Only this core writes its slot: a load and a store (no RMW on thumbv6m).
+            let me = &WORKED[hart_id()];
+            me.store(me.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            heavy(x)
+        });
+        let n2 = p::sink(t1, |x| {
+            xor ^= x;
+            count += 1;
+        });
+        let q1 = p::queue::<_, 8>(t0);
+        let q2 = p::queue::<_, 8>(t1);
+        let graph = p::Graph::new(WORK_NODES, |id, cx| match id {
+            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
+            _ => false,
+        });
+        steps = run_graph(&graph);
+        finished = graph.is_finished();
+    }
+    // `run_graph` returned after every core finished: their counts are visible here.
+    let worked = WORKED.each_ref().map(|w| w.load(Ordering::Relaxed));
+    println!("    items processed per core: {worked:?}");
+    print_steps(&steps);
+    ensure!(finished, "the run did not finish");
+    ensure_eq!(count, ITEMS);
+    ensure_eq!(xor, expected);
+    ensure_eq!(worked.iter().sum::<usize>(), ITEMS as usize);
+    for (core, &items) in worked.iter().enumerate() {
+        ensure!(items > 0, "core {core} processed no item");
+    }
+    Outcome::Pass
+}
+
+/// Values created and dropped, per core (only core `h` writes slot `h`).
+static CREATED: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+static DROPPED: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+
+fn bump(counters: &[AtomicUsize; HARTS]) {
+    let me = &counters[hart_id()];
+    me.store(me.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+}
+
+fn total(counters: &[AtomicUsize; HARTS]) -> usize {
+    counters.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+}
+
+fn reset_tracking() {
+    for c in CREATED.iter().chain(&DROPPED) {
+        c.store(0, Ordering::Relaxed);
+    }
+}
+
+/// An item that counts its creations (clones included) and drops.
+#[derive(Debug)]
+struct Tracked(u32);
+
+impl Tracked {
+    fn new(x: u32) -> Self {
+        bump(&CREATED);
+        Tracked(x)
+    }
+}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        Tracked::new(self.0)
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        bump(&DROPPED);
+    }
+}
+
+#[rustfmt::skip]
+const DROP_NODES: &[p::NodeInfo] = &[
+    node("source", p::NodeKind::Source, &[]),
+    node("|t| Tracked::new(t.0 + 1)", p::NodeKind::Parallel, &[0]),
+    node("|t| t", p::NodeKind::Parallel, &[0]),
+    node("|t| sum += t.0", p::NodeKind::Sink, &[1, 2]),
+];
+
+/// `source => (|t| Tracked::new(t.0 + 1), |t| t) => |t| sum += t.0` over values that count
+/// their clones and drops: every value is dropped exactly once.
+fn every_value_dropped_once() -> Outcome {
+    reset_tracking();
+    let (mut sum, mut count) = (0u64, 0usize);
+    let finished;
+    {
+        let (n0, t0) = p::source((0..N as u32).map(Tracked::new));
+        let t0f = p::fan_out(t0);
+        let (n1, t1) = p::parallel_map(t0f, |t: Tracked| Tracked::new(t.0 + 1));
+        let (n2, t2) = p::parallel_map(t0f, |t: Tracked| t);
+        let m3 = p::merge(t1, t2);
+        let n3 = p::sink(m3, |t: Tracked| {
+            sum += u64::from(t.0);
+            count += 1;
+        });
+        let q1 = p::queue::<_, 4>(t0f);
+        let q2 = p::queue::<_, 4>(t0f);
+        let q3 = p::queue::<_, 4>(m3);
+        let graph = p::Graph::new(DROP_NODES, |id, cx| match id {
+            0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q2, 2)), cx),
+            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q3, 3), cx),
+            2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
+            3 => p::run_serial(3, &q3, &n3, p::Discard, cx),
+            _ => false,
+        });
+        run_graph(&graph);
+        finished = graph.is_finished();
+    }
+    let (created, dropped) = (total(&CREATED), total(&DROPPED));
+    println!("    values created {created}, dropped {dropped}");
+    ensure!(finished, "the run did not finish");
+    ensure_eq!(count, 2 * N);
+    let n = N as u64;
+    ensure_eq!(sum, n * (n - 1) + n); // Σx + Σ(x + 1)
+                                      // Each source item, its clone for the first branch, and the first branch's new value.
+    ensure_eq!(created, 3 * N);
+    ensure_eq!(dropped, created);
+    Outcome::Pass
+}
+
+/// Items the sink of `abort_drops_what_is_in_flight` consumed (written by the sink only).
+static CONSUMED: AtomicUsize = AtomicUsize::new(0);
+/// Set by core 0 once it has aborted the run.
+static ABORTED: AtomicBool = AtomicBool::new(false);
+/// The sink consumes this many items before core 0 aborts.
+const BEFORE_ABORT: usize = 100;
+
+#[rustfmt::skip]
+const ABORT_NODES: &[p::NodeInfo] = &[
+    node("source", p::NodeKind::Source, &[]),
+    node("|t| t", p::NodeKind::Parallel, &[0]),
+    node("|t| drop(t)", p::NodeKind::Sink, &[1]),
+];
+
+/// Core 0 aborts the run once the sink has consumed some items, while the other cores are in
+/// the middle of it: every core returns from `work`, and the values still queued are dropped
+/// with the queues, exactly once.
+///
+/// So that the run cannot finish before the abort, the sink, when another core runs it, waits
+/// for the abort once it has consumed `BEFORE_ABORT` items (core 0 never waits there: it is the
+/// one that aborts, and on a one-core machine the only one running the graph).
+fn abort_drops_what_is_in_flight() -> Outcome {
+    reset_tracking();
+    CONSUMED.store(0, Ordering::Relaxed);
+    ABORTED.store(false, Ordering::Relaxed);
+    let (aborted, finished);
+    {
+        let (n0, t0) = p::source((0..N as u32).map(Tracked::new));
+        let (n1, t1) = p::parallel_map(t0, |t: Tracked| t);
+        let n2 = p::sink(t1, |t: Tracked| {
+            drop(t);
+            let consumed = CONSUMED.load(Ordering::Relaxed) + 1;
+            CONSUMED.store(consumed, Ordering::Relaxed);
+            if consumed >= BEFORE_ABORT && hart_id() != 0 {
+                while !ABORTED.load(Ordering::Acquire) {
+                    core::hint::spin_loop();
+                }
+            }
+        });
+        let q1 = p::queue::<_, 16>(t0);
+        let q2 = p::queue::<_, 16>(t1);
+        let graph = p::Graph::new(ABORT_NODES, |id, cx| match id {
+            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
+            _ => false,
+        });
+        let did_abort = AtomicBool::new(false);
+        on_all_cores(&|core| {
+            if core == 0 {
+                // The scanning loop of `Graph::work`, until the sink has consumed enough.
+                while CONSUMED.load(Ordering::Relaxed) < BEFORE_ABORT && !graph.is_ended() {
+                    for node in (0..ABORT_NODES.len() as para_core::NodeId).rev() {
+                        graph.run_node(node, &mut para_core::Scan);
+                    }
+                }
+                did_abort.store(graph.abort(), Ordering::Relaxed);
+                ABORTED.store(true, Ordering::Release);
+            }
+            graph.work();
+        });
+        aborted = did_abort.load(Ordering::Relaxed);
+        finished = graph.is_finished();
+    }
+    let (created, dropped) = (total(&CREATED), total(&DROPPED));
+    let consumed = CONSUMED.load(Ordering::Relaxed);
+    println!("    consumed {consumed} of {N}; values created {created}, dropped {dropped}");
+    ensure!(aborted && !finished, "the run ended before the abort");
+    ensure!(
+        (BEFORE_ABORT..N).contains(&consumed),
+        "consumed {consumed} items"
+    );
+    ensure_eq!(dropped, created);
+    Outcome::Pass
+}
+
+/// A source with no items: the run finishes at once on every core.
+fn empty_source_finishes() -> Outcome {
+    let mut count = 0usize;
+    let finished;
+    {
+        let (n0, t0) = p::source(0..0u32);
+        let (n1, t1) = p::parallel_map(t0, |x| x + 1);
+        let n2 = p::sink(t1, |_| count += 1);
+        let q1 = p::queue::<_, 4>(t0);
+        let q2 = p::queue::<_, 4>(t1);
+        let graph = p::Graph::new(WORK_NODES, |id, cx| match id {
+            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
+            _ => false,
+        });
+        run_graph(&graph);
+        finished = graph.is_finished();
+    }
+    ensure!(finished, "the run did not finish");
+    ensure_eq!(count, 0);
+    Outcome::Pass
+}
