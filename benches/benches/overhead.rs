@@ -111,7 +111,9 @@ fn medium(c: &mut Criterion) {
 
 fn startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("startup");
-    group.sample_size(50).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(3));
     for threads in [1, 2] {
         group.bench_with_input(BenchmarkId::new("para", threads), &threads, |b, &t| {
             b.iter(|| {
@@ -127,7 +129,9 @@ fn startup(c: &mut Criterion) {
 fn split_source(c: &mut Criterion) {
     let mut group = c.benchmark_group("split_source");
     group.throughput(Throughput::Elements(MEDIUM_ITEMS));
-    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
     let seeds: Vec<u64> = (0..MEDIUM_ITEMS).collect();
     for threads in [1, 2] {
         group.bench_with_input(BenchmarkId::new("split", threads), &threads, |b, &t| {

@@ -80,6 +80,25 @@ pub struct NodeInfo {
     pub priority: u8,
 }
 
+impl NodeInfo {
+    /// A node of `kind`, fed by `preds`, at its kind's default priority: how hand-wired graphs
+    /// (bare-metal programs, tests) describe nodes without depending on every field.
+    pub const fn new(name: &'static str, kind: NodeKind, preds: &'static [NodeId]) -> Self {
+        NodeInfo {
+            name,
+            kind,
+            preds,
+            priority: kind.default_priority(),
+        }
+    }
+
+    /// The same node at scheduling priority `priority` (`0..=`[`MAX_PRIORITY`]).
+    pub const fn with_priority(mut self, priority: u8) -> Self {
+        self.priority = priority;
+        self
+    }
+}
+
 /// The highest node priority.
 pub const MAX_PRIORITY: u8 = 3;
 

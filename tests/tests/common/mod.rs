@@ -1,6 +1,7 @@
 //! Shared test helpers: a watchdog, and an item type that counts its clones and live copies.
 #![allow(dead_code, unreachable_pub)]
 
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -16,7 +17,11 @@ pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
         if let Err(mpsc::RecvTimeoutError::Timeout) =
             wait.recv_timeout(Duration::from_secs(seconds))
         {
-            eprintln!("watchdog: `{name}` still running after {seconds} s: hang, aborting");
+            // Straight to stderr: libtest captures `eprintln!` from threads a test spawns.
+            let _ = writeln!(
+                std::io::stderr(),
+                "watchdog: `{name}` still running after {seconds} s: hang, aborting"
+            );
             std::process::abort();
         }
     });
