@@ -209,6 +209,11 @@ where
     let Some(mut stage) = node.stage.try_claim() else {
         return false; // the holder is told and re-notifies us
     };
+    if cx.is_ended() {
+        // A stage that stopped the run (a sink's `Break`, an error) set the phase before it let
+        // go of this claim (in `batch`), so a stopped serial stage is never called again.
+        return false;
+    }
     let worked = batch(this, input, out, cx, |item, _| stage.call_mut(item));
     if stage.release() {
         cx.notify(this);

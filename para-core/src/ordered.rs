@@ -408,6 +408,9 @@ where
     let Some(mut stage) = node.stage().try_claim() else {
         return false; // the holder is told and re-notifies us
     };
+    if cx.is_ended() {
+        return false; // stopped while we waited: the stage must not run again
+    }
     let room = out.reserve(BATCH, cx);
     if room == 0 {
         if stage.release() {
@@ -455,8 +458,10 @@ where
         seqs_done += 1;
     }
     if stop {
-        drop(stage);
+        // Stop before letting go of the claim: the next claimant sees the run ended (below)
+        // and never calls the stage again after it asked to stop.
         cx.stop();
+        drop(stage);
         return true;
     }
     let notified = stage.release();

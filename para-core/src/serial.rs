@@ -18,6 +18,12 @@
 //! claimant had seen — typically, items pushed into the node's queue that it was told about —
 //! is then visible to the holder, which schedules the node again. So a failed claim can never
 //! lose work, without any SeqCst fence.
+//!
+//! A claimant that finds the note already there writes it again (HELD_NOTIFIED →
+//! HELD_NOTIFIED, also a Release RMW) rather than leaving on the strength of a load: a load
+//! would not order its own earlier writes before the holder's `release`, so the holder could
+//! re-run the node without seeing the items this claimant was told about, and lose them (the
+//! loom model in `tests/loom.rs` finds that with three workers).
 
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -67,8 +73,10 @@ impl<S> Serial<S> {
                 self.state
                     .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
             } else {
+                // HELD → HELD_NOTIFIED, or HELD_NOTIFIED → HELD_NOTIFIED: a note that is already
+                // there is written again, never just read (module docs).
                 self.state.compare_exchange(
-                    HELD,
+                    seen,
                     HELD_NOTIFIED,
                     Ordering::Release,
                     Ordering::Relaxed,
@@ -77,7 +85,6 @@ impl<S> Serial<S> {
             match (seen, outcome) {
                 (FREE, Ok(_)) => return Some(Claim { cell: self }),
                 (_, Ok(_)) => return None,
-                (_, Err(HELD_NOTIFIED)) => return None,
                 (_, Err(now)) => seen = now,
             }
         }

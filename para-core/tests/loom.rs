@@ -29,7 +29,7 @@ use std::sync::atomic::Ordering as StdOrdering;
 
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use loom::sync::Notify;
+use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind, Queue, Scheduler, Serial};
 
@@ -120,6 +120,38 @@ impl<T> Drop for Arc<T> {
             // SAFETY: the last reference, dropped once, here.
             unsafe { std::mem::ManuallyDrop::drop(value) };
         }
+    }
+}
+
+/// A wake-up that is remembered until it is consumed (a binary semaphore): what the models use
+/// for "a worker is told to run a node again". `wait` returns after at least one `notify` since
+/// the last `wait` returned. (loom's own `Notify` also wakes spuriously, which multiplies the
+/// executions to explore without adding anything here: a spurious run of a node is harmless by
+/// design, and the models would only retry.)
+struct Notify {
+    notified: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Notify {
+    fn new() -> Self {
+        Notify {
+            notified: Mutex::new(false),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn notify(&self) {
+        *self.notified.lock().unwrap() = true;
+        self.changed.notify_one();
+    }
+
+    fn wait(&self) {
+        let mut notified = self.notified.lock().unwrap();
+        while !*notified {
+            notified = self.changed.wait(notified).unwrap();
+        }
+        *notified = false;
     }
 }
 

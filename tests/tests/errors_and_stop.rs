@@ -84,6 +84,7 @@ fn a_sink_stops_the_run_early_find_first() {
             pipeline!(threads, capacity = 1, (0..1_000_000).map(|i| counters.item(i))
             => |t: Tracked| t
             => |t: Tracked| {
+                assert!(found.is_none(), "the sink was called after it asked to stop");
                 consumed += 1;
                 if t.value % 1_000 == 999 {
                     found = Some(t.value);

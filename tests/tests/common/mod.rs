@@ -88,6 +88,11 @@ pub struct Tracked {
 }
 
 impl Tracked {
+    /// The counters this item reports to.
+    pub fn counters(&self) -> &'static Counters {
+        self.counters
+    }
+
     /// The same item with a new value (the old one is dropped, the new one born).
     pub fn map(self, f: impl FnOnce(i64) -> i64) -> Tracked {
         self.counters.item(f(self.value))

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Generates tests/tests/random_graphs/graphs.rs: random pipelines the grammar can express, each
+with a sequential reference, for the property tests in tests/tests/random_graphs.rs.
+
+Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
+random chain: maps, filters, filter_maps, flat_maps, serial stages, fan-out groups (nested),
+merges, one fault stage (a `try` stage that panics or fails on given values), random capacity
+1..=8, and a stateful or ordered sink. The reference evaluates the same graph item by item, in
+branch order, which is exactly the order an `ordered` sink promises.
+
+    python3 scripts/gen-random-graphs.py [count] [seed]   # then commit the output
+"""
+import random
+import sys
+
+COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 24
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261125
+rng = random.Random(SEED)
+
+
+def node(kind, **kw):
+    return dict(kind=kind, **kw)
+
+
+def gen_chain(depth, allow_flat, length=None):
+    elems = []
+    n = length if length is not None else rng.randint(1, 3)
+    for _ in range(n):
+        if depth < 2 and rng.random() < 0.3:
+            branches = [gen_chain(depth + 1, allow_flat) for _ in range(rng.randint(2, 3))]
+            elems.append(dict(kind="group", branches=branches))
+        else:
+            kinds = ["map", "map", "filter", "filter_map", "serial"] + (["flat_map"] if allow_flat else [])
+            kind = rng.choice(kinds)
+            elems.append(node(kind, k=rng.choice([1, 3, 5, 7]), c=rng.randint(-9, 9),
+                              m=rng.choice([2, 3, 5, 7]), r=rng.randint(0, 1)))
+    return elems
+
+
+def stage_expr(n):
+    k, c, m, r = n["k"], n["c"], n["m"], n["r"]
+    if n["kind"] == "map":
+        return f"|t: Tracked| t.map(|v| v.wrapping_mul({k}).wrapping_add({c}))"
+    if n["kind"] == "serial":
+        return f"serial |t: Tracked| t.map(|v| v.wrapping_mul({k}).wrapping_add({c}))"
+    if n["kind"] == "filter":
+        return f"filter |t: &Tracked| t.value.rem_euclid({m}) != {r}"
+    if n["kind"] == "filter_map":
+        return (f"filter_map |t: Tracked| if t.value.rem_euclid({m}) == {r} {{ None }} "
+                f"else {{ Some(t.map(|v| v ^ {abs(c)})) }}")
+    if n["kind"] == "flat_map":
+        return (f"flat_map |t: Tracked| {{ let c = t.counters(); let v = t.value; "
+                f"(0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }}")
+    raise ValueError(n["kind"])
+
+
+R = "Result<(), Faulted>"
+
+
+def closure(name, body, lines):
+    lines.append(f"let {name} = |v: i64, out: &mut Vec<i64>| -> {R} {{ {body} }};")
+
+
+def fresh():
+    counter[0] += 1
+    return f"k{counter[0]}"
+
+
+counter = [0]
+
+
+def ref_chain(elems, cont, lines):
+    """Defines closures that run one value through `elems`, depth first, then through `cont`;
+    returns the name of the first. Depth first: every output of a value reaches the sink before
+    the next output of an earlier stage is made, as the ordered stage's order is defined."""
+    nxt = cont
+    for e in reversed(elems):
+        name = fresh()
+        if e["kind"] == "group":
+            branches = [ref_chain(b, nxt, lines) for b in e["branches"]]
+            closure(name, " ".join(f"{b}(v, out)?;" for b in branches) + " Ok(())", lines)
+        elif e["kind"] == "fault":
+            closure(name, f"fault.reached(&[v])?; {nxt}(v, out)", lines)
+        else:
+            k, c, m, r = e["k"], e["c"], e["m"], e["r"]
+            body = {
+                "map": f"{nxt}(v.wrapping_mul({k}).wrapping_add({c}), out)",
+                "serial": f"{nxt}(v.wrapping_mul({k}).wrapping_add({c}), out)",
+                "filter": f"if v.rem_euclid({m}) != {r} {{ {nxt}(v, out) }} else {{ Ok(()) }}",
+                "filter_map": f"if v.rem_euclid({m}) == {r} {{ Ok(()) }} else {{ {nxt}(v ^ {abs(c)}, out) }}",
+                "flat_map": f"for i in 0..v.rem_euclid(3) {{ {nxt}(v.wrapping_add(i), out)?; }} Ok(())",
+            }[e["kind"]]
+            closure(name, body, lines)
+        nxt = name
+    return nxt
+
+
+def render_chain(elems):
+    parts = []
+    for e in elems:
+        if e["kind"] == "group":
+            parts.append("(" + ", ".join(render_chain(b) for b in e["branches"]) + ")")
+        elif e["kind"] == "fault":
+            parts.append("try |t: Tracked| fault.check(t)")
+        else:
+            parts.append(stage_expr(e))
+    return " => ".join(parts)
+
+
+def insert_fault(elems):
+    """Puts the fault stage at a random place of the top-level chain or of a branch."""
+    if rng.random() < 0.5:
+        for e in elems:
+            if e["kind"] == "group" and rng.random() < 0.6:
+                insert_fault(rng.choice(e["branches"]))
+                return
+    elems.insert(rng.randint(0, len(elems)), dict(kind="fault"))
+
+
+def has_flat(elems):
+    return any(e["kind"] == "flat_map" or (e["kind"] == "group" and any(has_flat(b) for b in e["branches"]))
+               for e in elems)
+
+
+out = [
+    "// @generated by scripts/gen-random-graphs.py — do not edit; regenerate instead.",
+    f"// seed {SEED}, {COUNT} graphs.",
+    "#![allow(clippy::all, unused_mut, unused_variables, unused_parens, unreachable_pub)]",
+    "",
+    "use super::{Fault, Faulted};",
+    "use crate::common::{Counters, Tracked};",
+    "use para_std::pipeline;",
+    "",
+]
+specs = []
+for g in range(COUNT):
+    ordered = rng.random() < 0.35
+    chain = gen_chain(0, allow_flat=not ordered, length=rng.randint(1, 4))
+    insert_fault(chain)
+    capacity = rng.randint(1, 8)
+    split = rng.random() < 0.5
+    two_sources = (not ordered) and rng.random() < 0.25
+    if split:
+        source = "items.to_vec()"
+        first = "|v: i64| counters.item(v) => "
+    else:
+        source = "items.iter().map(|&v| counters.item(v))"
+        first = ""
+    if two_sources:
+        source = f"({source}, items.iter().rev().map(|&v| counters.item(v)))"
+        first = "" if not split else "|v: i64| counters.item(v) => "
+        if split:  # mixed sources must carry one type: make both Tracked
+            source = "(items.iter().map(|&v| counters.item(v)), items.iter().rev().map(|&v| counters.item(v)))"
+            first = ""
+    sink = "ordered |t: Tracked| out.push(t.value)" if ordered else "|t: Tracked| out.push(t.value)"
+    body = render_chain(chain)
+    out.append(f"/// {'ordered, ' if ordered else ''}capacity {capacity}, {'split' if split else 'iterator'} source{'s: 2' if two_sources else ''}")
+    out.append(f"pub fn graph_{g}(threads: usize, items: &[i64], counters: &'static Counters, fault: &Fault) -> (Result<(), i64>, Vec<i64>) {{")
+    out.append("    let mut out = Vec::new();")
+    out.append(f"    let result = pipeline!(threads, capacity = {capacity}, {source}")
+    out.append(f"        => {first}{body}")
+    out.append(f"        => {sink});")
+    out.append("    (result, out)")
+    out.append("}")
+    out.append("")
+    out.append(f"/// The sequential reference of `graph_{g}`: every output, in source order, each value depth first.")
+    out.append(f"pub fn reference_{g}(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {{")
+    out.append("    let mut all = Vec::new();")
+    srcs = "items.iter().chain(items.iter().rev())" if two_sources else "items.iter()"
+    lines = []
+    closure("sink", "out.push(v); Ok(())", lines)
+    top = ref_chain(chain, "sink", lines)
+    for l in lines:
+        out.append("    " + l)
+    out.append(f"    for &v in {srcs} {{")
+    out.append(f"        {top}(v, &mut all)?;")
+    out.append("    }")
+    out.append("    Ok(all)")
+    out.append("}")
+    out.append("")
+    specs.append((g, ordered))
+
+out.append("/// Every graph: (name, run, reference, ordered).")
+out.append("pub type Run = fn(usize, &[i64], &'static Counters, &Fault) -> (Result<(), i64>, Vec<i64>);")
+out.append("pub type Reference = fn(&[i64], &Fault) -> Result<Vec<i64>, Faulted>;")
+out.append("pub const GRAPHS: &[(&str, Run, Reference, bool)] = &[")
+for g, ordered in specs:
+    out.append(f'    ("graph_{g}", graph_{g}, reference_{g}, {str(ordered).lower()}),')
+out.append("];")
+open("tests/tests/random_graphs/graphs.rs", "w").write("\n".join(out) + "\n")
+print(f"wrote {COUNT} graphs")
