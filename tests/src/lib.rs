@@ -1,1 +1,3 @@
 //! End-to-end tests of para live in `tests/`.
+
+pub mod compress;

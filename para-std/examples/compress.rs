@@ -1,0 +1,234 @@
+//! Parallel gzip with one `pipeline!`: read 128 KiB chunks (serial source), deflate each into a
+//! complete gzip member on every thread (the system zlib through flate2, the compressor pigz
+//! uses), write the members in input order (`ordered try` sink). `gzip -d` restores the input
+//! byte for byte.
+//!
+//! ```text
+//! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
+//! ```
+//!
+//! Without INPUT it compresses a generated, deterministic 64 MiB text (to a file in the
+//! temporary directory unless `-o` is given). OUTPUT defaults to `INPUT.gz`; it is written to a
+//! temporary file next to it and renamed on success, so a failed run leaves no half-written
+//! output. THREADS defaults to every core, LEVEL to 6. The pipeline itself is in
+//! `tests/src/compress.rs`, shared with the end-to-end test.
+
+#[path = "../../tests/src/compress.rs"]
+pub mod compress;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Inputs larger than this get a progress bar (on stderr, when it is a terminal).
+const PROGRESS_ABOVE: u64 = 4 << 20;
+/// The size of the generated input.
+const DEMO_SIZE: usize = 64 << 20;
+
+const USAGE: &str = "usage: compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
+  INPUT    the file to compress (default: a generated 64 MiB text)
+  -o       the gzip file to write (default: INPUT.gz)
+  -t       worker threads (default: every core)
+  -l       zlib level 0-9 (default: 6)";
+
+struct Args {
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    threads: usize,
+    level: u32,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        input: None,
+        output: None,
+        threads: para_std::all_cores(),
+        level: 6,
+    };
+    let mut it = std::env::args_os().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value"))
+                .map(|v| v.to_string_lossy().into_owned())
+        };
+        match arg.to_str() {
+            Some("-h" | "--help") => return Err(String::new()),
+            Some("-o") => args.output = Some(PathBuf::from(value("-o")?)),
+            Some("-t") => {
+                args.threads = value("-t")?
+                    .parse()
+                    .ok()
+                    .filter(|&t| t >= 1)
+                    .ok_or("-t needs a thread count of at least 1")?
+            }
+            Some("-l") => {
+                args.level = value("-l")?
+                    .parse()
+                    .ok()
+                    .filter(|&l| l <= 9)
+                    .ok_or("-l needs a level from 0 to 9")?
+            }
+            Some(a) if a.starts_with('-') && a.len() > 1 => {
+                return Err(format!("unknown option {a}"))
+            }
+            _ if args.input.is_none() => args.input = Some(PathBuf::from(arg)),
+            _ => return Err("more than one INPUT".to_owned()),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if message.is_empty() {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("compress: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("compress: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let demo;
+    let (input, size, output): (Box<dyn std::io::Read + Send>, u64, PathBuf) = match &args.input {
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            // An unknown size (a pipe) just means no progress bar.
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let output = args.output.clone().unwrap_or_else(|| {
+                let mut name = path.clone().into_os_string();
+                name.push(".gz");
+                PathBuf::from(name)
+            });
+            (Box::new(file), size, output)
+        }
+        None => {
+            demo = demo_text(DEMO_SIZE);
+            let output = args
+                .output
+                .clone()
+                .unwrap_or_else(|| std::env::temp_dir().join("para-compress-demo.gz"));
+            eprintln!(
+                "compress: no INPUT given: compressing a generated {} MiB text",
+                DEMO_SIZE >> 20
+            );
+            (Box::new(&demo[..]), demo.len() as u64, output)
+        }
+    };
+    let input_name = args
+        .input
+        .as_ref()
+        .map_or("the generated input".to_owned(), |p| {
+            p.display().to_string()
+        });
+
+    let bar = if size > PROGRESS_ABOVE {
+        let bar = ProgressBar::new(size);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let started = Instant::now();
+    let result =
+        compress::compress_to_path(input, &output, args.threads, args.level, |n| bar.inc(n));
+    let elapsed = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let stats = result.map_err(|e| match e {
+        compress::Error::Read(e) => format!("cannot read {input_name}: {e}"),
+        compress::Error::Write(e) => format!("cannot write {}: {e}", output.display()),
+        e @ compress::Error::Deflate(_) => e.to_string(),
+    })?;
+
+    let ratio = if stats.bytes_in == 0 {
+        "n/a (empty input)".to_owned()
+    } else {
+        format!(
+            "{:.3} (output {:.1}% of input)",
+            stats.bytes_in as f64 / stats.bytes_out as f64,
+            100.0 * stats.bytes_out as f64 / stats.bytes_in as f64
+        )
+    };
+    println!(
+        "{} -> {}: {} bytes in, {} bytes out in {} gzip members, ratio {}; \
+         {:.3} s, {:.1} MB/s; {} threads, level {}",
+        input_name,
+        output.display(),
+        stats.bytes_in,
+        stats.bytes_out,
+        stats.members,
+        ratio,
+        elapsed,
+        stats.bytes_in as f64 / 1e6 / elapsed,
+        args.threads,
+        args.level,
+    );
+    Ok(())
+}
+
+/// `size` bytes of deterministic, English-like text: lines of words drawn with a skewed
+/// (Zipf-like) frequency from a fixed vocabulary, so that it compresses about as well as prose.
+fn demo_text(size: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    const LETTERS: &[u8] = b"eeeeeeetttttaaaaooooiiiinnnnsssshhhrrrdddlllcuumwfgypbvk";
+    let words: Vec<Vec<u8>> = (0..4096)
+        .map(|_| {
+            let r = next();
+            let len = 1 + (r % 4 + (r >> 8) % 6) as usize;
+            (0..len)
+                .map(|i| LETTERS[((r >> (16 + 5 * i)) as usize ^ (i * 7)) % LETTERS.len()])
+                .collect()
+        })
+        .collect();
+    let mut text = Vec::with_capacity(size + 64);
+    let mut column = 0;
+    while text.len() < size {
+        let r = next();
+        // The product of three uniform indexes favours small ones: a few words are very common.
+        let word =
+            &words[(((r & 0xfff) * ((r >> 12) & 0xfff) * ((r >> 24) & 0xfff)) >> 24) as usize];
+        text.extend_from_slice(word);
+        column += word.len() + 1;
+        let punct = (r >> 40) % 16;
+        if punct == 0 {
+            text.push(b',');
+        } else if punct == 1 {
+            text.push(b'.');
+        }
+        if column > 72 {
+            text.push(b'\n');
+            column = 0;
+        } else {
+            text.push(b' ');
+        }
+    }
+    text.truncate(size);
+    text
+}

@@ -1,0 +1,301 @@
+//! The `compress` example's pipeline (`tests/src/compress.rs`): what it writes is a gzip stream
+//! that restores the input byte for byte (checked with flate2's multi-member decoder and with the
+//! system `gzip -d` when there is one), for empty inputs, inputs smaller than a chunk and inputs
+//! of several chunks, at several thread counts; read and write errors are returned (through an
+//! `ordered try` sink) and leave no file behind.
+
+mod common;
+use common::watchdog;
+use flate2::read::MultiGzDecoder;
+use para_tests::compress::{compress, compress_to_path, Error, Stats, CHUNK};
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+const THREADS: [usize; 3] = [1, 2, 4];
+
+/// `len` bytes of text-like data with some incompressible stretches, different for each `seed`.
+fn sample(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut data = Vec::with_capacity(len);
+    while data.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        if state.is_multiple_of(8) {
+            data.extend_from_slice(&state.to_le_bytes());
+        } else {
+            data.extend_from_slice(b"the quick brown fox jumps over the lazy dog ");
+            data.push(b'a' + (state % 26) as u8);
+        }
+    }
+    data.truncate(len);
+    data
+}
+
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    MultiGzDecoder::new(gz)
+        .read_to_end(&mut out)
+        .expect("a valid gzip stream");
+    out
+}
+
+/// `gzip -dc` of the file at `path`, or None when there is no `gzip` binary.
+fn system_gunzip(path: &Path) -> Option<Vec<u8>> {
+    let out = match Command::new("gzip").arg("-dc").arg(path).output() {
+        Ok(out) => out,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            eprintln!("note: no `gzip` binary: checked with flate2's decoder only");
+            return None;
+        }
+        Err(e) => panic!("cannot run gzip: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "gzip -d failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(out.stdout)
+}
+
+fn members(len: usize) -> u64 {
+    len.div_ceil(CHUNK).max(1) as u64
+}
+
+#[test]
+fn compressed_data_restores_the_input_byte_for_byte() {
+    let sizes = [
+        0,
+        1,
+        1_000,
+        CHUNK - 1,
+        CHUNK,
+        2 * CHUNK,
+        3 * CHUNK + 12_345,
+        40 * CHUNK + 7,
+    ];
+    for (seed, len) in sizes.into_iter().enumerate() {
+        let data = sample(len, seed as u64);
+        for threads in THREADS {
+            let (gz, stats, progress) = watchdog(60, || {
+                let mut gz = Vec::new();
+                let mut progress = Vec::new();
+                let stats = compress(&data[..], &mut gz, threads, 6, |n| progress.push(n))
+                    .expect("compressing into memory works");
+                (gz, stats, progress)
+            });
+            let what = format!("len={len} threads={threads}");
+            assert_eq!(gunzip(&gz), data, "{what}");
+            assert_eq!(
+                stats,
+                Stats {
+                    bytes_in: len as u64,
+                    bytes_out: gz.len() as u64,
+                    members: members(len),
+                },
+                "{what}"
+            );
+            // Progress comes in order, one call per member: full chunks, then the rest.
+            let mut expected: Vec<u64> = data.chunks(CHUNK).map(|c| c.len() as u64).collect();
+            if expected.is_empty() {
+                expected.push(0);
+            }
+            assert_eq!(progress, expected, "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_system_gzip_restores_files_written_by_compress_to_path() {
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, len) in [0, 1_000, 5 * CHUNK + 999].into_iter().enumerate() {
+        let data = sample(len, 100 + seed as u64);
+        for threads in THREADS {
+            let path = dir.path().join(format!("out-{len}-{threads}.gz"));
+            let stats = watchdog(60, || {
+                compress_to_path(&data[..], &path, threads, 6, |_| {}).expect("compresses")
+            });
+            assert_eq!(stats.bytes_out, std::fs::metadata(&path).unwrap().len());
+            if let Some(restored) = system_gunzip(&path) {
+                assert_eq!(restored, data, "len={len} threads={threads}");
+            }
+            assert_eq!(gunzip(&std::fs::read(&path).unwrap()), data);
+        }
+    }
+    // Only the outputs are left: no temporary files.
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        3 * THREADS.len()
+    );
+}
+
+#[test]
+fn every_level_round_trips() {
+    let data = sample(3 * CHUNK + 1, 7);
+    let mut sizes = Vec::new();
+    for level in [0, 1, 6, 9] {
+        let mut gz = Vec::new();
+        watchdog(60, || compress(&data[..], &mut gz, 2, level, |_| {})).unwrap();
+        assert_eq!(gunzip(&gz), data, "level={level}");
+        sizes.push(gz.len());
+    }
+    assert!(sizes[0] > data.len() && sizes[1] < sizes[0], "{sizes:?}");
+}
+
+#[test]
+fn an_existing_output_is_replaced_only_on_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.gz");
+    std::fs::write(&path, b"old contents").unwrap();
+    let data = sample(2 * CHUNK + 5, 3);
+    let failing = FailingReader {
+        data: &data,
+        fail_at: CHUNK + 10,
+    };
+    let result = watchdog(60, || compress_to_path(failing, &path, 2, 6, |_| {}));
+    assert!(matches!(result, Err(Error::Read(_))), "{result:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"old contents");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    watchdog(60, || compress_to_path(&data[..], &path, 2, 6, |_| {})).unwrap();
+    assert_eq!(gunzip(&std::fs::read(&path).unwrap()), data);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// Reads `data`, but fails once `fail_at` bytes have been read.
+struct FailingReader<'a> {
+    data: &'a [u8],
+    fail_at: usize,
+}
+
+impl Read for FailingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.fail_at == 0 {
+            return Err(io::Error::other("the disk fell off"));
+        }
+        let n = buf.len().min(self.fail_at).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.fail_at -= n;
+        Ok(n)
+    }
+}
+
+/// Accepts `room` bytes, then fails.
+struct FullDisk {
+    room: usize,
+    written: usize,
+}
+
+impl Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.written + buf.len() > self.room {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+        }
+        self.written += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_read_error_stops_the_run_and_is_returned() {
+    let data = sample(20 * CHUNK, 11);
+    for threads in THREADS {
+        for fail_at in [0, 1, CHUNK, 7 * CHUNK + 3] {
+            let mut gz = Vec::new();
+            let reader = FailingReader {
+                data: &data,
+                fail_at,
+            };
+            let result = watchdog(60, || compress(reader, &mut gz, threads, 6, |_| {}));
+            match result {
+                Err(Error::Read(e)) => assert_eq!(e.to_string(), "the disk fell off"),
+                other => panic!("threads={threads} fail_at={fail_at}: {other:?}"),
+            }
+            // What was written before the error (whole members, if any) restores a prefix.
+            let restored = if gz.is_empty() {
+                Vec::new()
+            } else {
+                gunzip(&gz)
+            };
+            assert!(restored.len() <= fail_at && data.starts_with(&restored));
+        }
+    }
+}
+
+#[test]
+fn a_write_error_in_the_ordered_sink_stops_the_run_and_is_returned() {
+    let data = sample(30 * CHUNK, 12);
+    for threads in THREADS {
+        for room in [0, 1, 20_000] {
+            let mut disk = FullDisk { room, written: 0 };
+            let mut calls = 0;
+            let result = watchdog(60, || {
+                compress(&data[..], &mut disk, threads, 6, |_| calls += 1)
+            });
+            match result {
+                Err(Error::Write(e)) => assert_eq!(e.kind(), io::ErrorKind::StorageFull),
+                other => panic!("threads={threads} room={room}: {other:?}"),
+            }
+            assert!(calls < 30, "the run went on after the error");
+            assert!(disk.written <= room);
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_output_is_an_error_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = sample(3 * CHUNK, 13);
+
+    // A directory that does not exist.
+    let missing = dir.path().join("no-such-dir").join("out.gz");
+    let result = watchdog(60, || compress_to_path(&data[..], &missing, 2, 6, |_| {}));
+    assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
+    assert!(!missing.exists());
+
+    // A path that is a directory.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let result = watchdog(60, || compress_to_path(&data[..], &sub, 2, 6, |_| {}));
+    assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
+    assert!(sub.is_dir() && std::fs::read_dir(&sub).unwrap().next().is_none());
+
+    // A path ending in `..` names no file.
+    let result = watchdog(60, || {
+        compress_to_path(&data[..], &sub.join(".."), 2, 6, |_| {})
+    });
+    assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
+
+    // A device that is always full: written directly, the error comes from the ordered sink.
+    let full = Path::new("/dev/full");
+    if full.exists() {
+        let result = watchdog(60, || compress_to_path(&data[..], full, 2, 6, |_| {}));
+        match result {
+            Err(Error::Write(e)) => assert_eq!(e.kind(), io::ErrorKind::StorageFull),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Nothing was left behind.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["sub"]);
+}
+
+#[test]
+fn a_non_regular_output_is_written_directly() {
+    let null = Path::new("/dev/null");
+    if null.exists() {
+        let data = sample(2 * CHUNK, 14);
+        let stats = watchdog(60, || compress_to_path(&data[..], null, 2, 6, |_| {})).unwrap();
+        assert_eq!(stats.bytes_in, data.len() as u64);
+        assert_eq!(stats.members, 2);
+    }
+}
