@@ -290,10 +290,13 @@ const WORK_NODES: &[p::NodeInfo] = &[
 
 /// `0..n => |x| heavy(x) => |x| sum ^= x`, with a parallel stage heavy enough that every core
 /// gets items; each core counts the items it processed.
+/// Dispatch calls per core (only core `h` writes slot `h`).
+static ARRIVED: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+
 fn every_core_does_work() -> Outcome {
-    const ITEMS: u32 = 1000;
+    const ITEMS: u32 = 4000;
     let expected = (0..ITEMS).fold(0u32, |acc, x| acc ^ heavy(x));
-    for w in &WORKED {
+    for w in WORKED.iter().chain(&ARRIVED) {
         w.store(0, Ordering::Relaxed);
     }
     let (mut xor, mut count) = (0u32, 0u32);
@@ -312,11 +315,24 @@ fn every_core_does_work() -> Outcome {
         });
         let q1 = p::queue::<_, 8>(t0);
         let q2 = p::queue::<_, 8>(t1);
-        let graph = p::Graph::new(WORK_NODES, |id, cx| match id {
-            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
-            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
-            _ => false,
+        let graph = p::Graph::new(WORK_NODES, |id, cx| {
+            // Gate the source until every core is in its worker loop (each one calls this
+            // dispatch on every scan), so that a core QEMU starts late on a busy host still
+            // finds items. Bounded, so a core that never starts fails the check below rather
+            // than hanging the run.
+            let me = &ARRIVED[hart_id()];
+            me.store(me.load(Ordering::Relaxed).saturating_add(1), Ordering::Relaxed);
+            match id {
+                0 if ARRIVED.iter().any(|a| a.load(Ordering::Relaxed) == 0)
+                    && me.load(Ordering::Relaxed) < 1 << 24 =>
+                {
+                    false
+                }
+                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+                2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
+                _ => false,
+            }
         });
         steps = run_graph(&graph);
         finished = graph.is_finished();
@@ -512,11 +528,24 @@ fn empty_source_finishes() -> Outcome {
         let n2 = p::sink(t1, |_| count += 1);
         let q1 = p::queue::<_, 4>(t0);
         let q2 = p::queue::<_, 4>(t1);
-        let graph = p::Graph::new(WORK_NODES, |id, cx| match id {
-            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
-            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
-            _ => false,
+        let graph = p::Graph::new(WORK_NODES, |id, cx| {
+            // Gate the source until every core is in its worker loop (each one calls this
+            // dispatch on every scan), so that a core QEMU starts late on a busy host still
+            // finds items. Bounded, so a core that never starts fails the check below rather
+            // than hanging the run.
+            let me = &ARRIVED[hart_id()];
+            me.store(me.load(Ordering::Relaxed).saturating_add(1), Ordering::Relaxed);
+            match id {
+                0 if ARRIVED.iter().any(|a| a.load(Ordering::Relaxed) == 0)
+                    && me.load(Ordering::Relaxed) < 1 << 24 =>
+                {
+                    false
+                }
+                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+                2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
+                _ => false,
+            }
         });
         run_graph(&graph);
         finished = graph.is_finished();
