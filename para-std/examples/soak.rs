@@ -29,7 +29,7 @@ fn main() {
     match mode.as_str() {
         "items" => {
             let mut sum = 0u64;
-            pipeline!(threads, (0..n).map(|x| x)
+            pipeline!(threads, 0..n
                       => |x: u64| x.wrapping_mul(3)
                       => |x: u64| x ^ 7
                       => |x| sum = sum.wrapping_add(x));
