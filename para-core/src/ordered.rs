@@ -190,6 +190,13 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
     }
 
     /// Takes up to `max` credits (0 if none; the next release then reports a waiting source).
+    ///
+    /// Acquire on success: a credit is the right to reuse a slot whose parts the ordered stage
+    /// read (and whose `arrived` it reset) before it gave the credit back with a Release RMW.
+    /// Taking it with Acquire orders those reads and that reset before every write of the next
+    /// lap into the slot (the item travels from the source to the `put` through queues, each a
+    /// Release/Acquire hand-off). With Relaxed, ThreadSanitizer reports the next lap's `put` racing
+    /// with the stage's read, and the reset could even land after the next lap's `fetch_or`.
     fn take_credits(&self, max: usize) -> usize {
         let take = |order| {
             let mut free = self.free.load(order);
@@ -201,7 +208,7 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
                 match self.free.compare_exchange_weak(
                     free,
                     free - n,
-                    Ordering::Relaxed,
+                    Ordering::Acquire,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => return n,

@@ -7,7 +7,7 @@
 //! The queue's slots also take their [`UnsafeCell`] from here, so that under loom every access
 //! to a slot's value is checked against the happens-before order the slot protocol promises. (A
 //! [`Serial`](crate::Serial)'s value is reached through references (`Deref`), which loom's cell
-//! cannot track; the loom models put a loom cell *inside* the serial value instead.)
+//! cannot track; the loom model of the claim keeps the node's state in a loom cell instead.)
 
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};

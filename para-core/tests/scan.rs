@@ -88,20 +88,25 @@ fn seed_graph(n: i64, cores: usize) -> (i64, usize, Vec<usize>) {
     (sum, count, steps)
 }
 
+/// Item counts: miri runs every test about 10^4 times slower.
+const ONE_CORE_ITEMS: i64 = if cfg!(miri) { 100 } else { 10_000 };
+const FOUR_CORE_ITEMS: i64 = if cfg!(miri) { 60 } else { 20_000 };
+const FOUR_CORE_ROUNDS: usize = if cfg!(miri) { 2 } else { 20 };
+
 #[test]
 fn one_core_runs_the_seed_graph() {
-    let (sum, count, steps) = seed_graph(10_000, 1);
-    assert_eq!(count, 20_000);
-    assert_eq!(sum, 10_000); // (2x - x + 1) + (-x) = 1 per source item
+    let (sum, count, steps) = seed_graph(ONE_CORE_ITEMS, 1);
+    assert_eq!(count, 2 * ONE_CORE_ITEMS as usize);
+    assert_eq!(sum, ONE_CORE_ITEMS); // (2x - x + 1) + (-x) = 1 per source item
     assert!(steps[0] > 0);
 }
 
 #[test]
 fn four_cores_share_one_graph() {
-    for _ in 0..20 {
-        let (sum, count, steps) = seed_graph(20_000, 4);
-        assert_eq!(count, 40_000);
-        assert_eq!(sum, 20_000);
+    for _ in 0..FOUR_CORE_ROUNDS {
+        let (sum, count, steps) = seed_graph(FOUR_CORE_ITEMS, 4);
+        assert_eq!(count, 2 * FOUR_CORE_ITEMS as usize);
+        assert_eq!(sum, FOUR_CORE_ITEMS);
         assert_eq!(steps.len(), 4);
     }
 }

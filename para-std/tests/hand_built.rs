@@ -62,16 +62,20 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
     sum
 }
 
+/// Sizes: miri runs every test about 10^4 times slower.
+const ITEMS: i64 = if cfg!(miri) { 40 } else { 100_000 };
+const SHORT_RUNS: usize = if cfg!(miri) { 4 } else { 200 };
+
 #[test]
 fn seed_shape_by_hand_at_several_thread_counts() {
     for threads in [1, 2, 4, 8] {
-        assert_eq!(seed_by_hand(threads, 100_000), 0, "threads={threads}");
+        assert_eq!(seed_by_hand(threads, ITEMS), 0, "threads={threads}");
     }
 }
 
 #[test]
 fn many_short_runs_finish() {
-    for round in 0..200 {
+    for round in 0..SHORT_RUNS {
         let threads = 1 + round % 8;
         let n = (round * 7 % 50) as i64;
         assert_eq!(seed_by_hand(threads, n), 0, "round={round}");
