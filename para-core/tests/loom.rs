@@ -2,14 +2,19 @@
 //! and termination by counting. Run them with `scripts/loom.sh`, or:
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
 //!     cargo test -p para-core --release --test loom -- --nocapture --test-threads=1
 //! ```
 //!
 //! Under `--cfg loom` para-core takes its atomics, and the queue's slot cells, from loom (see
 //! `src/sync.rs`), so these models run the real `Queue`, `Serial` and `Graph` code. A serial
-//! node's value is reached through references, which loom's cell cannot track; the models put a
-//! loom `UnsafeCell` inside the serial value instead, so that every access to it is checked.
+//! node's value is reached through references (`Claim: DerefMut`), which loom's cell cannot
+//! track, so `Serial` keeps a plain `core::cell::UnsafeCell` that loom does not see; the serial
+//! model instead keeps the node's state in a loom `UnsafeCell` that it touches only under the
+//! claim, so loom checks every access to it against the claim's happens-before order.
+//!
+//! Each model has its own preemption bound, the largest that keeps it to seconds on 2 cores;
+//! `LOOM_MAX_PREEMPTIONS` overrides them all.
 //!
 //! Rules every model follows (see `PLATFORM.md`):
 //! * every actor is a spawned thread and the main thread only joins them, then checks the
@@ -20,8 +25,8 @@
 //!   to catch the class of bug it is about.
 //!
 //! "Blocking" in the models (a producer waiting for room, a consumer waiting for items) is a
-//! `loom::sync::Notify`: a lost wake-up is a thread that waits forever, which loom reports as a
-//! deadlock.
+//! `Notify` (a loom mutex and condvar): a lost wake-up is a thread that waits forever, which loom
+//! reports as a deadlock.
 #![cfg(loom)]
 
 use std::sync::atomic::AtomicUsize as StdAtomicUsize;
@@ -55,9 +60,10 @@ impl Drop for Report<'_> {
     }
 }
 
-/// Explores every execution of `model` (up to `LOOM_MAX_PREEMPTIONS`, default 2), prints the
-/// number of executions and checks that there was more than one.
-fn check(name: &str, model: impl Fn() + Sync + Send + 'static) {
+/// Explores every execution of `model` with at most `preemptions` preemptions per execution
+/// (`LOOM_MAX_PREEMPTIONS` overrides it), prints the number of executions and checks that there
+/// was more than one. Each model's bound is the largest that keeps it to seconds.
+fn check(name: &str, preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
     let count = std::sync::Arc::new(StdAtomicUsize::new(0));
     let report = Report {
         name,
@@ -65,7 +71,7 @@ fn check(name: &str, model: impl Fn() + Sync + Send + 'static) {
     };
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
+        builder.preemption_bound = Some(preemptions);
     }
     let counter = count.clone();
     let start = std::time::Instant::now();
@@ -205,9 +211,10 @@ enum QueueFault {
 }
 
 /// `producers` threads push `per_producer` items each (each producer reserves for up to two
-/// items at a time and gives back what it does not use), `consumers` threads pop them all.
-/// A producer that reserves nothing waits until a consumer's `release` (or another producer's
-/// `unreserve`) reports a blocked producer; a consumer that pops nothing waits for a push.
+/// items at a time and gives back what it does not use); `consumers` threads pop a fixed share
+/// of them each. A producer that reserves nothing waits until a consumer's `release` (or another
+/// producer's `unreserve`) reports a blocked producer; a consumer that pops nothing waits for a
+/// push.
 ///
 /// Checks: every item is popped exactly once; with one producer and one consumer, in FIFO
 /// order; the queue is empty at the end. Loom checks that no slot is read and written
@@ -219,11 +226,12 @@ fn queue_model<Q: ModelQueue>(
     fault: QueueFault,
 ) {
     let total = producers * per_producer;
+    // Consumer `c` takes `share(c)` items, together `total`.
+    let share = move |c: usize| total / consumers + usize::from(c < total % consumers);
     let queue = Arc::new(Q::new());
     let room: Arc<Vec<Notify>> = Arc::new((0..producers).map(|_| Notify::new()).collect());
     let items: Arc<Vec<Notify>> = Arc::new((0..consumers).map(|_| Notify::new()).collect());
     let seen: Arc<Vec<AtomicUsize>> = Arc::new((0..total).map(|_| AtomicUsize::new(0)).collect());
-    let remaining = Arc::new(AtomicUsize::new(total));
     let mut handles = Vec::new();
 
     for p in 0..producers {
@@ -234,7 +242,7 @@ fn queue_model<Q: ModelQueue>(
                 let left = per_producer - next;
                 let got = queue.reserve(2);
                 if got == 0 {
-                    room[p].wait(); // told by a release (or it was spurious: retry)
+                    room[p].wait(); // told by a release
                     continue;
                 }
                 let pushing = got.min(left);
@@ -251,15 +259,16 @@ fn queue_model<Q: ModelQueue>(
     }
 
     for c in 0..consumers {
-        let (queue, room, items) = (queue.clone(), room.clone(), items.clone());
-        let (seen, remaining) = (seen.clone(), remaining.clone());
+        let (queue, room, items, seen) = (queue.clone(), room.clone(), items.clone(), seen.clone());
         handles.push(thread::spawn(move || {
             let mut last = None;
-            while remaining.load(Ordering::Acquire) > 0 {
+            let mut got = 0;
+            while got < share(c) {
                 let Some(item) = queue.pop() else {
                     items[c].wait();
                     continue;
                 };
+                got += 1;
                 seen[item].fetch_add(1, Ordering::Relaxed);
                 if producers == 1 && consumers == 1 {
                     assert!(
@@ -270,9 +279,6 @@ fn queue_model<Q: ModelQueue>(
                 }
                 if queue.release(1) && fault != QueueFault::IgnoreWanted {
                     room.iter().for_each(Notify::notify);
-                }
-                if remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-                    items.iter().for_each(Notify::notify); // let the other consumers return
                 }
             }
         }));
@@ -289,29 +295,29 @@ fn queue_model<Q: ModelQueue>(
 #[test]
 fn queue_capacity_1_wraps_around_and_wakes_the_blocked_producer() {
     // Three laps of a one-slot ring; the producer blocks on every push after the first.
-    check("queue cap 1, 1 producer x 3, 1 consumer", || {
+    check("queue cap 1, 1 producer x 3, 1 consumer", 4, || {
         queue_model::<Queue<usize, 1>>(1, 3, 1, QueueFault::None)
     });
 }
 
 #[test]
 fn queue_capacity_2_two_producers_wrap_around() {
-    check("queue cap 2, 2 producers x 2, 1 consumer", || {
+    check("queue cap 2, 2 producers x 2, 1 consumer", 2, || {
         queue_model::<Queue<usize, 2>>(2, 2, 1, QueueFault::None)
     });
 }
 
 #[test]
-fn queue_capacity_2_two_consumers_pop_each_item_once() {
-    check("queue cap 2, 1 producer x 3, 2 consumers", || {
-        queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None)
+fn queue_capacity_1_two_consumers_pop_each_item_once() {
+    check("queue cap 1, 1 producer x 2, 2 consumers", 2, || {
+        queue_model::<Queue<usize, 1>>(1, 2, 2, QueueFault::None)
     });
 }
 
 #[test]
-fn queue_capacity_1_two_producers_two_consumers() {
-    check("queue cap 1, 2 producers x 1, 2 consumers", || {
-        queue_model::<Queue<usize, 1>>(2, 1, 2, QueueFault::None)
+fn queue_capacity_2_two_consumers_wrap_around() {
+    check("queue cap 2, 1 producer x 3, 2 consumers", 2, || {
+        queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None)
     });
 }
 
@@ -320,7 +326,7 @@ fn queue_capacity_1_two_producers_two_consumers() {
 #[test]
 #[should_panic(expected = "deadlock")]
 fn broken_queue_release_that_ignores_wanted_loses_the_producer() {
-    check("BROKEN queue: release ignores wanted", || {
+    check("BROKEN queue: release ignores wanted", 2, || {
         queue_model::<Queue<usize, 1>>(1, 2, 1, QueueFault::IgnoreWanted)
     });
 }
@@ -331,7 +337,7 @@ fn broken_queue_release_that_ignores_wanted_loses_the_producer() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn broken_queue_relaxed_publish_is_a_data_race() {
-    check("BROKEN queue: Relaxed publish", || {
+    check("BROKEN queue: Relaxed publish", 2, || {
         queue_model::<RelaxedPublishQueue<1>>(1, 2, 1, QueueFault::None)
     });
 }
@@ -460,32 +466,63 @@ impl<const N: usize> ModelQueue for RelaxedPublishQueue<N> {
 // ------------------------------------------------------------------------------------------
 // The claim of a serial node
 
+/// A claim as the serial model uses it: `with_claim(f)` runs `f` while holding the claim and
+/// returns `release`'s report, or `None` if the claim failed.
+trait ModelSerial: Send + Sync + 'static {
+    fn new() -> Self;
+    fn with_claim(&self, f: impl FnOnce()) -> Option<bool>;
+}
+
+impl ModelSerial for Serial<()> {
+    fn new() -> Self {
+        Serial::new(())
+    }
+    fn with_claim(&self, f: impl FnOnce()) -> Option<bool> {
+        let claim = self.try_claim()?;
+        f();
+        Some(claim.release())
+    }
+}
+
 /// Three workers each publish one piece of work for a serial node (in para: push an item into
 /// its queue) and then try to claim it. The holder processes all the work it can see; when its
 /// `release` reports that a claim failed meanwhile, it claims again and processes again (in
 /// para: it re-notifies the node). A failed claimant simply leaves.
 ///
 /// Checks: at the end every piece of work was processed (a failed claim is never lost), and the
-/// serial value is never accessed by two workers at once (it is a loom cell).
-fn serial_model(honour_the_note: bool) {
+/// node's state is never accessed by two workers at once (it is a loom cell, accessed only
+/// under the claim).
+fn serial_model<S: ModelSerial>(honour_the_note: bool) {
     const WORKERS: usize = 3;
-    let serial = Arc::new(Serial::new(UnsafeCell::new([false; WORKERS])));
-    let work: Arc<[AtomicBool; WORKERS]> =
-        Arc::new(std::array::from_fn(|_| AtomicBool::new(false)));
+    struct Node<S> {
+        serial: S,
+        state: UnsafeCell<[bool; WORKERS]>,
+        work: [AtomicBool; WORKERS],
+    }
+    // SAFETY: `state` is accessed only under the claim (and loom checks every access).
+    unsafe impl<S: Sync> Sync for Node<S> {}
+
+    let node = Arc::new(Node {
+        serial: S::new(),
+        state: UnsafeCell::new([false; WORKERS]),
+        work: std::array::from_fn(|_| AtomicBool::new(false)),
+    });
     let handles = (0..WORKERS)
         .map(|me| {
-            let (serial, work) = (serial.clone(), work.clone());
+            let node = node.clone();
             thread::spawn(move || {
-                work[me].store(true, Ordering::Relaxed);
-                while let Some(claim) = serial.try_claim() {
-                    claim.with_mut(|done| {
-                        // SAFETY: loom checks that no other access to the cell is concurrent.
+                node.work[me].store(true, Ordering::Relaxed);
+                let process = || {
+                    node.state.with_mut(|done| {
+                        // SAFETY: under the claim; loom checks that no access is concurrent.
                         let done = unsafe { &mut *done };
-                        for (done, work) in done.iter_mut().zip(work.iter()) {
+                        for (done, work) in done.iter_mut().zip(&node.work) {
                             *done |= work.load(Ordering::Relaxed);
                         }
-                    });
-                    if !claim.release() || !honour_the_note {
+                    })
+                };
+                while let Some(notified) = node.serial.with_claim(process) {
+                    if !notified || !honour_the_note {
                         break;
                     }
                 }
@@ -493,19 +530,24 @@ fn serial_model(honour_the_note: bool) {
         })
         .collect();
     join_all(handles);
-    let claim = serial.try_claim().expect("nobody holds the claim any more");
-    // SAFETY: every worker has been joined.
-    let done = claim.with(|done| unsafe { *done });
-    assert!(done.iter().all(|&d| d), "work was lost: processed {done:?}");
-    assert!(
-        !claim.release(),
+    let mut done = [false; WORKERS];
+    let notified = node.serial.with_claim(|| {
+        // SAFETY: under the claim, every worker joined.
+        done = node.state.with(|state| unsafe { *state });
+    });
+    assert_eq!(
+        notified,
+        Some(false),
         "a note was left after every worker returned"
     );
+    assert!(done.iter().all(|&d| d), "work was lost: processed {done:?}");
 }
 
 #[test]
 fn serial_failed_claims_are_never_lost() {
-    check("serial claim, 3 workers", || serial_model(true));
+    check("serial claim, 3 workers", 4, || {
+        serial_model::<Serial<()>>(true)
+    });
 }
 
 /// Broken: the holder ignores what `release` reports, so the work of a worker whose claim
@@ -513,9 +555,55 @@ fn serial_failed_claims_are_never_lost() {
 #[test]
 #[should_panic(expected = "work was lost")]
 fn broken_serial_release_without_the_notified_check_loses_work() {
-    check("BROKEN serial: release without the notified check", || {
-        serial_model(false)
+    check(
+        "BROKEN serial: release without the notified check",
+        4,
+        || serial_model::<Serial<()>>(false),
+    );
+}
+
+/// Broken: a copy of `Serial::try_claim` as it was before this model found the bug: a claimant
+/// that found the note already left (`HELD_NOTIFIED`) returned on the strength of a load, so the
+/// holder did not synchronise with it and could miss its work.
+#[test]
+#[should_panic(expected = "work was lost")]
+fn broken_serial_claim_that_only_reads_an_existing_note_loses_work() {
+    check("BROKEN serial: an existing note only read", 4, || {
+        serial_model::<ReadOnlyNoteSerial>(true)
     });
+}
+
+/// The claim of `src/serial.rs` before the fix, reduced to its state word.
+struct ReadOnlyNoteSerial(loom::sync::atomic::AtomicU8);
+
+const FREE: u8 = 0;
+const HELD: u8 = 1;
+const HELD_NOTIFIED: u8 = 2;
+
+impl ModelSerial for ReadOnlyNoteSerial {
+    fn new() -> Self {
+        ReadOnlyNoteSerial(loom::sync::atomic::AtomicU8::new(FREE))
+    }
+
+    fn with_claim(&self, f: impl FnOnce()) -> Option<bool> {
+        let state = &self.0;
+        let mut seen = FREE;
+        loop {
+            let outcome = if seen == FREE {
+                state.compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
+            } else {
+                state.compare_exchange(HELD, HELD_NOTIFIED, Ordering::Release, Ordering::Relaxed)
+            };
+            match (seen, outcome) {
+                (FREE, Ok(_)) => break,
+                (_, Ok(_)) => return None,
+                (_, Err(HELD_NOTIFIED)) => return None, // THE BUG: leaves after a mere load
+                (_, Err(now)) => seen = now,
+            }
+        }
+        f();
+        Some(state.swap(FREE, Ordering::AcqRel) == HELD_NOTIFIED)
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -533,18 +621,8 @@ enum Counting {
 }
 
 const TERMINATION_NODES: &[NodeInfo] = &[
-    NodeInfo {
-        name: "source",
-        kind: NodeKind::Source,
-        preds: &[],
-        priority: NodeKind::Source.default_priority(),
-    },
-    NodeInfo {
-        name: "sink",
-        kind: NodeKind::Sink,
-        preds: &[0],
-        priority: NodeKind::Sink.default_priority(),
-    },
+    NodeInfo::new("source", NodeKind::Source, &[]),
+    NodeInfo::new("sink", NodeKind::Sink, &[0]),
 ];
 
 /// What the workers of the termination model share.
@@ -691,7 +769,7 @@ fn termination_model(counting: Counting) {
 
 #[test]
 fn termination_finishes_exactly_once_after_the_last_item() {
-    check("termination, 1 source + 2 sink workers", || {
+    check("termination, 1 source + 2 sink workers", 3, || {
         termination_model(Counting::Correct)
     });
 }
@@ -703,6 +781,7 @@ fn termination_finishes_exactly_once_after_the_last_item() {
 fn broken_termination_counting_late_finishes_early() {
     check(
         "BROKEN termination: items counted after they are pushed",
+        3,
         || termination_model(Counting::CountsLate),
     );
 }
@@ -710,9 +789,9 @@ fn broken_termination_counting_late_finishes_early() {
 /// Broken: a Relaxed decrement. The worker that reaches zero does not synchronise with the
 /// other sink worker, whose effect it may not see.
 #[test]
-#[should_panic]
+#[should_panic(expected = "the run finished before")]
 fn broken_termination_relaxed_retire_misses_effects() {
-    check("BROKEN termination: Relaxed retire", || {
+    check("BROKEN termination: Relaxed retire", 3, || {
         termination_model(Counting::RelaxedRetire)
     });
 }
