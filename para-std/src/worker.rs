@@ -28,6 +28,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::sleep::Sleep;
 
+/// How many times an idle worker yields, after its spin, before it sleeps.
+const IDLE_YIELDS: u32 = 64;
+
 /// The number of priority levels, one deque each.
 pub(crate) const LEVELS: usize = MAX_PRIORITY as usize + 1;
 
@@ -181,17 +184,28 @@ impl<'s> WorkerCx<'s> {
         D: Fn(NodeId, &mut para_core::Cx<'_>) -> bool + Sync,
     {
         let backoff = Backoff::new();
+        let mut idle_yields = 0;
         while !graph.is_ended() {
             if let Some(node) = self.find_task() {
                 self.shared.return_token(node);
                 graph.run_node(node, self);
                 backoff.reset();
+                idle_yields = 0;
                 continue;
             }
             if !backoff.is_completed() {
                 backoff.snooze();
                 continue;
             }
+            // Sleeping and being woken costs two syscalls and a context switch; a worker that
+            // went idle between two batches of a busy pipeline would pay them per batch. So
+            // keep yielding for a while (tens of microseconds) before sleeping.
+            if idle_yields < IDLE_YIELDS {
+                idle_yields += 1;
+                std::thread::yield_now();
+                continue;
+            }
+            idle_yields = 0;
             let sleep = &self.shared.sleep;
             let epoch = sleep.prepare();
             if let Some(node) = self.find_task() {
