@@ -229,10 +229,8 @@ impl<T, const N: usize> Queue<T, N> {
                 ) {
                     Ok(_) => {
                         let value = slot.value.with(|cell| {
-                            // SAFETY: `seq == 2 * pos + 1` (read with Acquire) means the pusher
-                            // of `pos` has written the value, and winning the CAS makes this
-                            // thread its only reader; the slot is handed back below (module
-                            // docs).
+                            // SAFETY: `seq == 2 * pos + 1` (Acquire): the pusher of `pos` wrote
+                            // the value; winning the CAS makes us its only reader (module docs).
                             unsafe { (*cell).assume_init_read() }
                         });
                         slot.seq
