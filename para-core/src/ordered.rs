@@ -471,6 +471,8 @@ where
         drop(stage);
         return true;
     }
+    // Read under the claim: after `release` another worker may move the cursor.
+    let mid_slot = cursor.1 > 0;
     let notified = stage.release();
     if input.give_credits(seqs_done) {
         cx.notify(source);
@@ -479,8 +481,9 @@ where
     if emitted > 0 {
         out.notify(cx);
     }
-    if notified || seqs_done > 0 {
-        // More complete seqs may be waiting; a spurious step costs two loads.
+    // More complete seqs may be waiting, or the room ran out in the middle of one (its cursor
+    // part is past 0): nothing else would wake us for those. A spurious step costs two loads.
+    if notified || seqs_done > 0 || mid_slot {
         cx.notify(this);
     }
     let skipped = done - emitted;
