@@ -20,7 +20,10 @@
 //! counts `room × (k − 1)` items in, then settles at the end: every skipped input (a filter) and
 //! every unused room is uncounted. A sink has `k = 0`: each input it consumes is uncounted.
 
+use core::mem::size_of;
+
 use crate::graph::{Cx, NodeId};
+use crate::outbox::{Outbox, SMALL_ITEM};
 use crate::queue::Queue;
 use crate::sender::Sender;
 use crate::serial::Serial;
@@ -135,20 +138,11 @@ where
         return false; // the full queue wakes us when it drains
     }
     cx.add_items(room * S::COPIES);
-    let mut produced = 0;
-    let mut exhausted = false;
-    while produced < room {
-        match iter.next() {
-            Some(item) => {
-                out.push(item);
-                produced += 1;
-            }
-            None => {
-                exhausted = true;
-                break;
-            }
-        }
-    }
+    let (produced, exhausted) = if size_of::<I::Item>() <= SMALL_ITEM {
+        produce::<I, S, BATCH>(iter, &out, room)
+    } else {
+        produce::<I, S, 1>(iter, &out, room)
+    };
     if exhausted {
         *claim = None; // drop the iterator now, not when the graph goes
     }
@@ -163,6 +157,31 @@ where
     // Uncount the room we did not fill and, once, the source's own reference.
     cx.retire_items((room - produced) * S::COPIES + usize::from(exhausted));
     produced > 0 || exhausted
+}
+
+/// Takes up to `room` items from `iter` into `out`, `B` at a time; returns how many, and
+/// whether `iter` ran out. Not inlined for `B > 1`, like [`batch_of`].
+#[cfg_attr(not(loom), inline(never))]
+fn produce<I: Iterator, S: Sender<I::Item>, const B: usize>(
+    iter: &mut I,
+    out: &S,
+    room: usize,
+) -> (usize, bool) {
+    let mut outbox = Outbox::<I::Item, B>::new();
+    let mut produced = 0;
+    while produced < room {
+        let Some(item) = iter.next() else {
+            out.push_all(&mut outbox);
+            return (produced, true);
+        };
+        let _ = outbox.push(item); // cannot fail: flushed when full below
+        produced += 1;
+        if outbox.room() == 0 {
+            out.push_all(&mut outbox);
+        }
+    }
+    out.push_all(&mut outbox);
+    (produced, false)
 }
 
 /// One step of parallel node `this`: up to a batch of items from `input` through `node`.
@@ -222,8 +241,32 @@ where
 }
 
 /// The common body of a node step: reserve, process, settle (module docs).
+///
+/// Items move through the step a batch at a time (`outbox.rs`): one claim of inputs, one claim
+/// of output positions. Items bigger than [`SMALL_ITEM`] move one at a time, so that a worker's
+/// stack holds at most one of them.
 #[inline]
 fn batch<I, O, S, const N: usize>(
+    this: NodeId,
+    input: &Queue<I, N>,
+    out: S,
+    cx: &mut Cx<'_>,
+    process: impl FnMut(I, &mut Cx<'_>) -> Flow<O>,
+) -> bool
+where
+    S: Sender<O>,
+{
+    if size_of::<I>() <= SMALL_ITEM && size_of::<O>() <= SMALL_ITEM {
+        batch_of::<I, O, S, N, BATCH>(this, input, out, cx, process)
+    } else {
+        batch_of::<I, O, S, N, 1>(this, input, out, cx, process)
+    }
+}
+
+/// [`batch`] with buffers of `B` items. Not inlined for `B > 1`: its buffers must not sit in
+/// the frame of a step over big items, which never calls it.
+#[cfg_attr(not(loom), inline(never))]
+fn batch_of<I, O, S, const N: usize, const B: usize>(
     this: NodeId,
     input: &Queue<I, N>,
     out: S,
@@ -239,26 +282,26 @@ where
     }
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
-    let (mut done, mut emitted, mut stop) = (0, 0, false);
-    while done < room {
-        let Some(item) = input.pop() else { break };
-        done += 1;
-        match process(item, cx) {
-            Flow::Emit(output) => {
-                out.push(output);
-                emitted += 1;
-            }
-            Flow::Skip => {}
-            Flow::Stop => {
-                stop = true;
-                break;
+    let (mut done, mut emitted) = (0, 0);
+    let (mut inbox, mut outbox) = (Outbox::<I, B>::new(), Outbox::<O, B>::new());
+    while done < room && input.pop_many(&mut inbox, room - done) > 0 {
+        done += inbox.len();
+        for item in inbox.drain() {
+            match process(item, cx) {
+                Flow::Emit(output) => {
+                    let _ = outbox.push(output); // cannot fail: at most one per input
+                    emitted += 1;
+                }
+                Flow::Skip => {}
+                Flow::Stop => {
+                    // The run ends; the item counts no longer matter. The rest of the inbox and
+                    // the outbox are dropped here, the queues drop what they hold.
+                    cx.stop();
+                    return true;
+                }
             }
         }
-    }
-    if stop {
-        // The run ends; the item counts no longer matter and the queues drop what they hold.
-        cx.stop();
-        return true;
+        out.push_all(&mut outbox);
     }
     if input.release(done) {
         cx.wake_producers(this);

@@ -50,12 +50,23 @@
 //! the extra RMW costs nothing on the fast path, since the retry runs only when the queue is
 //! full.
 //!
+//! # Batches
+//!
+//! [`pop_many`](Queue::pop_many) and [`push_many`](Queue::push_many) move up to a batch of
+//! items with one CAS on `head` (resp. `tail`): the claimer first checks the sequence words of
+//! the whole run of positions (each published, resp. empty), then moves the index past all of
+//! them. Positions at or after `head` are never popped before `head` passes them, so a CAS from
+//! the `head` the check started at proves that no other popper took any of them; likewise for
+//! pushers and `tail`. A batch popper moves its items out and marks their slots empty at once,
+//! before any user code runs, so a reserved pusher still waits for nobody's user code.
+//!
 //! The slots' cells come from `crate::sync`, so that under loom every access to a slot's value is
 //! checked against the slot protocol.
 
 use core::fmt;
 use core::mem::MaybeUninit;
 
+use crate::outbox::Outbox;
 use crate::pad::CachePadded;
 use crate::sync::{spin_hint, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 
@@ -209,6 +220,113 @@ impl<T, const N: usize> Queue<T, N> {
                 pos = self.tail.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// Pushes every item of `outbox`, in order, into slots reserved earlier with
+    /// [`reserve`](Self::reserve), claiming all their positions with one CAS (module docs).
+    ///
+    /// Pushing more items than were reserved breaks the capacity bound; it is caught by a debug
+    /// assertion and otherwise makes this call wait for a consumer.
+    pub fn push_many<const B: usize>(&self, outbox: &mut Outbox<T, B>) {
+        let count = outbox.len();
+        if count <= 1 {
+            outbox.drain().for_each(|item| self.push_reserved(item));
+            return;
+        }
+        debug_assert!(count <= N, "pushing {count} items into a queue of {N}");
+        let mut pos = self.tail.load(Ordering::Relaxed);
+        'claim: loop {
+            for i in 0..count {
+                let p = pos.wrapping_add(i);
+                let seq = self.slot(p).seq.load(Ordering::Acquire);
+                let lag = seq.wrapping_sub(p.wrapping_mul(2)) as isize;
+                if lag != 0 {
+                    if lag < 0 {
+                        // The previous lap's popper is between its CAS and its store.
+                        spin_hint();
+                    }
+                    pos = self.tail.load(Ordering::Relaxed);
+                    continue 'claim;
+                }
+            }
+            match self.tail.compare_exchange_weak(
+                pos,
+                pos.wrapping_add(count),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => pos = now,
+            }
+        }
+        for (i, value) in outbox.drain().enumerate() {
+            let p = pos.wrapping_add(i);
+            let slot = self.slot(p);
+            slot.value.with_mut(|cell| {
+                // SAFETY: every position in `pos..pos + count` had `seq == 2p` when this thread
+                // won the CAS that moved `tail` past them all, so it alone may write these slots
+                // until it publishes them (module docs, "Batches").
+                unsafe { (*cell).write(value) };
+            });
+            slot.seq
+                .store(p.wrapping_mul(2).wrapping_add(1), Ordering::Release);
+        }
+    }
+
+    /// Moves up to `max` of the oldest items (no more than `inbox` has room for) into `inbox`,
+    /// claiming them with one CAS (module docs). Returns how many it took: 0 when the queue is
+    /// (or momentarily looks) empty.
+    ///
+    /// Their slots stay counted as used until the caller [`release`](Self::release)s them.
+    pub fn pop_many<const B: usize>(&self, inbox: &mut Outbox<T, B>, max: usize) -> usize {
+        let max = max.min(inbox.room());
+        if max == 0 {
+            return 0;
+        }
+        let mut pos = self.head.load(Ordering::Relaxed);
+        let count = loop {
+            let mut count = 0;
+            while count < max {
+                let p = pos.wrapping_add(count);
+                let seq = self.slot(p).seq.load(Ordering::Acquire);
+                if seq != p.wrapping_mul(2).wrapping_add(1) {
+                    break;
+                }
+                count += 1;
+            }
+            if count == 0 {
+                let seq = self.slot(pos).seq.load(Ordering::Acquire);
+                if (seq.wrapping_sub(pos.wrapping_mul(2).wrapping_add(1)) as isize) < 0 {
+                    return 0; // not yet published: empty
+                }
+                pos = self.head.load(Ordering::Relaxed); // another popper took it
+                continue;
+            }
+            match self.head.compare_exchange_weak(
+                pos,
+                pos.wrapping_add(count),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break count,
+                Err(now) => pos = now,
+            }
+        };
+        for i in 0..count {
+            let p = pos.wrapping_add(i);
+            let slot = self.slot(p);
+            let value = slot.value.with(|cell| {
+                // SAFETY: `seq == 2p + 1` was read with Acquire for every `p` in the claimed
+                // run, so the pushers' writes are visible, and winning the CAS that moved `head`
+                // past them all makes this thread their only reader (module docs, "Batches").
+                unsafe { (*cell).assume_init_read() }
+            });
+            slot.seq
+                .store(p.wrapping_add(N).wrapping_mul(2), Ordering::Release);
+            // Cannot fail: `count <= inbox.room()`.
+            let _ = inbox.push(value);
+        }
+        count
     }
 
     /// Takes the oldest item, or `None` when the queue is (or momentarily looks) empty.

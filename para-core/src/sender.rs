@@ -4,6 +4,8 @@
 //! cloned into every branch but the last, which receives the original.
 
 use crate::graph::{Cx, NodeId};
+use crate::node::BATCH;
+use crate::outbox::{Outbox, SMALL_ITEM};
 use crate::queue::Queue;
 
 /// A destination for a node's outputs, with room reserved before any output is computed.
@@ -20,6 +22,22 @@ pub trait Sender<T> {
 
     /// Pushes one item (cloned as needed) into reserved room.
     fn push(&self, value: T);
+
+    /// Pushes every item of `outbox`, in order, into reserved room (one claim per queue where
+    /// the destination can: see `outbox.rs`).
+    #[inline]
+    fn push_all<const K: usize>(&self, outbox: &mut Outbox<T, K>) {
+        outbox.drain().for_each(|value| self.push(value));
+    }
+
+    /// Pushes a clone of every item of `values`, in order, into reserved room.
+    #[inline]
+    fn push_clones(&self, values: &[T])
+    where
+        T: Clone,
+    {
+        values.iter().for_each(|value| self.push(value.clone()));
+    }
 
     /// Tells the consumers that items arrived.
     fn notify(&self, cx: &mut Cx<'_>);
@@ -61,6 +79,22 @@ impl<T, const N: usize> Sender<T> for Edge<'_, T, N> {
     }
 
     #[inline]
+    fn push_all<const K: usize>(&self, outbox: &mut Outbox<T, K>) {
+        self.queue.push_many(outbox);
+    }
+
+    fn push_clones(&self, values: &[T])
+    where
+        T: Clone,
+    {
+        if core::mem::size_of::<T>() <= SMALL_ITEM {
+            push_clones_batched(self.queue, values);
+        } else {
+            values.iter().for_each(|value| self.push(value.clone()));
+        }
+    }
+
+    #[inline]
     fn notify(&self, cx: &mut Cx<'_>) {
         cx.notify(self.to);
     }
@@ -92,9 +126,37 @@ impl<T: Clone, A: Sender<T>, B: Sender<T>> Sender<T> for (A, B) {
         self.1.push(value);
     }
 
+    #[inline]
+    fn push_all<const K: usize>(&self, outbox: &mut Outbox<T, K>) {
+        self.0.push_clones(outbox.as_slice());
+        self.1.push_all(outbox);
+    }
+
+    fn push_clones(&self, values: &[T])
+    where
+        T: Clone,
+    {
+        self.0.push_clones(values);
+        self.1.push_clones(values);
+    }
+
     fn notify(&self, cx: &mut Cx<'_>) {
         self.0.notify(cx);
         self.1.notify(cx);
+    }
+}
+
+/// Clones `values` into `queue`'s reserved room a batch at a time. Clone first, claim after, so
+/// user code (`clone`) never runs while queue positions are claimed. Not inlined: only small
+/// items call it, and its buffer must not sit in the frame of a step over big ones.
+#[inline(never)]
+fn push_clones_batched<T: Clone, const N: usize>(queue: &Queue<T, N>, values: &[T]) {
+    for chunk in values.chunks(BATCH) {
+        let mut clones = Outbox::<T, BATCH>::new();
+        for value in chunk {
+            let _ = clones.push(value.clone()); // cannot fail: a chunk fits
+        }
+        queue.push_many(&mut clones);
     }
 }
 

@@ -36,7 +36,7 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
-use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind, Queue, Scheduler, Serial};
+use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind, Outbox, Queue, Scheduler, Serial};
 
 // ------------------------------------------------------------------------------------------
 // Harness
@@ -179,6 +179,14 @@ trait ModelQueue: Send + Sync + 'static {
     fn push_reserved(&self, value: usize);
     fn pop(&self) -> Option<usize>;
     fn release(&self, n: usize) -> bool;
+    /// One claim for all of `values` (the real queue); one push each otherwise.
+    fn push_many(&self, values: &[usize]) {
+        values.iter().for_each(|&value| self.push_reserved(value));
+    }
+    /// One claim for up to `max` items (the real queue); one pop otherwise.
+    fn pop_many(&self, max: usize) -> Vec<usize> {
+        self.pop().into_iter().take(max).collect()
+    }
 }
 
 impl<const N: usize> ModelQueue for Queue<usize, N> {
@@ -200,6 +208,23 @@ impl<const N: usize> ModelQueue for Queue<usize, N> {
     fn release(&self, n: usize) -> bool {
         Queue::release(self, n)
     }
+    fn push_many(&self, values: &[usize]) {
+        let mut outbox = Outbox::<usize, 2>::new();
+        values.iter().for_each(|&value| outbox.push(value).unwrap());
+        Queue::push_many(self, &mut outbox);
+    }
+    fn pop_many(&self, max: usize) -> Vec<usize> {
+        let mut inbox = Outbox::<usize, 2>::new();
+        Queue::pop_many(self, &mut inbox, max);
+        inbox.drain().collect()
+    }
+}
+
+/// Whether a queue model's actors move one item per claim or batches (`push_many`/`pop_many`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ops {
+    One,
+    Many,
 }
 
 /// How a queue model's actors misbehave, if at all.
@@ -224,6 +249,7 @@ fn queue_model<Q: ModelQueue>(
     per_producer: usize,
     consumers: usize,
     fault: QueueFault,
+    ops: Ops,
 ) {
     let total = producers * per_producer;
     // Consumer `c` takes `share(c)` items, together `total`.
@@ -246,9 +272,17 @@ fn queue_model<Q: ModelQueue>(
                     continue;
                 }
                 let pushing = got.min(left);
-                for _ in 0..pushing {
-                    queue.push_reserved(p * per_producer + next);
-                    next += 1;
+                if ops == Ops::Many {
+                    let values: Vec<usize> = (next..next + pushing)
+                        .map(|i| p * per_producer + i)
+                        .collect();
+                    queue.push_many(&values);
+                    next += pushing;
+                } else {
+                    for _ in 0..pushing {
+                        queue.push_reserved(p * per_producer + next);
+                        next += 1;
+                    }
                 }
                 if got > pushing && queue.unreserve(got - pushing) {
                     room.iter().for_each(Notify::notify);
@@ -264,20 +298,26 @@ fn queue_model<Q: ModelQueue>(
             let mut last = None;
             let mut got = 0;
             while got < share(c) {
-                let Some(item) = queue.pop() else {
+                let popped = match ops {
+                    Ops::One => queue.pop().into_iter().collect(),
+                    Ops::Many => queue.pop_many(share(c) - got),
+                };
+                if popped.is_empty() {
                     items[c].wait();
                     continue;
-                };
-                got += 1;
-                seen[item].fetch_add(1, Ordering::Relaxed);
-                if producers == 1 && consumers == 1 {
-                    assert!(
-                        last < Some(item),
-                        "FIFO order broken: {item} after {last:?}"
-                    );
-                    last = Some(item);
                 }
-                if queue.release(1) && fault != QueueFault::IgnoreWanted {
+                for &item in &popped {
+                    got += 1;
+                    seen[item].fetch_add(1, Ordering::Relaxed);
+                    if producers == 1 && consumers == 1 {
+                        assert!(
+                            last < Some(item),
+                            "FIFO order broken: {item} after {last:?}"
+                        );
+                        last = Some(item);
+                    }
+                }
+                if queue.release(popped.len()) && fault != QueueFault::IgnoreWanted {
                     room.iter().for_each(Notify::notify);
                 }
             }
@@ -296,29 +336,47 @@ fn queue_model<Q: ModelQueue>(
 fn queue_capacity_1_wraps_around_and_wakes_the_blocked_producer() {
     // Three laps of a one-slot ring; the producer blocks on every push after the first.
     check("queue cap 1, 1 producer x 3, 1 consumer", 4, || {
-        queue_model::<Queue<usize, 1>>(1, 3, 1, QueueFault::None)
+        queue_model::<Queue<usize, 1>>(1, 3, 1, QueueFault::None, Ops::One)
     });
 }
 
 #[test]
 fn queue_capacity_2_two_producers_wrap_around() {
     check("queue cap 2, 2 producers x 2, 1 consumer", 2, || {
-        queue_model::<Queue<usize, 2>>(2, 2, 1, QueueFault::None)
+        queue_model::<Queue<usize, 2>>(2, 2, 1, QueueFault::None, Ops::One)
     });
 }
 
 #[test]
 fn queue_capacity_1_two_consumers_pop_each_item_once() {
     check("queue cap 1, 1 producer x 2, 2 consumers", 2, || {
-        queue_model::<Queue<usize, 1>>(1, 2, 2, QueueFault::None)
+        queue_model::<Queue<usize, 1>>(1, 2, 2, QueueFault::None, Ops::One)
     });
 }
 
 #[test]
 fn queue_capacity_2_two_consumers_wrap_around() {
     check("queue cap 2, 1 producer x 3, 2 consumers", 2, || {
-        queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None)
+        queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None, Ops::One)
     });
+}
+
+#[test]
+fn queue_capacity_2_batches_two_producers_wrap_around() {
+    check(
+        "queue cap 2, batches, 2 producers x 2, 1 consumer",
+        2,
+        || queue_model::<Queue<usize, 2>>(2, 2, 1, QueueFault::None, Ops::Many),
+    );
+}
+
+#[test]
+fn queue_capacity_2_batches_two_consumers_wrap_around() {
+    check(
+        "queue cap 2, batches, 1 producer x 3, 2 consumers",
+        2,
+        || queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None, Ops::Many),
+    );
 }
 
 /// Broken: consumers ignore `release`'s report of a blocked producer. The producer of the second
@@ -327,7 +385,7 @@ fn queue_capacity_2_two_consumers_wrap_around() {
 #[should_panic(expected = "deadlock")]
 fn broken_queue_release_that_ignores_wanted_loses_the_producer() {
     check("BROKEN queue: release ignores wanted", 2, || {
-        queue_model::<Queue<usize, 1>>(1, 2, 1, QueueFault::IgnoreWanted)
+        queue_model::<Queue<usize, 1>>(1, 2, 1, QueueFault::IgnoreWanted, Ops::One)
     });
 }
 
@@ -338,7 +396,7 @@ fn broken_queue_release_that_ignores_wanted_loses_the_producer() {
 #[should_panic(expected = "Causality violation")]
 fn broken_queue_relaxed_publish_is_a_data_race() {
     check("BROKEN queue: Relaxed publish", 2, || {
-        queue_model::<RelaxedPublishQueue<1>>(1, 2, 1, QueueFault::None)
+        queue_model::<RelaxedPublishQueue<1>>(1, 2, 1, QueueFault::None, Ops::One)
     });
 }
 

@@ -11,6 +11,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[allow(unsafe_code)] // one lifetime erasure, see its SAFETY comment
+mod pool;
 mod runtime;
 mod sleep;
 mod source;

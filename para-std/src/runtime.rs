@@ -1,4 +1,5 @@
-//! A scoped run of one graph on N pinned worker threads.
+//! A run of one graph on N workers: the calling thread and N − 1 pooled threads (`pool.rs`),
+//! pinned to cores unless `pin = false`.
 //!
 //! # Shutdown
 //!
@@ -7,7 +8,7 @@
 //! 2. A panic in any node unwinds out of that worker's node step into `catch_unwind` here: the
 //!    worker aborts the graph, keeps the payload if it is the first, and wakes every sleeper.
 //! 3. Every worker checks `is_ended` before each task and after each sleep, so all return after
-//!    their current node step; the scope joins them.
+//!    their current node step; `Pool::broadcast` returns when all have.
 //! 4. The caller then resumes the first panic with its original payload. Unwinding through the
 //!    `pipeline!` expansion drops the graph, its queues (each drops the items it still holds,
 //!    exactly once) and the nodes (the source's iterator with its unproduced items).
@@ -15,10 +16,10 @@
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, PoisonError};
-use std::thread;
 
 use para_core::{Cx, Graph, NodeId};
 
+use crate::pool::pool;
 use crate::worker::{new_deques, Deques, Shared, WorkerCx};
 
 /// How a run uses its threads.
@@ -68,60 +69,34 @@ where
     }
     let deques: Vec<Deques> = (0..threads).map(|_| new_deques()).collect();
     let shared = Shared::new(graph.nodes(), graph.sources(), &deques);
-    let cores = if options.pin {
-        core_affinity::get_core_ids().unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    // Each worker takes its own deques once; a Mutex only to move them into a shared closure.
+    let deques: Vec<Mutex<Option<Deques>>> =
+        deques.into_iter().map(|d| Mutex::new(Some(d))).collect();
     let first_panic: Mutex<Option<Payload>> = Mutex::new(None);
-    let mut spawn_error = None;
 
-    thread::scope(|scope| {
-        let mut handles = Vec::with_capacity(threads);
-        for (index, deque) in deques.into_iter().enumerate() {
-            let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
-            let (shared, first_panic) = (&shared, &first_panic);
-            let spawned = thread::Builder::new()
-                .name(format!("para-worker-{index}"))
-                .spawn_scoped(scope, move || {
-                    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                        if let Some(core) = core {
-                            // Best effort: a refused pin (restricted CPU set) still runs.
-                            let _ = core_affinity::set_for_current(core);
-                        }
-                        WorkerCx::new(index, deque, shared).run(graph);
-                    }));
-                    if let Err(payload) = outcome {
-                        graph.abort();
-                        let mut slot = first_panic.lock().unwrap_or_else(PoisonError::into_inner);
-                        slot.get_or_insert(payload);
-                        drop(slot);
-                        shared.sleep.wake_all();
-                    }
-                });
-            match spawned {
-                Ok(handle) => handles.push(handle),
-                Err(error) => {
-                    graph.abort();
-                    shared.sleep.wake_all();
-                    spawn_error = Some(error);
-                    break;
-                }
-            }
+    let work = |index: usize| {
+        let deque = deques[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .expect("each worker index runs once");
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            WorkerCx::new(index, deque, &shared).run(graph);
+        }));
+        if let Err(payload) = outcome {
+            graph.abort();
+            let mut slot = first_panic.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.get_or_insert(payload);
+            drop(slot);
+            shared.sleep.wake_all();
         }
-        for handle in handles {
-            // Worker bodies catch their panics, so a join error cannot carry a node's payload.
-            let _ = handle.join();
-        }
-    });
+    };
+    pool(options.pin).broadcast(threads, &work);
 
     if let Some(payload) = first_panic
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner)
     {
         panic::resume_unwind(payload);
-    }
-    if let Some(error) = spawn_error {
-        panic!("pipeline!: could not spawn a worker thread: {error}");
     }
 }

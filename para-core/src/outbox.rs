@@ -1,0 +1,90 @@
+//! A worker's stack buffer for one batch of items: the inputs it took from a queue, or the
+//! outputs it will push.
+//!
+//! With two or more cores the queue's hot words (its head and tail, the slots' sequence words)
+//! move between caches on every access by another core. Claiming a queue position per item
+//! made each item pay that transfer several times — two workers on tiny stages ran 10× slower
+//! than one. A step therefore claims its inputs in one CAS ([`Queue::pop_many`]), moves them
+//! into an `Outbox`, works on them, collects its outputs in another, and pushes those in one
+//! claim ([`Queue::push_many`]): a batch of 32 items pays for the cross-core transfers about
+//! once.
+//!
+//! Items in an outbox are still counted by the capacity bound: an input keeps its queue slot
+//! until the step that took it ends, an output has its reserved slot before it exists.
+//!
+//! [`Queue::pop_many`]: crate::Queue::pop_many
+//! [`Queue::push_many`]: crate::Queue::push_many
+
+use core::fmt;
+
+/// The largest item (in bytes) that steps buffer in batches; a step over bigger items moves
+/// them one at a time, so a worker's stack never holds more than a few KiB of them.
+pub const SMALL_ITEM: usize = 128;
+
+/// A fixed-capacity buffer of up to `B` items, on the stack.
+pub struct Outbox<T, const B: usize> {
+    // heapless's `Vec` does the bookkeeping (and drops what it still holds on unwinding).
+    items: heapless::Vec<T, B>,
+}
+
+impl<T, const B: usize> Outbox<T, B> {
+    /// An empty outbox.
+    #[inline]
+    pub const fn new() -> Self {
+        Outbox {
+            items: heapless::Vec::new(),
+        }
+    }
+
+    /// The number of items it holds.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether it holds nothing.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// How many more items fit.
+    #[inline]
+    pub fn room(&self) -> usize {
+        B - self.items.len()
+    }
+
+    /// Adds an item; gives it back when the outbox is full.
+    #[inline]
+    pub fn push(&mut self, item: T) -> Result<(), T> {
+        self.items.push(item)
+    }
+
+    /// The items, in the order they were added.
+    #[inline]
+    pub fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+
+    /// Empties the outbox, yielding its items in order. Items not consumed from the iterator
+    /// are dropped with it.
+    #[inline]
+    pub fn drain(&mut self) -> impl Iterator<Item = T> {
+        core::mem::take(&mut self.items).into_iter()
+    }
+}
+
+impl<T, const B: usize> Default for Outbox<T, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const B: usize> fmt::Debug for Outbox<T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outbox")
+            .field("len", &self.items.len())
+            .field("capacity", &B)
+            .finish()
+    }
+}

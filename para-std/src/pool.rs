@@ -1,0 +1,307 @@
+//! Persistent worker threads, so that a run does not pay a thread spawn per worker.
+//!
+//! Spawning and joining scoped threads cost a run 100–400 µs before its first item. Instead, the
+//! threads a run needs beyond the caller's own are taken from a pool of parked threads (one pool
+//! for pinned workers, one for unpinned), handed the run's work, and returned to the pool when
+//! they finish; the pool grows when every thread is busy (concurrent or nested runs never wait
+//! for each other), and a thread idle for [`IDLE_EXIT`] exits.
+//!
+//! # Borrowing the caller's stack
+//!
+//! The work a run hands out borrows the caller's stack (the graph, the closures), like
+//! `std::thread::scope`. [`Pool::broadcast`] therefore does not return before every thread
+//! that took the work has finished it: a countdown ([`Latch`]) that the caller parks on. A
+//! thread that has not yet taken its work when the caller is done can be *cancelled*: the
+//! caller empties its mailbox under the mailbox's lock, so the thread never sees the work.
+//! Cancelling is what makes a short run cheap: the caller does not wait for a thread that has
+//! not even woken up. It is correct for para's runs because the caller works too, as worker 0,
+//! and returns only once the run has ended — a late worker would find nothing to do.
+//!
+//! # Mailbox protocol
+//!
+//! ```text
+//!   Empty ──caller posts──▶ Posted(job) ──thread takes──▶ Running ──thread finishes──▶ Empty
+//!                               │
+//!                               └──caller cancels──▶ Empty
+//! ```
+//!
+//! All transitions happen under the mailbox's mutex, so exactly one of "thread takes" and
+//! "caller cancels" wins. A thread is in the idle list exactly when its mailbox is `Empty` and
+//! no caller owns it; a caller removes a thread from the list (under the list's lock) before
+//! posting to it; the thread puts itself back after its job (before it counts the job done, so
+//! the caller's next run finds it), or the caller does when it cancels the job.
+
+use std::mem;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+/// How long a pool thread waits for work before it exits.
+pub(crate) const IDLE_EXIT: Duration = Duration::from_secs(5);
+
+/// How many times a thread that finished a job, or a caller waiting for its workers, yields
+/// before it blocks. Back-to-back runs (a loop of small pipelines) then hand work over without
+/// a futex wake-up: tens of microseconds each in a VM.
+const SPINS: u32 = 200;
+
+/// Work handed to every worker of a run: called with the worker's index.
+pub(crate) type Work<'a> = dyn Fn(usize) + Sync + 'a;
+
+/// The pool of pinned (`true`) or unpinned (`false`) workers.
+pub(crate) fn pool(pinned: bool) -> &'static Pool {
+    static POOLS: [OnceLock<Pool>; 2] = [OnceLock::new(), OnceLock::new()];
+    POOLS[usize::from(pinned)].get_or_init(|| Pool::new(pinned))
+}
+
+/// Parked threads waiting for work.
+#[derive(Debug)]
+pub(crate) struct Pool {
+    pinned: bool,
+    idle: Mutex<Vec<Arc<Mailbox>>>,
+    /// Threads spawned so far, to pick each new thread's core.
+    spawned: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct Mailbox {
+    state: Mutex<Slot>,
+    posted: Condvar,
+    /// A hint that a job is posted, for the thread's spin before it blocks (the truth is
+    /// `state`, read under the lock).
+    has_job: AtomicBool,
+}
+
+#[derive(Debug)]
+struct Slot {
+    state: State,
+    /// The thread is blocked (or about to block) on `posted`: a poster must notify it. Read
+    /// and written under the lock, so a post never misses a thread going to sleep.
+    sleeping: bool,
+}
+
+enum State {
+    Empty,
+    Posted(Job),
+    Running,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            State::Empty => "Empty",
+            State::Posted(_) => "Posted",
+            State::Running => "Running",
+        })
+    }
+}
+
+struct Job {
+    /// Borrowed from the caller's stack; valid until the caller's `broadcast` returns, which it
+    /// does only after this job is finished or cancelled (module docs).
+    work: &'static Work<'static>,
+    index: usize,
+    latch: Arc<Latch>,
+}
+
+/// Counts the jobs still running; the last one to finish unparks the caller.
+#[derive(Debug)]
+struct Latch {
+    running: AtomicUsize,
+    caller: Thread,
+}
+
+impl Latch {
+    fn count_down(&self) {
+        // Release: the job's effects happen before the caller's Acquire load that sees zero.
+        if self.running.fetch_sub(1, Ordering::Release) == 1 {
+            self.caller.unpark();
+        }
+    }
+}
+
+impl Mailbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Pool {
+    fn new(pinned: bool) -> Self {
+        Pool {
+            pinned,
+            idle: Mutex::new(Vec::new()),
+            spawned: AtomicUsize::new(0),
+        }
+    }
+
+    /// Calls `work(i)` for every `i` in `0..workers`: `work(0)` on the calling thread, the others
+    /// on pool threads. Returns once every call that started has returned.
+    ///
+    /// `work` must catch its own panics (a panic escaping a pool thread's call is caught there,
+    /// counted as finished, and otherwise ignored). Workers the OS refuses a thread for are
+    /// left out: the run goes on with the threads it has, since worker 0 alone can finish it.
+    pub(crate) fn broadcast(&'static self, workers: usize, work: &Work<'_>) {
+        let latch = Arc::new(Latch {
+            running: AtomicUsize::new(workers.saturating_sub(1)),
+            caller: thread::current(),
+        });
+        // SAFETY: only the lifetime is erased. The reference is handed to pool threads through
+        // mailboxes and used by them until their job finishes; this function does not return
+        // before every posted job has been cancelled (never run) or has finished (the latch
+        // counted it down), so no pool thread uses `work` after the borrow ends.
+        let work: &'static Work<'static> = unsafe { mem::transmute::<&Work<'_>, _>(work) };
+        let mut posted = Vec::with_capacity(workers.saturating_sub(1));
+        for index in 1..workers {
+            let job = Job {
+                work,
+                index,
+                latch: latch.clone(),
+            };
+            match self.post(job) {
+                Some(mailbox) => posted.push(mailbox),
+                None => latch.count_down(), // no thread: that worker is left out
+            }
+        }
+        work(0);
+        // Worker 0 has returned, so the run has ended: cancel whatever has not started yet.
+        for mailbox in posted {
+            let mut slot = mailbox.lock();
+            if matches!(slot.state, State::Posted(_)) {
+                slot.state = State::Empty;
+                mailbox.has_job.store(false, Ordering::Relaxed);
+                drop(slot);
+                latch.count_down();
+                self.make_idle(mailbox); // the thread waits on; it is ours to give back
+            }
+        }
+        for _ in 0..SPINS {
+            if latch.running.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            thread::yield_now();
+        }
+        while latch.running.load(Ordering::Acquire) != 0 {
+            thread::park(); // the last job's `count_down` unparks us; spurious wake-ups loop
+        }
+    }
+
+    /// Hands `job` to an idle thread, or to a new one; `None` if no thread could be spawned.
+    fn post(&'static self, job: Job) -> Option<Arc<Mailbox>> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mailbox = match idle {
+            Some(mailbox) => mailbox,
+            None => self.spawn()?,
+        };
+        let mut slot = mailbox.lock();
+        debug_assert!(
+            matches!(slot.state, State::Empty),
+            "posting to a busy thread"
+        );
+        slot.state = State::Posted(job);
+        mailbox.has_job.store(true, Ordering::Relaxed);
+        let sleeping = slot.sleeping;
+        drop(slot);
+        if sleeping {
+            mailbox.posted.notify_one();
+        }
+        Some(mailbox)
+    }
+
+    fn spawn(&'static self) -> Option<Arc<Mailbox>> {
+        let mailbox = Arc::new(Mailbox {
+            state: Mutex::new(Slot {
+                state: State::Empty,
+                sleeping: false,
+            }),
+            posted: Condvar::new(),
+            has_job: AtomicBool::new(false),
+        });
+        let number = self.spawned.fetch_add(1, Ordering::Relaxed);
+        let core = if self.pinned {
+            // Skip core 0 for the first thread: the caller, worker 0, is often there.
+            core_affinity::get_core_ids()
+                .filter(|cores| !cores.is_empty())
+                .map(|cores| cores[(number + 1) % cores.len()])
+        } else {
+            None
+        };
+        let theirs = mailbox.clone();
+        thread::Builder::new()
+            .name(format!("para-worker-{number}"))
+            .spawn(move || {
+                if let Some(core) = core {
+                    // Best effort: a refused pin (restricted CPU set) still runs.
+                    let _ = core_affinity::set_for_current(core);
+                }
+                self.serve(&theirs);
+            })
+            .ok()?;
+        Some(mailbox)
+    }
+
+    /// A pool thread's life: run posted jobs, go back to the idle list, exit when idle too long.
+    fn serve(&self, mailbox: &Arc<Mailbox>) {
+        loop {
+            for _ in 0..SPINS {
+                if mailbox.has_job.load(Ordering::Relaxed) {
+                    break;
+                }
+                thread::yield_now();
+            }
+            let mut slot = mailbox.lock();
+            while !matches!(slot.state, State::Posted(_)) {
+                slot.sleeping = true;
+                let (next, timeout) = mailbox
+                    .posted
+                    .wait_timeout(slot, IDLE_EXIT)
+                    .unwrap_or_else(PoisonError::into_inner);
+                slot = next;
+                slot.sleeping = false;
+                if timeout.timed_out()
+                    && !matches!(slot.state, State::Posted(_))
+                    && self.retire(mailbox)
+                {
+                    return;
+                }
+            }
+            let State::Posted(job) = mem::replace(&mut slot.state, State::Running) else {
+                unreachable!("the loop above leaves only on a posted job");
+            };
+            mailbox.has_job.store(false, Ordering::Relaxed);
+            drop(slot);
+            // `work` catches its panics; this is a second net so that the latch always counts.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| (job.work)(job.index)));
+            // Idle again *before* the caller is released, so that its next run finds this
+            // thread instead of spawning another.
+            mailbox.lock().state = State::Empty;
+            self.make_idle(mailbox.clone());
+            job.latch.count_down();
+        }
+    }
+
+    fn make_idle(&self, mailbox: Arc<Mailbox>) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(mailbox);
+    }
+
+    /// Takes an idle thread's mailbox out of the idle list so that it can exit; `false` if a
+    /// caller has already taken it (a job is on its way).
+    fn retire(&self, mailbox: &Arc<Mailbox>) -> bool {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        match idle.iter().position(|m| Arc::ptr_eq(m, mailbox)) {
+            Some(at) => {
+                idle.swap_remove(at);
+                true
+            }
+            None => false,
+        }
+    }
+}
