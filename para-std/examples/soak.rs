@@ -58,6 +58,9 @@ fn main() {
             }
             report("end");
             println!("{n} pipelines in {:.2} s", started.elapsed().as_secs_f64());
+            // Pooled worker threads exit after 5 s without work.
+            std::thread::sleep(std::time::Duration::from_secs(6));
+            report("idle");
         }
         other => {
             eprintln!("usage: soak items N | soak loops N (got {other})");

@@ -67,3 +67,61 @@ fn zero_threads_at_run_time_is_a_clear_error() {
         assert!(msg.contains("got -2"), "{msg}");
     });
 }
+
+/// Workers come from a pool of parked threads: a run at 4 threads really has 4 workers at once
+/// (the caller and 3 pooled threads), however many runs came before it.
+#[test]
+fn every_requested_worker_takes_part() {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    watchdog(60, || {
+        for _ in 0..3 {
+            let seen = Mutex::new(HashSet::new());
+            let deadline = Instant::now() + Duration::from_secs(20);
+            // Each worker parks in the stage until 4 distinct threads have been there (or the
+            // deadline passes), so the first items need 4 workers at once.
+            pipeline!(4, capacity = 512, 0..400u32 => |x| {
+                seen.lock().unwrap().insert(std::thread::current().id());
+                while seen.lock().unwrap().len() < 4 && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                x
+            } => |_x| {});
+            assert_eq!(seen.lock().unwrap().len(), 4, "workers at once");
+        }
+    });
+}
+
+/// A pipeline inside a stage of another: the inner run takes (or spawns) pooled threads of its
+/// own and never waits for the outer run's.
+#[test]
+fn nested_pipelines_do_not_wait_for_each_other() {
+    watchdog(60, || {
+        let mut total = 0u64;
+        pipeline!(2, 0..20u64 => |x| {
+            let mut inner = 0u64;
+            pipeline!(2, 0..100u64 => |y| x * y => |v| inner += v);
+            inner
+        } => |v| total += v);
+        assert_eq!(total, (0..20u64).sum::<u64>() * (0..100u64).sum::<u64>());
+    });
+}
+
+/// Runs started from several threads at once share the pool without mixing their work.
+#[test]
+fn runs_from_several_threads_at_once() {
+    watchdog(60, || {
+        std::thread::scope(|scope| {
+            for t in 0..4u64 {
+                scope.spawn(move || {
+                    for round in 0..50u64 {
+                        let mut sum = 0u64;
+                        pipeline!(2, 0..1_000u64 => |x| x * t + round => |x| sum += x);
+                        assert_eq!(sum, (0..1_000u64).map(|x| x * t + round).sum::<u64>());
+                    }
+                });
+            }
+        });
+    });
+}
