@@ -200,7 +200,7 @@ where
         return false;
     }
     let mut first = true;
-    batch(this, input, out, cx, |item, cx| {
+    batch(this, input, out, cx, Claims::Share, |item, cx| {
         if core::mem::take(&mut first) && !input.is_empty() {
             // More than we will take right now: let an idle worker start on it in parallel.
             cx.offer(this);
@@ -233,11 +233,32 @@ where
         // go of this claim (in `batch`), so a stopped serial stage is never called again.
         return false;
     }
-    let worked = batch(this, input, out, cx, |item, _| stage.call_mut(item));
+    let worked = batch(this, input, out, cx, Claims::All, |item, _| stage.call_mut(item));
     if stage.release() {
         cx.notify(this);
     }
     worked
+}
+
+/// How much of its input queue a step claims at once.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Claims {
+    /// A serial node, the only consumer of its queue: everything it has room for.
+    All,
+    /// A parallel node: half of what is queued (at least one), so that other workers find the
+    /// other half. Taking everything in one claim would leave a worker alone with a whole batch
+    /// of slow items at the end of a run; halving costs tiny stages a few claims per batch.
+    Share,
+}
+
+impl Claims {
+    #[inline]
+    fn size(self, queued: usize, room: usize) -> usize {
+        match self {
+            Claims::All => room,
+            Claims::Share => queued.div_ceil(2).clamp(1, room),
+        }
+    }
 }
 
 /// The common body of a node step: reserve, process, settle (module docs).
@@ -251,15 +272,16 @@ fn batch<I, O, S, const N: usize>(
     input: &Queue<I, N>,
     out: S,
     cx: &mut Cx<'_>,
+    claims: Claims,
     process: impl FnMut(I, &mut Cx<'_>) -> Flow<O>,
 ) -> bool
 where
     S: Sender<O>,
 {
     if size_of::<I>() <= SMALL_ITEM && size_of::<O>() <= SMALL_ITEM {
-        batch_of::<I, O, S, N, BATCH>(this, input, out, cx, process)
+        batch_of::<I, O, S, N, BATCH>(this, input, out, cx, claims, process)
     } else {
-        batch_of::<I, O, S, N, 1>(this, input, out, cx, process)
+        batch_of::<I, O, S, N, 1>(this, input, out, cx, claims, process)
     }
 }
 
@@ -271,6 +293,7 @@ fn batch_of<I, O, S, const N: usize, const B: usize>(
     input: &Queue<I, N>,
     out: S,
     cx: &mut Cx<'_>,
+    claims: Claims,
     mut process: impl FnMut(I, &mut Cx<'_>) -> Flow<O>,
 ) -> bool
 where
@@ -284,7 +307,7 @@ where
     cx.add_items(room * clones);
     let (mut done, mut emitted) = (0, 0);
     let (mut inbox, mut outbox) = (Outbox::<I, B>::new(), Outbox::<O, B>::new());
-    while done < room && input.pop_many(&mut inbox, room - done) > 0 {
+    while done < room && input.pop_many(&mut inbox, claims.size(input.len(), room - done)) > 0 {
         done += inbox.len();
         for item in inbox.drain() {
             match process(item, cx) {

@@ -34,7 +34,8 @@ impl Options {
         Options { pin: true }
     }
 
-    /// Whether worker `i` is pinned to core `i % cores` (default `true`). Pinning keeps a
+    /// Whether pooled workers are pinned, each to one core (default `true`; the calling thread,
+    /// worker 0, is never pinned). Pinning keeps a
     /// worker's queues and items in one core's cache; turn it off when the process shares the
     /// machine with other busy work, or runs under a restricted CPU set.
     pub fn pin(mut self, pin: bool) -> Self {
@@ -55,7 +56,8 @@ type Payload = Box<dyn Any + Send + 'static>;
 ///
 /// # Panics
 /// Resumes the first panic of any node, with its original payload, after every worker has
-/// stopped; panics if `threads` is 0 or a worker thread cannot be spawned.
+/// stopped; panics if `threads` is 0. If the OS refuses a worker thread, the run goes on with
+/// the workers it has (the calling thread alone can finish any run).
 pub fn run<D>(graph: &Graph<'_, D>, threads: usize, options: Options)
 where
     D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
