@@ -26,7 +26,9 @@
 //! ```
 //!
 //! All transitions happen under the mailbox's mutex, so exactly one of "thread takes" and
-//! "caller cancels" wins. A thread is in the idle list exactly when its mailbox is `Empty` and
+//! "caller cancels" wins. A caller cancels only a job of its own run (same latch): by the time
+//! it looks, the thread may have run its job, gone back to the idle list and been given
+//! another run's job, which is not the caller's to cancel. A thread is in the idle list exactly when its mailbox is `Empty` and
 //! no caller owns it; a caller removes a thread from the list (under the list's lock) before
 //! posting to it; the thread puts itself back after its job (before it counts the job done, so
 //! the caller's next run finds it), or the caller does when it cancels the job.
@@ -168,7 +170,8 @@ impl Pool {
         // Worker 0 has returned, so the run has ended: cancel whatever has not started yet.
         for mailbox in posted {
             let mut slot = mailbox.lock();
-            if matches!(slot.state, State::Posted(_)) {
+            // Only our own job: once ours has run, the thread may already hold another run's.
+            if matches!(&slot.state, State::Posted(job) if Arc::ptr_eq(&job.latch, &latch)) {
                 slot.state = State::Empty;
                 mailbox.has_job.store(false, Ordering::Relaxed);
                 drop(slot);
