@@ -146,7 +146,7 @@ impl Pool {
     /// left out: the run goes on with the threads it has, since worker 0 alone can finish it.
     pub(crate) fn broadcast(&'static self, workers: usize, work: &Work<'_>) {
         let latch = Arc::new(Latch {
-            running: AtomicUsize::new(workers.saturating_sub(1)),
+            running: AtomicUsize::new(0),
             caller: thread::current(),
         });
         // SAFETY: only the lifetime is erased. The reference is handed to pool threads through
@@ -155,19 +155,25 @@ impl Pool {
         // counted it down), so no pool thread uses `work` after the borrow ends.
         let work: &'static Work<'static> = unsafe { mem::transmute::<&Work<'_>, _>(work) };
         let mut posted = Vec::with_capacity(workers.saturating_sub(1));
-        for index in 1..workers {
-            let job = Job {
-                work,
-                index,
-                latch: latch.clone(),
-            };
-            match self.post(job) {
-                Some(mailbox) => posted.push(mailbox),
-                None => latch.count_down(), // no thread: that worker is left out
+        // Nothing may unwind out of this function while a posted job can still run: catch, wait
+        // for the jobs, then resume.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            for index in 1..workers {
+                let job = Job {
+                    work,
+                    index,
+                    latch: latch.clone(),
+                };
+                latch.running.fetch_add(1, Ordering::Relaxed); // before the job can finish
+                match self.post(job) {
+                    Some(mailbox) => posted.push(mailbox),
+                    None => latch.count_down(), // no thread: that worker is left out
+                }
             }
-        }
-        work(0);
-        // Worker 0 has returned, so the run has ended: cancel whatever has not started yet.
+            work(0);
+        }));
+        // Worker 0 has returned, so the run has ended (or a panic escaped it, and the run is
+        // being abandoned): cancel whatever has not started yet.
         for mailbox in posted {
             let mut slot = mailbox.lock();
             // Only our own job: once ours has run, the thread may already hold another run's.
@@ -181,12 +187,15 @@ impl Pool {
         }
         for _ in 0..SPINS {
             if latch.running.load(Ordering::Acquire) == 0 {
-                return;
+                break;
             }
             thread::yield_now();
         }
         while latch.running.load(Ordering::Acquire) != 0 {
             thread::park(); // the last job's `count_down` unparks us; spurious wake-ups loop
+        }
+        if let Err(payload) = outcome {
+            panic::resume_unwind(payload);
         }
     }
 
