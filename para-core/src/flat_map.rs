@@ -2,37 +2,51 @@
 //!
 //! The closure returns an iterable; its iterator is drained lazily into the room reserved
 //! downstream, never collected. When the room runs out mid-iteration, the iterator is *parked*
-//! in one of the node's [`PARKING`] slots and the step ends; the next step (after the full queue
-//! drains and wakes this node) resumes parked iterators before it takes new inputs. So an input
-//! that expands into 10^6 outputs holds one iterator's state, not 10^6 items.
+//! and the step ends; the next step (after the full queue drains and wakes this node) resumes
+//! parked iterators before it takes new inputs. So an input that expands into 10^6 outputs holds
+//! one iterator's state, not 10^6 items.
+//!
+//! Two nodes share that scheme:
+//!
+//! * [`FlatMapNode`], parallel (`Fn + Sync`): any number of workers at once, each parking in one
+//!   of [`PARKING`] slots, claimed one at a time.
+//! * [`SerialFlatMapNode`], `serial flat_map` (`FnMut`): one worker at a time claims the closure
+//!   together with the node's single parked iterator, so one input's outputs are all emitted, in
+//!   order, before the next input is taken.
+//!
+//! Both call a [`Stage`]/[`StageMut`] whose output is the iterable: `Map` for `flat_map`,
+//! `Fallible<Map>` for `try flat_map`, whose `Err` stops the run ([`Flow::Stop`]) before any
+//! output of that input exists.
 //!
 //! # Accounting
 //!
 //! An input counts as one item until its iterator is exhausted (so the run cannot finish while
-//! a parked iterator still has outputs to give); every output counts as usual.
+//! a parked iterator still has outputs to give); every output counts as usual. An input that
+//! stops the run is not settled: counts no longer matter once the run has ended (`node.rs`).
 
 use crate::graph::{Cx, NodeId};
 use crate::node::BATCH;
 use crate::queue::Queue;
 use crate::sender::Sender;
 use crate::serial::Serial;
+use crate::stage::{Flow, Stage, StageMut};
 
 /// How many iterators one flat-map node can hold parked: the bound on the inputs it has
 /// started but not finished expanding.
 pub const PARKING: usize = 4;
 
-/// A parallel flat-map node: the closure, and the parked iterators.
+/// A parallel flat-map node: the stage (the user's closure), and the parked iterators.
 #[derive(Debug)]
-pub struct FlatMapNode<F, It> {
-    f: F,
+pub struct FlatMapNode<St, It> {
+    stage: St,
     parked: [Serial<Option<It>>; PARKING],
 }
 
-impl<F, It> FlatMapNode<F, It> {
-    /// A flat-map node running `f`.
-    pub fn new(f: F) -> Self {
+impl<St, It> FlatMapNode<St, It> {
+    /// A flat-map node running `stage`, whose outputs are iterables.
+    pub fn new(stage: St) -> Self {
         FlatMapNode {
-            f,
+            stage,
             parked: core::array::from_fn(|_| Serial::new(None)),
         }
     }
@@ -61,17 +75,17 @@ fn drain<It: Iterator, S: Sender<It::Item>>(
 
 /// One step of flat-map node `this`: resume parked iterators, then expand new inputs, into at
 /// most the room reserved downstream.
-pub fn run_flat_map<I, R, F, S, const N: usize>(
+pub fn run_flat_map<I, St, S, const N: usize>(
     this: NodeId,
     input: &Queue<I, N>,
-    node: &FlatMapNode<F, R::IntoIter>,
+    node: &FlatMapNode<St, <St::Out as IntoIterator>::IntoIter>,
     out: S,
     cx: &mut Cx<'_>,
 ) -> bool
 where
-    F: Fn(I) -> R,
-    R: IntoIterator,
-    S: Sender<R::Item>,
+    St: Stage<I>,
+    St::Out: IntoIterator,
+    S: Sender<<St::Out as IntoIterator>::Item>,
 {
     let room = out.reserve(BATCH, cx);
     if room == 0 {
@@ -113,11 +127,22 @@ where
                 break 'inputs;
             };
             consumed += 1;
-            let mut iter = (node.f)(item).into_iter();
-            if drain(&mut iter, &out, &mut emitted, room) {
-                finished += 1;
-            } else {
-                *parked = Some(iter);
+            match node.stage.call(item) {
+                Flow::Emit(outputs) => {
+                    let mut iter = outputs.into_iter();
+                    if drain(&mut iter, &out, &mut emitted, room) {
+                        finished += 1;
+                    } else {
+                        *parked = Some(iter);
+                    }
+                }
+                Flow::Skip => finished += 1,
+                Flow::Stop => {
+                    // An error: the run ends; the queues and the parked iterators drop the rest.
+                    let _ = parked.release();
+                    cx.stop();
+                    return true;
+                }
             }
             again |= parked.release();
         }
@@ -140,6 +165,117 @@ where
         None => false,
     });
     if again || parked_left || (emitted == room && !input.is_empty()) {
+        cx.notify(this);
+    }
+    cx.retire_items((room - emitted) * S::COPIES + finished);
+    emitted > 0 || consumed > 0
+}
+
+/// A `serial flat_map` node: the stateful stage and its one parked iterator, claimed together.
+#[derive(Debug)]
+pub struct SerialFlatMapNode<St, It> {
+    state: Serial<Expansion<St, It>>,
+}
+
+/// What one worker at a time owns in a [`SerialFlatMapNode`].
+#[derive(Debug)]
+struct Expansion<St, It> {
+    stage: St,
+    /// The outputs of the input being expanded, if the room ran out before they did.
+    parked: Option<It>,
+}
+
+impl<St, It> SerialFlatMapNode<St, It> {
+    /// A serial flat-map node running `stage`, whose outputs are iterables.
+    pub fn new(stage: St) -> Self {
+        SerialFlatMapNode {
+            state: Serial::new(Expansion {
+                stage,
+                parked: None,
+            }),
+        }
+    }
+}
+
+/// One step of serial flat-map node `this`: claim it (or leave at once, see `serial.rs`), finish
+/// the parked iterator, then expand new inputs one at a time, into at most the room reserved
+/// downstream. An iterator the room cannot hold is parked, and no new input is taken before it
+/// is exhausted: outputs leave in input order, and one iterator is all the node ever holds.
+///
+/// Notifications: the node runs again if a failed claimant left a note (it may have been told
+/// of new inputs), or if this step filled its room while work remains (a parked iterator or
+/// queued inputs). A step that found no room returns; the full queue wakes it when it drains.
+pub fn run_serial_flat_map<I, St, S, const N: usize>(
+    this: NodeId,
+    input: &Queue<I, N>,
+    node: &SerialFlatMapNode<St, <St::Out as IntoIterator>::IntoIter>,
+    out: S,
+    cx: &mut Cx<'_>,
+) -> bool
+where
+    St: StageMut<I>,
+    St::Out: IntoIterator,
+    S: Sender<<St::Out as IntoIterator>::Item>,
+{
+    let Some(mut claim) = node.state.try_claim() else {
+        return false; // the holder is told and re-notifies us
+    };
+    // As in `run_serial`: a stage that stopped the run is never called again.
+    if cx.is_ended() || (claim.parked.is_none() && input.is_empty()) {
+        if claim.release() {
+            cx.notify(this);
+        }
+        return false;
+    }
+    let room = out.reserve(BATCH, cx);
+    if room == 0 {
+        if claim.release() {
+            cx.notify(this);
+        }
+        return false; // the full queue wakes us when it drains
+    }
+    cx.add_items(room * S::COPIES);
+    let (mut emitted, mut consumed, mut finished) = (0, 0, 0);
+    let state = &mut *claim;
+
+    if let Some(iter) = state.parked.as_mut() {
+        if drain(iter, &out, &mut emitted, room) {
+            state.parked = None;
+            finished += 1;
+        }
+    }
+    while state.parked.is_none() && emitted < room {
+        let Some(item) = input.pop() else { break };
+        consumed += 1;
+        match state.stage.call_mut(item) {
+            Flow::Emit(outputs) => {
+                let mut iter = outputs.into_iter();
+                if drain(&mut iter, &out, &mut emitted, room) {
+                    finished += 1;
+                } else {
+                    state.parked = Some(iter);
+                }
+            }
+            Flow::Skip => finished += 1,
+            Flow::Stop => {
+                // Stop before letting go, so no worker calls the stopped stage (`run_serial`).
+                cx.stop();
+                let _ = claim.release();
+                return true;
+            }
+        }
+    }
+    let parked_left = state.parked.is_some();
+
+    let notified = claim.release();
+    if input.release(consumed) {
+        cx.wake_producers(this);
+    }
+    out.unreserve(room - emitted, cx);
+    if emitted > 0 {
+        out.notify(cx);
+    }
+    if notified || (emitted == room && (parked_left || !input.is_empty())) {
         cx.notify(this);
     }
     cx.retire_items((room - emitted) * S::COPIES + finished);

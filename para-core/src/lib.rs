@@ -54,7 +54,7 @@ mod sync;
 mod wiring;
 mod worker;
 
-pub use flat_map::{FlatMapNode, PARKING};
+pub use flat_map::{FlatMapNode, SerialFlatMapNode, PARKING};
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
 pub use node::{ParallelNode, SerialNode, SourceNode, SourceStep, BATCH};
 pub use ordered::{OrderedBuffer, Tagged, MAX_PARTS};
@@ -69,7 +69,7 @@ pub use worker::Scan;
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::flat_map::run_flat_map;
+    pub use crate::flat_map::{run_flat_map, run_serial_flat_map};
     pub use crate::node::{run_parallel, run_serial, run_source};
     pub use crate::ordered::{run_ordered, Credit, OrderedEdge, TagIter, TaggedEdge, TaggedStage};
     pub use crate::wiring::*;

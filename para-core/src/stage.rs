@@ -77,6 +77,24 @@ stage!(FilterMap<O>, (I) -> Option<O>, O, |f, x| match f(x) {
     None => Flow::Skip,
 });
 
+/// `try filter |x| Ok(keep)`: the input itself, nothing, or an error (settled by [`Fallible`]).
+#[derive(Debug)]
+pub struct TryFilter<F>(pub F);
+stage!(TryFilter<E>, (&I) -> Result<bool, E>, Result<I, E>, |f, x| match f(&x) {
+    Ok(true) => Flow::Emit(Ok(x)),
+    Ok(false) => Flow::Skip,
+    Err(error) => Flow::Emit(Err(error)),
+});
+
+/// `try filter_map |x| Ok(option)`: an output, nothing, or an error (settled by [`Fallible`]).
+#[derive(Debug)]
+pub struct TryFilterMap<F>(pub F);
+stage!(TryFilterMap<O, E>, (I) -> Result<Option<O>, E>, Result<O, E>, |f, x| match f(x) {
+    Ok(Some(y)) => Flow::Emit(Ok(y)),
+    Ok(None) => Flow::Skip,
+    Err(error) => Flow::Emit(Err(error)),
+});
+
 /// What a sink's closure may return: `()`, or `ControlFlow<()>` to stop the run early.
 #[diagnostic::on_unimplemented(
     message = "a pipeline's sink must return `()` or `ControlFlow<()>`, but this one returns `{Self}`",
@@ -166,7 +184,8 @@ impl<E> Default for ErrorSlot<E> {
     }
 }
 
-/// `try |x| result`: a fallible stage; the first error stops the run and is returned.
+/// `try |x| result` (also `try filter`, `try filter_map`, `try flat_map`, whose adapters emit
+/// `Result`s): a fallible stage; the first error stops the run and is returned.
 #[derive(Debug)]
 pub struct Fallible<'e, S, E> {
     stage: S,

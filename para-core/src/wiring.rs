@@ -8,11 +8,13 @@
 
 use core::marker::PhantomData;
 
-use crate::flat_map::FlatMapNode;
+use crate::flat_map::{FlatMapNode, SerialFlatMapNode};
 use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage};
 use crate::queue::Queue;
-use crate::stage::{ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, TrySink};
+use crate::stage::{
+    ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, TryFilter, TryFilterMap, TrySink,
+};
 
 /// The type of the items on an edge, as a value the macro can pass around.
 pub struct Ty<T>(PhantomData<fn() -> T>);
@@ -116,43 +118,124 @@ stage_kind!(
     parallel_filter_map, serial_filter_map, FilterMap, <O> (I) -> Option<O>, O
 );
 
+/// Generates the wiring function of one fallible stage kind (`try …`), parallel and serial: the
+/// adapter emits `Result`s, which [`Fallible`] settles into the run's [`ErrorSlot`].
+macro_rules! try_stage_kind {
+    ($(#[$doc:meta])* $parallel:ident, $serial:ident, $adapter:ident,
+     <$($gen:ident),*> ($arg:ty) -> $ret:ty, $out:ty) => {
+        $(#[$doc])*
+        #[doc = "\n\nParallel variant: any number of workers call `f` at once."]
+        pub fn $parallel<'e, I, $($gen,)* E, F>(
+            _input: Ty<I>,
+            errors: &'e ErrorSlot<E>,
+            f: F,
+        ) -> (ParallelNode<Fallible<'e, $adapter<F>, E>>, Ty<$out>)
+        where
+            F: Fn($arg) -> $ret + Sync,
+            $out: Item,
+            E: Send,
+        {
+            (ParallelNode::new(Fallible::new($adapter(f), errors)), ty())
+        }
+
+        $(#[$doc])*
+        #[doc = "\n\nSerial variant: one worker at a time calls `f`, which may keep state."]
+        pub fn $serial<'e, I, $($gen,)* E, F>(
+            _input: Ty<I>,
+            errors: &'e ErrorSlot<E>,
+            f: F,
+        ) -> (SerialNode<Fallible<'e, $adapter<F>, E>>, Ty<$out>)
+        where
+            F: FnMut($arg) -> $ret + Send,
+            $out: Item,
+            E: Send,
+        {
+            (SerialNode::new(Fallible::new($adapter(f), errors)), ty())
+        }
+    };
+}
+
+try_stage_kind!(
+    /// `try |x| result`: the first `Err` stops the run and is returned by `pipeline!`.
+    parallel_try_map, serial_try_map, Map, <O> (I) -> Result<O, E>, O
+);
+try_stage_kind!(
+    /// `try filter |x| Ok(keep)`: as `filter`; the first `Err` stops the run.
+    parallel_try_filter, serial_try_filter, TryFilter, <> (&I) -> Result<bool, E>, I
+);
+try_stage_kind!(
+    /// `try filter_map |x| Ok(option)`: as `filter_map`; the first `Err` stops the run.
+    parallel_try_filter_map, serial_try_filter_map, TryFilterMap,
+    <O> (I) -> Result<Option<O>, E>, O
+);
+
+/// A parallel flat-map node running `St` over inputs that expand into `R`s, and its output type.
+type FlatMapped<St, R> = (
+    FlatMapNode<St, <R as IntoIterator>::IntoIter>,
+    Ty<<R as IntoIterator>::Item>,
+);
+
+/// A serial flat-map node running `St` over inputs that expand into `R`s, and its output type.
+type SerialFlatMapped<St, R> = (
+    SerialFlatMapNode<St, <R as IntoIterator>::IntoIter>,
+    Ty<<R as IntoIterator>::Item>,
+);
+
 /// `flat_map |x| iterable`: every output of the iterable, emitted lazily (see `flat_map.rs`).
-pub fn parallel_flat_map<I, R, F>(_input: Ty<I>, f: F) -> (FlatMapNode<F, R::IntoIter>, Ty<R::Item>)
+pub fn parallel_flat_map<I, R, F>(_input: Ty<I>, f: F) -> FlatMapped<Map<F>, R>
 where
     F: Fn(I) -> R + Sync,
     R: IntoIterator,
     R::IntoIter: Send,
     R::Item: Item,
 {
-    (FlatMapNode::new(f), ty())
+    (FlatMapNode::new(Map(f)), ty())
 }
 
-/// `try |x| result`, parallel: the first `Err` stops the run and is returned by `pipeline!`.
-pub fn parallel_try_map<'e, I, O, E, F>(
+/// `serial flat_map |x| iterable`: as [`parallel_flat_map`], one input at a time, `f` may keep
+/// state; one input's outputs all leave before the next input's.
+pub fn serial_flat_map<I, R, F>(_input: Ty<I>, f: F) -> SerialFlatMapped<Map<F>, R>
+where
+    F: FnMut(I) -> R + Send,
+    R: IntoIterator,
+    R::IntoIter: Send,
+    R::Item: Item,
+{
+    (SerialFlatMapNode::new(Map(f)), ty())
+}
+
+/// `try flat_map |x| Ok(iterable)`: as [`parallel_flat_map`]; the first `Err` stops the run. An
+/// error can only come before an input's outputs: the iterable's items are not `Result`s to
+/// settle (an iterator of `Result`s flows on as items; `=> try |r| r` after it settles them).
+pub fn parallel_try_flat_map<'e, I, R, E, F>(
     _input: Ty<I>,
     errors: &'e ErrorSlot<E>,
     f: F,
-) -> (ParallelNode<Fallible<'e, Map<F>, E>>, Ty<O>)
+) -> FlatMapped<Fallible<'e, Map<F>, E>, R>
 where
-    F: Fn(I) -> Result<O, E> + Sync,
-    O: Item,
+    F: Fn(I) -> Result<R, E> + Sync,
+    R: IntoIterator,
+    R::IntoIter: Send,
+    R::Item: Item,
     E: Send,
 {
-    (ParallelNode::new(Fallible::new(Map(f), errors)), ty())
+    (FlatMapNode::new(Fallible::new(Map(f), errors)), ty())
 }
 
-/// `serial try |x| result`: as [`parallel_try_map`], one worker at a time.
-pub fn serial_try_map<'e, I, O, E, F>(
+/// `serial try flat_map |x| Ok(iterable)`: as [`serial_flat_map`]; the first `Err` stops the run.
+pub fn serial_try_flat_map<'e, I, R, E, F>(
     _input: Ty<I>,
     errors: &'e ErrorSlot<E>,
     f: F,
-) -> (SerialNode<Fallible<'e, Map<F>, E>>, Ty<O>)
+) -> SerialFlatMapped<Fallible<'e, Map<F>, E>, R>
 where
-    F: FnMut(I) -> Result<O, E> + Send,
-    O: Item,
+    F: FnMut(I) -> Result<R, E> + Send,
+    R: IntoIterator,
+    R::IntoIter: Send,
+    R::Item: Item,
     E: Send,
 {
-    (SerialNode::new(Fallible::new(Map(f), errors)), ty())
+    (SerialFlatMapNode::new(Fallible::new(Map(f), errors)), ty())
 }
 
 /// A sink `f` on items of type `I`: one worker at a time; may keep state.

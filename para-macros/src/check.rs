@@ -173,29 +173,23 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                     "`{word}` passes items on, so it needs a node after it: `{word} |x| … => sink`"
                 )),
                 "filter" | "filter_map" | "flat_map"
-                    if has("filter") || has("filter_map") || has("flat_map") || has("try") =>
+                    if has("filter") || has("filter_map") || has("flat_map") =>
                 {
                     error(format!(
-                        "`{word}` cannot be combined with `filter`, `filter_map`, `flat_map` or \
-                         `try`"
+                        "`{word}` cannot be combined with `filter`, `filter_map` or `flat_map`"
                     ))
                 }
-                "flat_map" if has("serial") || has("ordered") => error(
-                    "a `flat_map` stage is parallel; `serial` and `ordered` flat-maps are not \
-                     available yet"
+                "flat_map" if has("ordered") => error(
+                    "an `ordered` flat-map is not available yet; a `serial flat_map` emits one \
+                     input's outputs in order"
                         .to_owned(),
                 ),
                 "flat_map" if node.tagged => {
                     error("a `flat_map` before an `ordered` stage is not available yet".to_owned())
                 }
-                "serial" | "ordered" if has("flat_map") => error(
-                    "a `flat_map` stage is parallel; `serial` and `ordered` flat-maps are not \
-                     available yet"
-                        .to_owned(),
-                ),
-                "try" if has("filter") || has("filter_map") || has("flat_map") => error(
-                    "`try` combines with a map or a sink, not with `filter`, `filter_map` or \
-                     `flat_map`"
+                "ordered" if has("flat_map") => error(
+                    "an `ordered` flat-map is not available yet; a `serial flat_map` emits one \
+                     input's outputs in order"
                         .to_owned(),
                 ),
                 "priority" => match &marker.arg {

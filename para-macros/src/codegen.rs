@@ -192,6 +192,14 @@ pub(crate) fn expand(
                 place,
                 quote!(#lit, &#q, &#n, #k::Discard, 0, #cx),
             ),
+            Kind::Serial if node.shape == Shape::FlatMap => {
+                let out = out();
+                g.call(
+                    "run_serial_flat_map",
+                    place,
+                    quote!(#lit, &#q, &#n, #out, #cx),
+                )
+            }
             Kind::Serial => {
                 let out = out();
                 g.call("run_serial", place, quote!(#lit, &#q, &#n, #out, #cx))
@@ -244,14 +252,20 @@ fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
     match (kind, shape, fallible) {
         (Kind::Parallel, Shape::Map, false) => "parallel_map",
         (Kind::Parallel, Shape::Map, true) => "parallel_try_map",
-        (Kind::Parallel, Shape::Filter, _) => "parallel_filter",
-        (Kind::Parallel, Shape::FilterMap, _) => "parallel_filter_map",
-        (Kind::Parallel, Shape::FlatMap, _) => "parallel_flat_map",
-        (Kind::Serial, Shape::FlatMap, _) => unreachable!("rejected by check"),
+        (Kind::Parallel, Shape::Filter, false) => "parallel_filter",
+        (Kind::Parallel, Shape::Filter, true) => "parallel_try_filter",
+        (Kind::Parallel, Shape::FilterMap, false) => "parallel_filter_map",
+        (Kind::Parallel, Shape::FilterMap, true) => "parallel_try_filter_map",
+        (Kind::Parallel, Shape::FlatMap, false) => "parallel_flat_map",
+        (Kind::Parallel, Shape::FlatMap, true) => "parallel_try_flat_map",
         (Kind::Serial, Shape::Map, false) => "serial_map",
         (Kind::Serial, Shape::Map, true) => "serial_try_map",
-        (Kind::Serial, Shape::Filter, _) => "serial_filter",
-        (Kind::Serial, Shape::FilterMap, _) => "serial_filter_map",
+        (Kind::Serial, Shape::Filter, false) => "serial_filter",
+        (Kind::Serial, Shape::Filter, true) => "serial_try_filter",
+        (Kind::Serial, Shape::FilterMap, false) => "serial_filter_map",
+        (Kind::Serial, Shape::FilterMap, true) => "serial_try_filter_map",
+        (Kind::Serial, Shape::FlatMap, false) => "serial_flat_map",
+        (Kind::Serial, Shape::FlatMap, true) => "serial_try_flat_map",
         (Kind::Sink, _, false) => "sink",
         (Kind::Sink, _, true) => "try_sink",
         (Kind::ParallelSink, _, false) => "parallel_sink",

@@ -12,15 +12,18 @@
 //! ELEM  := NODE | GROUP
 //! GROUP := ( CHAIN , CHAIN , … [,] )       fan-out: every branch gets every item
 //! NODE  := MARKER* EXPR                     EXPR: a closure, a path to a function
-//! MARKER := serial | parallel | filter | filter_map | try | priority(0..=3)
+//! MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try | priority(0..=3)
 //! ```
 //!
 //! * The source may be a tuple of sources, `(a, b) => …`: several iterators feed one graph.
 //! * Markers: `serial` makes a middle stage stateful (`FnMut`, one worker at a time);
 //!   `parallel` makes a sink stateless (`Fn + Sync`, many workers); `filter |x| bool` keeps the
 //!   items the predicate accepts (it sees `&item`); `filter_map |x| Option<_>` passes on the
-//!   `Some`s; `try |x| Result<_, E>` stops the run at the first `Err`, which `pipeline!` then
-//!   returns; `priority(N)` sets the node's scheduling priority.
+//!   `Some`s; `flat_map |x| iterable` passes on every output, lazily; `try |x| Result<_, E>`
+//!   stops the run at the first `Err`, which `pipeline!` then returns, and combines with
+//!   `filter`, `filter_map` and `flat_map` (whose closure then returns `Result<bool, E>`,
+//!   `Result<Option<_>, E>`, `Result<iterable, E>`); `serial flat_map` is an `FnMut` flat-map;
+//!   `priority(N)` sets the node's scheduling priority. Markers may come in any order.
 //!
 //! * `THREADS` is told from the source by what follows it: `,` and more input.
 //! * Options: `capacity = N` (a const `usize` ≥ 1: the capacity of every queue) and

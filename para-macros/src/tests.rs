@@ -220,3 +220,74 @@ fn expansion_is_deterministic() {
     let input = quote!(data => (a => (b, c) => d, e) => f);
     assert_eq!(expansion(input.clone()), expansion(input));
 }
+
+#[test]
+fn try_combines_with_filter_filter_map_and_flat_map_in_either_order() {
+    let cases: &[(TokenStream, &str)] = &[
+        (quote!(d => try filter |x| f(x) => s), "parallel_try_filter"),
+        (quote!(d => filter try |x| f(x) => s), "parallel_try_filter"),
+        (
+            quote!(d => try filter_map f => s),
+            "parallel_try_filter_map",
+        ),
+        (
+            quote!(d => serial filter_map try f => s),
+            "serial_try_filter_map",
+        ),
+        (quote!(d => try flat_map f => s), "parallel_try_flat_map"),
+        (
+            quote!(d => flat_map try serial f => s),
+            "serial_try_flat_map",
+        ),
+    ];
+    for (input, constructor) in cases {
+        assert_eq!(errors(input.clone()), Vec::<String>::new(), "for `{input}`");
+        let got = expansion(input.clone());
+        let call = format!("K :: __private :: {constructor} (__para_t0 , & __para_errors , ");
+        assert!(got.contains(&call), "for `{input}`: {got}");
+    }
+}
+
+#[test]
+fn a_serial_flat_map_runs_its_own_step() {
+    let got = expansion(quote!(d => serial flat_map f => s));
+    assert!(
+        got.contains(
+            "let (__para_n1 , __para_t1) = K :: __private :: serial_flat_map (__para_t0 , f) ;"
+        ),
+        "{got}"
+    );
+    assert!(
+        got.contains("K :: __private :: run_serial_flat_map (1 , & __para_q1 , & __para_n1 ,"),
+        "{got}"
+    );
+    assert!(
+        got.contains("kind : K :: __private :: NodeKind :: Serial"),
+        "{got}"
+    );
+}
+
+#[test]
+fn marker_combinations_still_refused() {
+    let ordered = "an `ordered` flat-map is not available yet; a `serial flat_map` emits one \
+                   input's outputs in order";
+    let cases: &[(TokenStream, &str)] = &[
+        (quote!(d => ordered flat_map f => s), ordered),
+        (quote!(d => flat_map ordered f => s), ordered),
+        (
+            quote!(d => flat_map f => ordered s),
+            "a `flat_map` before an `ordered` stage is not available yet",
+        ),
+        (
+            quote!(d => try filter flat_map f => s),
+            "`flat_map` cannot be combined with `filter`, `filter_map` or `flat_map`",
+        ),
+        (
+            quote!(d => try flat_map f),
+            "`flat_map` passes items on, so it needs a node after it: `flat_map |x| … => sink`",
+        ),
+    ];
+    for (input, message) in cases {
+        assert_eq!(errors(input.clone()), [*message], "for `{input}`");
+    }
+}

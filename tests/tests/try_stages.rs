@@ -1,0 +1,163 @@
+//! `try` combined with `filter`, `filter_map` and `flat_map` (parallel and `serial`): without
+//! errors they match the sequential reference; the first `Err`, at the first, a middle or the
+//! last item, is what `pipeline!` returns, and every item is dropped exactly once.
+
+mod common;
+use common::{watchdog, Counters, Tracked, THREADS};
+use para_std::pipeline;
+
+const N: i64 = 10_000;
+
+#[derive(Debug, PartialEq)]
+struct Bad(i64);
+
+/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
+macro_rules! run {
+    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
+        if $capacity_one {
+            pipeline!($threads, capacity = 1, $($body)*)
+        } else {
+            pipeline!($threads, $($body)*)
+        }
+    };
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort_unstable();
+    v
+}
+
+/// Fails at `at` (never, if out of range), else keeps the multiples of 3.
+fn keep(t: &Tracked, at: i64) -> Result<bool, Bad> {
+    if t.value == at {
+        Err(Bad(at))
+    } else {
+        Ok(t.value % 3 == 0)
+    }
+}
+
+/// Fails at `at`, else doubles the items that are not multiples of 3 and drops the others.
+fn halve(t: Tracked, at: i64) -> Result<Option<Tracked>, Bad> {
+    match t.value {
+        v if v == at => Err(Bad(at)),
+        v if v % 3 == 0 => Ok(None),
+        _ => Ok(Some(t.map(|v| v * 2))),
+    }
+}
+
+/// Fails at `at`, else expands `v` into `v % 4` new items `10 v + i`, created lazily.
+fn expand(t: Tracked, at: i64) -> Result<impl Iterator<Item = Tracked>, Bad> {
+    let (v, counters) = (t.value, t.counters());
+    if v == at {
+        return Err(Bad(at));
+    }
+    Ok((0..v % 4).map(move |i| counters.item(10 * v + i)))
+}
+
+fn reference(form: &str) -> Vec<i64> {
+    let all = 0..N;
+    sorted(match form {
+        "filter" => all.filter(|v| v % 3 == 0).collect(),
+        "filter_map" => all.filter(|v| v % 3 != 0).map(|v| v * 2).collect(),
+        _ => all
+            .flat_map(|v| (0..v % 4).map(move |i| 10 * v + i))
+            .collect(),
+    })
+}
+
+/// Runs every form (`try filter`, `try filter_map`, `try flat_map`, parallel and serial) over
+/// `0..N` as tracked items, failing at `at`; returns each form's result and sorted outputs.
+fn run_all(
+    threads: usize,
+    capacity_one: bool,
+    at: i64,
+) -> Vec<(&'static str, Result<(), Bad>, Vec<i64>)> {
+    let mut runs = Vec::new();
+    for serial in [false, true] {
+        for form in ["filter", "filter_map", "flat_map"] {
+            let counters = Counters::new();
+            let mut out = Vec::new();
+            let source = (0..N).map(|i| counters.item(i));
+            let sink = |t: Tracked| out.push(t.value);
+            let result = match (form, serial) {
+                ("filter", false) => run!(threads, capacity_one, source
+                    => try filter |t: &Tracked| keep(t, at) => |t: Tracked| t => sink),
+                // Markers in either order.
+                ("filter", true) => run!(threads, capacity_one, source
+                    => filter try serial |t: &Tracked| keep(t, at) => sink),
+                ("filter_map", false) => run!(threads, capacity_one, source
+                    => try filter_map |t| halve(t, at) => |t: Tracked| t => sink),
+                ("filter_map", true) => run!(threads, capacity_one, source
+                    => serial try filter_map |t| halve(t, at) => sink),
+                ("flat_map", false) => run!(threads, capacity_one, source
+                    => try flat_map |t| expand(t, at) => |t: Tracked| t => sink),
+                (_, true) => run!(threads, capacity_one, source
+                    => serial flat_map try |t| expand(t, at) => sink),
+                _ => unreachable!(),
+            };
+            let name = if serial { "serial" } else { "parallel" };
+            let what =
+                format!("{name} try {form}: threads={threads} capacity_one={capacity_one} at={at}");
+            assert_eq!(counters.live(), 0, "leak: {what}");
+            assert_eq!(
+                counters.drops(),
+                counters.created() + counters.clones(),
+                "{what}"
+            );
+            runs.push((form, result, sorted(out)));
+        }
+    }
+    runs
+}
+
+#[test]
+fn without_errors_try_forms_match_the_reference() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let runs = watchdog(60, || run_all(threads, capacity_one, -1));
+            for (form, result, out) in runs {
+                assert_eq!(result, Ok(()), "{form} threads={threads}");
+                assert_eq!(
+                    out,
+                    reference(form),
+                    "{form} threads={threads} capacity_one={capacity_one}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_first_error_is_returned_and_nothing_leaks() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            for at in [0, N / 2, N - 1] {
+                let runs = watchdog(60, || run_all(threads, capacity_one, at));
+                for (form, result, out) in runs {
+                    assert_eq!(result, Err(Bad(at)), "{form} threads={threads} at={at}");
+                    // Outputs of items after the error may or may not have been made; what was
+                    // made is a subset of the reference.
+                    let reference = reference(form);
+                    assert!(
+                        out.iter().all(|v| reference.binary_search(v).is_ok()),
+                        "{form}: an output that should not exist"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_try_filter_before_an_ordered_stage_keeps_the_order() {
+    for threads in THREADS {
+        let mut seen = Vec::new();
+        let result: Result<(), Bad> = watchdog(60, || {
+            pipeline!(threads, capacity = 2, 0..N
+                      => try filter |x: &i64| Ok(x % 7 != 0)
+                      => ordered |x| seen.push(x))
+        });
+        assert_eq!(result, Ok(()));
+        assert_eq!(seen, (0..N).filter(|x| x % 7 != 0).collect::<Vec<_>>());
+    }
+}
