@@ -233,7 +233,9 @@ where
         // go of this claim (in `batch`), so a stopped serial stage is never called again.
         return false;
     }
-    let worked = batch(this, input, out, cx, Claims::All, |item, _| stage.call_mut(item));
+    let worked = batch(this, input, out, cx, Claims::All, |item, _| {
+        stage.call_mut(item)
+    });
     if stage.release() {
         cx.notify(this);
     }
