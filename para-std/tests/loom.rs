@@ -1,5 +1,5 @@
-//! loom models of para-std's two scheduling protocols: the sleep/wake protocol of
-//! `src/sleep.rs` and the token cap of `src/worker.rs`. Run them with `scripts/loom.sh`, or:
+//! loom models of para-std's scheduling protocols: the sleep/wake protocol of `src/sleep.rs`,
+//! the token cap of `src/worker.rs` and the mailboxes of the worker pool (`src/pool.rs`). Run them with `scripts/loom.sh`, or:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
@@ -11,7 +11,8 @@
 //! instrument, and the types are private to the crate. So `Sleep` and the token functions are
 //! copied below line for line, with loom's `Mutex`, `Condvar` and atomics in place of std's, and
 //! the deques replaced by the smallest fake that keeps what the protocols rely on. **Whoever
-//! changes `sleep.rs` or `take_token`/`return_token` in `worker.rs` must change the copy here.**
+//! changes `sleep.rs`, `take_token`/`return_token` in `worker.rs` or the mailbox protocol of
+//! `pool.rs` must change the copy here.**
 //!
 //! Rules every model follows (see `PLATFORM.md`): every actor is a spawned thread and the main
 //! thread only joins them (loom issue #392); each prints its execution count and asserts it
@@ -453,4 +454,196 @@ fn broken_token_cap_phantom_increment_loses_a_notification() {
     check("BROKEN token cap: transient fetch_add/fetch_sub", 2, || {
         token_model(true)
     });
+}
+
+// ------------------------------------------------------------------------------------------
+// The worker pool (a copy of the mailbox protocol of `src/pool.rs`)
+//
+// Left out, because they do not decide correctness: the spin before blocking (`has_job` is only
+// a hint; the state under the lock decides), thread spawning (here the pool has one thread; a
+// caller that finds no idle thread leaves that worker out, as on a refused spawn), and the
+// idle-exit timeout.
+
+/// What a pool thread runs: a worker of caller `owner`'s run.
+struct PoolJob {
+    owner: usize,
+    latch: Arc<PoolLatch>,
+}
+
+enum PoolState {
+    Empty,
+    Posted(PoolJob),
+    Running,
+}
+
+struct MailSlot {
+    state: PoolState,
+    sleeping: bool,
+    /// The model's end: every caller has returned.
+    shutdown: bool,
+}
+
+struct Mailbox {
+    slot: Mutex<MailSlot>,
+    posted: Condvar,
+}
+
+struct PoolLatch {
+    running: AtomicUsize,
+    caller: thread::Thread,
+}
+
+impl PoolLatch {
+    fn count_down(&self) {
+        if self.running.fetch_sub(1, Ordering::Release) == 1 {
+            self.caller.unpark();
+        }
+    }
+}
+
+struct PoolWorld {
+    idle: Mutex<Vec<Arc<Mailbox>>>,
+    mailbox: Arc<Mailbox>,
+    /// Whether caller `c`'s stack (what its jobs borrow) is still there.
+    alive: [AtomicBool; 2],
+    returned: AtomicUsize,
+}
+
+impl PoolWorld {
+    fn make_idle(&self, mailbox: Arc<Mailbox>) {
+        let mut idle = self.idle.lock().unwrap();
+        assert!(
+            !idle
+                .iter()
+                .any(|m| std::sync::Arc::ptr_eq(&m.0, &mailbox.0)),
+            "a thread entered the idle list twice"
+        );
+        idle.push(mailbox);
+    }
+
+    /// `Pool::broadcast` for 2 workers: worker 1 posted to an idle thread, worker 0 here.
+    fn broadcast(&self, me: usize, cancel_any: bool) {
+        let latch = Arc::new(PoolLatch {
+            running: AtomicUsize::new(0),
+            caller: thread::current(),
+        });
+        latch.running.fetch_add(1, Ordering::Relaxed);
+        let idle = self.idle.lock().unwrap().pop();
+        let posted = match idle {
+            Some(mailbox) => {
+                let mut slot = mailbox.slot.lock().unwrap();
+                assert!(
+                    matches!(slot.state, PoolState::Empty),
+                    "posting to a busy thread"
+                );
+                slot.state = PoolState::Posted(PoolJob {
+                    owner: me,
+                    latch: latch.clone(),
+                });
+                let sleeping = slot.sleeping;
+                drop(slot);
+                if sleeping {
+                    mailbox.posted.notify_one();
+                }
+                Some(mailbox)
+            }
+            None => {
+                latch.count_down(); // no thread: worker left out
+                None
+            }
+        };
+        // (worker 0 runs here)
+        if let Some(mailbox) = posted {
+            let mut slot = mailbox.slot.lock().unwrap();
+            let ours = match &slot.state {
+                PoolState::Posted(job) => {
+                    cancel_any || std::sync::Arc::ptr_eq(&job.latch.0, &latch.0)
+                }
+                _ => false,
+            };
+            if ours {
+                slot.state = PoolState::Empty;
+                drop(slot);
+                latch.count_down();
+                self.make_idle(mailbox);
+            }
+        }
+        while latch.running.load(Ordering::Acquire) != 0 {
+            thread::park();
+        }
+        self.alive[me].store(false, Ordering::Relaxed);
+        if self.returned.fetch_add(1, Ordering::AcqRel) == 1 {
+            self.mailbox.slot.lock().unwrap().shutdown = true;
+            self.mailbox.posted.notify_one();
+        }
+    }
+
+    /// `Pool::serve`.
+    fn serve(&self) {
+        let mailbox = &self.mailbox;
+        loop {
+            let mut slot = mailbox.slot.lock().unwrap();
+            while !matches!(slot.state, PoolState::Posted(_)) && !slot.shutdown {
+                slot.sleeping = true;
+                slot = mailbox.posted.wait(slot).unwrap();
+                slot.sleeping = false;
+            }
+            let PoolState::Posted(job) = std::mem::replace(&mut slot.state, PoolState::Running)
+            else {
+                return; // shut down
+            };
+            drop(slot);
+            // The job uses its caller's stack: the caller must not have returned.
+            assert!(
+                self.alive[job.owner].load(Ordering::Relaxed),
+                "a job ran after its caller returned"
+            );
+            mailbox.slot.lock().unwrap().state = PoolState::Empty;
+            self.make_idle(mailbox.clone());
+            job.latch.count_down();
+        }
+    }
+}
+
+/// Two callers, each a run of 2 workers, share a pool of one thread. Checks: no job runs after
+/// its caller returned, no thread is twice in the idle list, and nobody waits forever.
+fn pool_model(cancel_any: bool) {
+    let mailbox = Arc::new(Mailbox {
+        slot: Mutex::new(MailSlot {
+            state: PoolState::Empty,
+            sleeping: false,
+            shutdown: false,
+        }),
+        posted: Condvar::new(),
+    });
+    let world = Arc::new(PoolWorld {
+        idle: Mutex::new(vec![mailbox.clone()]),
+        mailbox,
+        alive: [AtomicBool::new(true), AtomicBool::new(true)],
+        returned: AtomicUsize::new(0),
+    });
+    let mut handles = Vec::new();
+    let pool = world.clone();
+    handles.push(thread::spawn(move || pool.serve()));
+    for me in 0..2 {
+        let world = world.clone();
+        handles.push(thread::spawn(move || world.broadcast(me, cancel_any)));
+    }
+    join_all(handles);
+}
+
+#[test]
+fn pool_runs_each_job_while_its_caller_waits() {
+    check("pool, 2 callers x 2 workers, 1 thread", 4, || {
+        pool_model(false)
+    });
+}
+
+/// Broken: a caller cancels whatever job is posted, not only its own (the bug the first version
+/// of the pool had). Once its job has run, the thread may hold the other caller's job; the
+/// cancel steals it, and the other caller waits forever.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn broken_pool_cancelling_another_runs_job_loses_it() {
+    check("BROKEN pool: cancel any posted job", 2, || pool_model(true));
 }
