@@ -1,5 +1,6 @@
 //! loom models of para-std's scheduling protocols: the sleep/wake protocol of `src/sleep.rs`,
-//! the token cap of `src/worker.rs` and the mailboxes of the worker pool (`src/pool.rs`). Run them with `scripts/loom.sh`, or:
+//! the token cap of `src/worker.rs` and the mailboxes of the worker pool (`src/pool.rs`). Run
+//! them with `scripts/loom.sh`, or:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
