@@ -23,8 +23,9 @@ pub const SMALL_ITEM: usize = 128;
 
 /// A fixed-capacity buffer of up to `B` items, on the stack.
 pub struct Outbox<T, const B: usize> {
-    // heapless's `Vec` does the bookkeeping (and drops what it still holds on unwinding).
-    items: heapless::Vec<T, B>,
+    // arrayvec does the bookkeeping, drains in place (no copy of the buffer) and drops what it
+    // still holds on unwinding.
+    items: arrayvec::ArrayVec<T, B>,
 }
 
 impl<T, const B: usize> Outbox<T, B> {
@@ -32,7 +33,7 @@ impl<T, const B: usize> Outbox<T, B> {
     #[inline]
     pub const fn new() -> Self {
         Outbox {
-            items: heapless::Vec::new(),
+            items: arrayvec::ArrayVec::new_const(),
         }
     }
 
@@ -57,7 +58,7 @@ impl<T, const B: usize> Outbox<T, B> {
     /// Adds an item; gives it back when the outbox is full.
     #[inline]
     pub fn push(&mut self, item: T) -> Result<(), T> {
-        self.items.push(item)
+        self.items.try_push(item).map_err(|full| full.element())
     }
 
     /// The items, in the order they were added.
@@ -69,8 +70,8 @@ impl<T, const B: usize> Outbox<T, B> {
     /// Empties the outbox, yielding its items in order. Items not consumed from the iterator
     /// are dropped with it.
     #[inline]
-    pub fn drain(&mut self) -> impl Iterator<Item = T> {
-        core::mem::take(&mut self.items).into_iter()
+    pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+        self.items.drain(..)
     }
 }
 
