@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # loom model checking of para's concurrency protocols (issue 6): the node queue, the claim of a
-# serial node and termination by counting (para-core/tests/loom.rs), the sleep/wake protocol and
-# the token cap of para-std (para-std/tests/loom.rs, on copies of those protocols). Every model
-# prints its execution count; each has deliberately broken variants that must fail, run as
-# `should_panic` tests. Each model has its own preemption bound (seconds each on 2 cores);
-# LOOM_MAX_PREEMPTIONS=N overrides them all (3 takes a few minutes, 4 much longer).
+# serial node and termination by counting (para-core/tests/loom.rs), the wake-up of a split
+# source waiting for an ordered window's credits (para-core/tests/loom_ordered.rs), the
+# sleep/wake protocol and the token cap of para-std (para-std/tests/loom.rs, on copies of those
+# protocols). Every model prints its execution count; each has deliberately broken variants that
+# must fail, run as `should_panic` tests. Each model has its own preemption bound (seconds each
+# on 2 cores); LOOM_MAX_PREEMPTIONS=N overrides them all (3 takes a few minutes, 4 much longer).
 # Stable toolchain; its own target directory, since `--cfg loom` rebuilds everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ export CARGO_TARGET_DIR=target/loom
 export RUST_BACKTRACE=0 # the broken variants' expected panics print one line each
 
 start=$SECONDS
-cargo test -p para-core -p para-std --release --test loom --no-run
+cargo test -p para-core -p para-std --release --test loom --test loom_ordered --no-run
 built=$SECONDS
-cargo test -p para-core -p para-std --release --test loom -- --nocapture --test-threads=1
+cargo test -p para-core -p para-std --release --test loom --test loom_ordered -- --nocapture --test-threads=1
 echo "loom: ok (build $((built - start)) s, models $((SECONDS - built)) s)"

@@ -25,6 +25,44 @@
 //! The window never refuses a part: its slot was reserved by the credit. So every stage before
 //! the ordered one can always push, every part of the oldest `seq` eventually arrives, and the
 //! ordered stage can always consume it: no deadlock for any capacity ≥ 1.
+//!
+//! # Waking the source
+//!
+//! A source step that finds no credit returns, and the ordered stage wakes the source when it
+//! gives credits back. The handshake is the one of a full queue (`queue.rs`, "Blocked
+//! producers"): the source sets `wanted` and retries, reading `free` with an RMW; the ordered
+//! stage adds to `free`, then takes `wanted`. Of the two RMWs on `free`, one reads the other's
+//! write: either the retry sees the credits, or the ordered stage synchronises with the retry
+//! and sees `wanted` (acquire/release and RMW atomicity suffice, which loom checks).
+//!
+//! Whoever takes `wanted` owns the wake-up, so only the ordered stage takes it, and it always
+//! notifies the source. Credits reach `free` from two other places, which leave `wanted` alone:
+//!
+//! * [`Credit::reserve`] takes the inner queues' room *first* and credits only for that room, so
+//!   it never has credits to give back; room it cannot use goes back through the queues' own
+//!   `unreserve`, which wakes the producers waiting for it.
+//! * [`Credit::unreserve`] returns the credits of a source's last step, when it ran out of items:
+//!   a source step waiting for credits then has nothing left to produce.
+//!
+//! It used to take credits first and give back, taking `wanted`, those a full queue left
+//! unused, while several workers step a split source at once. The run could hang:
+//!
+//! ```text
+//!   source step Y               consumer of queue Q           source step Z
+//!   takes the last credit
+//!   Q.reserve → 0 (full):
+//!     sets Q.wanted
+//!                               Q.release takes Q.wanted,
+//!                               notifies the source ────────▶ no credit: sets `wanted`,
+//!                                                             returns 0
+//!   gives its credit back,
+//!     takes `wanted`, drops
+//!     the wake-up, returns 0
+//! ```
+//!
+//! Both wake-ups are spent, and the seqs still in flight return their credits with `wanted`
+//! clear: the window empties and the source is never stepped again (a hang seen under
+//! qemu-arm; the loom model in `tests/loom_ordered.rs` finds it, and passes on this code).
 
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -189,7 +227,11 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
         &self.slots[(seq % W as u64) as usize]
     }
 
-    /// Takes up to `max` credits (0 if none; the next release then reports a waiting source).
+    /// Takes up to `max` credits (0 if none; the next [`give_credits`](Self::give_credits)
+    /// then reports a waiting source).
+    ///
+    /// The retry reads `free` with an RMW (`fetch_add(0)`), not a load, for the handshake with
+    /// `give_credits` (module docs, "Waking the source").
     ///
     /// Acquire on success: a credit is the right to reuse a slot whose parts the ordered stage
     /// read (and whose `arrived` it reset) before it gave the credit back with a Release RMW.
@@ -198,40 +240,54 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
     /// Release/Acquire hand-off). With Relaxed, ThreadSanitizer reports the next lap's `put` racing
     /// with the stage's read, and the reset could even land after the next lap's `fetch_or`.
     fn take_credits(&self, max: usize) -> usize {
-        let take = |order| {
-            let mut free = self.free.load(order);
-            loop {
-                if free == 0 {
-                    return 0;
-                }
-                let n = free.min(max);
-                match self.free.compare_exchange_weak(
-                    free,
-                    free - n,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return n,
-                    Err(now) => free = now,
-                }
+        let take = |mut free: usize| loop {
+            if free == 0 {
+                return 0;
+            }
+            let n = free.min(max);
+            match self.free.compare_exchange_weak(
+                free,
+                free - n,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return n,
+                Err(now) => free = now,
             }
         };
-        let got = take(Ordering::Relaxed);
+        let got = take(self.free.load(Ordering::Relaxed));
         if got > 0 || max == 0 {
             return got;
         }
-        // Dekker pair with `give_credits`, as in `Queue::reserve`.
+        // Handshake with `give_credits`, as in `Queue::reserve`: an RMW, not a load, reads the
+        // latest `free`, or `give_credits` reads our write and then sees `wanted`.
         self.wanted.swap(true, Ordering::SeqCst);
-        take(Ordering::SeqCst)
+        take(self.free.fetch_add(0, Ordering::SeqCst))
     }
 
-    /// Returns `n` credits; `true` if a source waits for them.
+    /// The ordered stage returns `n` credits; `true` if a source waits for them, in which case
+    /// the caller must wake it (module docs, "Waking the source"): the only place that takes
+    /// `wanted`.
     fn give_credits(&self, n: usize) -> bool {
         if n == 0 {
             return false;
         }
         self.free.fetch_add(n, Ordering::SeqCst);
         self.wanted.load(Ordering::SeqCst) && self.wanted.swap(false, Ordering::SeqCst)
+    }
+
+    /// A source returns `n` credits it took and did not use, at its end (it ran out of items).
+    /// Leaves `wanted` alone: a source step waiting for credits has nothing left to produce
+    /// (module docs, "Waking the source").
+    ///
+    /// Relaxed would do: no slot was touched under these credits, and an RMW continues the
+    /// release sequence of the ordered stage's returns, so a later taker's Acquire still
+    /// synchronises with those. Release keeps every return of a credit a release, at no cost
+    /// (once per source, at its end).
+    fn return_unused(&self, n: usize) {
+        if n > 0 {
+            self.free.fetch_add(n, Ordering::Release);
+        }
     }
 
     /// Stores one part. Its `seq` holds a credit, so its cell is free.
@@ -358,8 +414,8 @@ impl<T, S: Sender<Tagged<T>>> Sender<Tagged<T>> for TaggedEdge<S> {
     }
 }
 
-/// The source's sender when an ordered stage is downstream: takes one credit per item before
-/// the inner sender's room.
+/// The source's sender when an ordered stage is downstream: one credit per item, on top of the
+/// inner sender's room (taken first: module docs, "Waking the source").
 #[derive(Debug)]
 pub struct Credit<'b, T, S, const W: usize, const P: usize> {
     buffer: &'b OrderedBuffer<T, W, P>,
@@ -375,18 +431,27 @@ impl<'b, T, S, const W: usize, const P: usize> Credit<'b, T, S, W, P> {
 
 impl<T, U, S: Sender<U>, const W: usize, const P: usize> Sender<U> for Credit<'_, T, S, W, P> {
     const COPIES: usize = S::COPIES;
+    /// The inner room first, then credits for at most that room. So no credit is ever given
+    /// back here, which could spend the wake-up of another step of a split source waiting for
+    /// credits (module docs, "Waking the source").
     fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
-        let credits = self.buffer.take_credits(max);
-        if credits == 0 {
-            return 0; // the ordered stage wakes the source when it returns credits
+        let room = self.inner.reserve(max, cx);
+        if room == 0 {
+            return 0; // the full queue wakes the source when it drains
         }
-        let room = self.inner.reserve(credits, cx);
-        // Unused credits go back; nobody can be waiting for them but this source.
-        let _ = self.buffer.give_credits(credits - room);
-        room
+        let credits = self.buffer.take_credits(room);
+        if credits < room {
+            // The queues' own `unreserve` wakes the producers waiting for this room; with no
+            // credit, the ordered stage wakes the source when it returns credits.
+            self.inner.unreserve(room - credits, cx);
+        }
+        credits
     }
+
+    /// Room a source step reserved and did not fill, which happens only at its end (it ran out
+    /// of items): see [`OrderedBuffer::return_unused`].
     fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
-        let _ = self.buffer.give_credits(n);
+        self.buffer.return_unused(n);
         self.inner.unreserve(n, cx);
     }
     #[inline]

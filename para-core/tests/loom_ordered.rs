@@ -1,0 +1,302 @@
+//! loom model of an ordered stage's credits: a split source stepped by two workers at once, a
+//! parallel stage, and an ordered sink, wired as `pipeline!` wires them and run by the real
+//! node steps (`run_source`, `run_parallel`, `run_ordered`). Run it with `scripts/loom.sh`, or:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p para-core --release --test loom_ordered -- --nocapture --test-threads=1
+//! ```
+//!
+//! The model follows the rules of `tests/loom.rs` (every actor spawned, execution count
+//! printed and checked, a broken variant that must fail); its harness is a copy of the part of
+//! that file's it needs, so that each file builds on its own.
+#![cfg(loom)]
+
+use std::ops::Range;
+use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+use std::sync::atomic::Ordering as StdOrdering;
+
+use loom::sync::{Condvar, Mutex};
+use loom::thread;
+use para_core::__private::{
+    parallel_map, run_ordered, run_parallel, run_source, sink, tag_parallel, Credit, OrderedEdge,
+    Ty,
+};
+use para_core::{
+    Cx, Discard, Edge, Graph, NodeId, NodeInfo, NodeKind, Numbered, OrderedBuffer, Queue,
+    Scheduler, Sender, SplitNode, Tagged,
+};
+
+// ------------------------------------------------------------------------------------------
+// Harness (as in `tests/loom.rs`)
+
+/// Explores every execution of `model` with at most `preemptions` preemptions per execution
+/// (`LOOM_MAX_PREEMPTIONS` overrides it), prints the number of executions and checks that there
+/// was more than one.
+fn check(name: &str, preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
+    let count = std::sync::Arc::new(StdAtomicUsize::new(0));
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(preemptions);
+    }
+    let counter = count.clone();
+    let start = std::time::Instant::now();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        builder.check(move || {
+            counter.fetch_add(1, StdOrdering::Relaxed);
+            model();
+        });
+    }));
+    let executions = count.load(StdOrdering::Relaxed);
+    if let Err(payload) = result {
+        eprintln!("loom model {name}: failed in execution {executions}");
+        std::panic::resume_unwind(payload);
+    }
+    eprintln!(
+        "loom model {name}: {executions} executions in {:.1?} (preemption bound {:?})",
+        start.elapsed(),
+        builder.preemption_bound
+    );
+    assert!(
+        executions > 1,
+        "loom model {name} explored a single execution: the model is vacuous (loom #392)"
+    );
+}
+
+/// A shared value whose last reference leaks it, rather than dropping it, while a model fails
+/// (dropping loom objects while loom unwinds out of a failed execution aborts the test binary).
+struct Arc<T>(std::sync::Arc<std::mem::ManuallyDrop<T>>);
+
+impl<T> Arc<T> {
+    fn new(value: T) -> Self {
+        Arc(std::sync::Arc::new(std::mem::ManuallyDrop::new(value)))
+    }
+}
+
+impl<T> Clone for Arc<T> {
+    fn clone(&self) -> Self {
+        Arc(self.0.clone())
+    }
+}
+
+impl<T> std::ops::Deref for Arc<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Drop for Arc<T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(value) = std::sync::Arc::get_mut(&mut self.0) {
+            // SAFETY: the last reference, dropped once, here.
+            unsafe { std::mem::ManuallyDrop::drop(value) };
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// A scheduler that keeps the contract of `graph.rs` and nothing more
+
+const SOURCE: NodeId = 0;
+const STAGE: NodeId = 1;
+const ORDERED: NodeId = 2;
+const NODES: usize = 3;
+
+/// One pending token per node (a notified node whose token is pending needs no second one:
+/// the pending run comes after the notification), and whether the run ended. A worker waits
+/// for a token of its node; a lost wake-up leaves every worker waiting, which loom reports as
+/// a deadlock.
+struct Tokens {
+    state: Mutex<([bool; NODES], bool)>,
+    changed: Condvar,
+}
+
+impl Tokens {
+    fn new() -> Self {
+        let mut pending = [false; NODES];
+        pending[usize::from(SOURCE)] = true; // the run starts at the source
+        Tokens {
+            state: Mutex::new((pending, false)),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Waits for a token of one of `nodes`, the first first; `None` once the run has ended.
+    fn take(&self, nodes: &[NodeId]) -> Option<NodeId> {
+        let mut state = self.state.lock().unwrap();
+        loop {
+            if state.1 {
+                return None;
+            }
+            for &node in nodes {
+                if std::mem::take(&mut state.0[usize::from(node)]) {
+                    return Some(node);
+                }
+            }
+            state = self.changed.wait(state).unwrap();
+        }
+    }
+}
+
+struct ModelScheduler(Arc<Tokens>);
+
+impl Scheduler for ModelScheduler {
+    fn notify(&mut self, node: NodeId) {
+        self.0.state.lock().unwrap().0[usize::from(node)] = true;
+        self.0.changed.notify_all();
+    }
+    fn end(&mut self) {
+        self.0.state.lock().unwrap().1 = true;
+        self.0.changed.notify_all();
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The ordered window's credits
+
+/// A sender with room for anything: under the broken variant's credits, so that `Credit`
+/// reduces to taking and returning credits.
+struct Unlimited;
+
+impl<T> Sender<T> for Unlimited {
+    const COPIES: usize = 1;
+    fn reserve(&self, max: usize, _cx: &mut Cx<'_>) -> usize {
+        max
+    }
+    fn unreserve(&self, _n: usize, _cx: &mut Cx<'_>) {}
+    fn push(&self, _value: T) {
+        unreachable!("only credits are taken through it")
+    }
+    fn notify(&self, _cx: &mut Cx<'_>) {}
+}
+
+/// Broken: the order `Credit::reserve` had before the fix. Credits first, then the queue's room,
+/// and the credits the full queue left unused go back.
+struct CreditsFirst<'b, S> {
+    credits: Credit<'b, usize, Unlimited, WINDOW, 1>,
+    inner: S,
+}
+
+impl<S: Sender<Tagged<usize>>> Sender<Tagged<usize>> for CreditsFirst<'_, S> {
+    const COPIES: usize = S::COPIES;
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        let credits = Sender::<Tagged<usize>>::reserve(&self.credits, max, cx);
+        if credits == 0 {
+            return 0;
+        }
+        let room = self.inner.reserve(credits, cx);
+        // THE BUG: gives credits back.
+        Sender::<Tagged<usize>>::unreserve(&self.credits, credits - room, cx);
+        room
+    }
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        Sender::<Tagged<usize>>::unreserve(&self.credits, n, cx);
+        self.inner.unreserve(n, cx);
+    }
+    fn push(&self, value: Tagged<usize>) {
+        self.inner.push(value);
+    }
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.inner.notify(cx);
+    }
+}
+
+const ITEMS: usize = 3;
+const WINDOW: usize = 2;
+
+const GRAPH: &[NodeInfo] = &[
+    NodeInfo::new("0..3", NodeKind::Source, &[]),
+    NodeInfo::new("|x| x", NodeKind::Parallel, &[SOURCE]),
+    NodeInfo::new("ordered |x| seen.push(x)", NodeKind::Sink, &[STAGE]),
+];
+
+/// `pipeline!(capacity = 1, 0..3 => |x| x => ordered |x| …)` with a window of two credits, on
+/// three workers: one steps the source, one the parallel stage and the source, one the ordered
+/// sink. So two steps of the split source may run at once, as on para-std's workers (a source's
+/// token cap is the worker count), and the worker whose release wakes the source may step it
+/// itself. The queue's one slot and the two credits are all contended: the ordered stage can
+/// return the credits of items 0 and 1 while the parallel stage still holds item 1's slot (it
+/// releases it at the end of its step), so a source step may find credits but no room. With
+/// the old order that step gives its credits back while the other source step, woken by the
+/// release, finds none: the lost wake-up of `ordered.rs`'s module docs, in two preemptions.
+///
+/// Checks: the run finishes (no lost wake-up: loom reports a deadlock otherwise) and the sink
+/// saw every item once, in order.
+fn ordered_credits_model(credits_first: bool) {
+    let seen = std::sync::Arc::new(StdAtomicUsize::new(0));
+    let tokens = Arc::new(Tokens::new());
+    let split = SplitNode::<Range<usize>, Numbered>::new(0..ITEMS);
+    let queue = Queue::<Tagged<usize>, 1>::new();
+    let window = OrderedBuffer::<usize, WINDOW, 1>::new();
+    let stage = tag_parallel(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
+    let counted = seen.clone();
+    let mut next = 0;
+    let ordered = sink(Ty::<usize>::new(), move |x: usize| {
+        assert_eq!(x, next, "the ordered sink saw {x} when {next} was due");
+        next += 1;
+        counted.store(next, StdOrdering::Relaxed);
+    });
+    let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
+        match node {
+            SOURCE if credits_first => {
+                let out = CreditsFirst {
+                    credits: Credit::new(&window, Unlimited),
+                    inner: Edge::new(&queue, STAGE),
+                };
+                run_source(SOURCE, &split, out, cx)
+            }
+            SOURCE => {
+                let out = Credit::new(&window, Edge::new(&queue, STAGE));
+                run_source(SOURCE, &split, out, cx)
+            }
+            STAGE => {
+                let out = OrderedEdge::new(&window, ORDERED, 0);
+                run_parallel(STAGE, &queue, &stage, out, cx)
+            }
+            _ => run_ordered(ORDERED, &window, &ordered, Discard, SOURCE, cx),
+        }
+    };
+    let graph = Arc::new(Graph::new(GRAPH, dispatch));
+    let workers: [&'static [NodeId]; 3] = [&[SOURCE], &[STAGE, SOURCE], &[ORDERED]];
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|nodes| {
+            let (graph, tokens) = (graph.clone(), tokens.clone());
+            thread::spawn(move || {
+                let mut sched = ModelScheduler(tokens.clone());
+                while let Some(node) = tokens.take(nodes) {
+                    graph.run_node(node, &mut sched);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert!(graph.is_finished(), "the run ended without finishing");
+    assert_eq!(seen.load(StdOrdering::Relaxed), ITEMS, "items were lost");
+}
+
+#[test]
+fn ordered_credits_wake_a_waiting_split_source() {
+    check("ordered credits, split source on 2 workers", 2, || {
+        ordered_credits_model(false)
+    });
+}
+
+/// Broken: the source takes credits before the queue's room and gives back those the full
+/// queue left unused, as `Credit::reserve` did before the fix (module docs of `ordered.rs`).
+/// The other source step that found no credit meanwhile is never woken. (The copy gives them
+/// back with `Credit::unreserve`, which leaves `wanted` set rather than taking it as the old
+/// code did: giving credits back there is the bug, whoever takes the flag.)
+#[test]
+#[should_panic(expected = "deadlock")]
+fn broken_ordered_credits_taken_before_room_lose_the_waiting_source() {
+    check("BROKEN ordered credits: taken before room", 2, || {
+        ordered_credits_model(true)
+    });
+}
