@@ -19,6 +19,7 @@ use core::ops::Range;
 use crate::graph::{Cx, NodeId};
 use crate::node::{SourceStep, BATCH};
 use crate::ordered::Tagged;
+use crate::outbox::{Outbox, SMALL_ITEM};
 use crate::sender::Sender;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 
@@ -272,6 +273,28 @@ impl<Src: Split, E: Emit<Src::Item>> SourceStep for SplitNode<Src, E> {
     }
 }
 
+/// Takes the items of `claimed` and pushes them into `out`'s reserved room, `B` at a time (see
+/// `outbox.rs`). Not inlined, so that a step over big items never has the buffer in its frame.
+#[cfg_attr(not(loom), inline(never))]
+fn emit<Src, E, S, const B: usize>(claimed: &mut Claimed<'_, Src>, out: &S)
+where
+    Src: Split,
+    E: Emit<Src::Item>,
+    S: Sender<E::Out>,
+{
+    let mut outbox = Outbox::<E::Out, B>::new();
+    // `by_ref`: what is left in the range on unwind is dropped by `claimed`.
+    for index in claimed.range.by_ref() {
+        // SAFETY: `index` is in this step's claim: below `len`, and claimed by no one else.
+        let item = unsafe { claimed.source.take(index) };
+        let _ = outbox.push(E::wrap(index, item)); // cannot fail: flushed when full below
+        if outbox.room() == 0 {
+            out.push_all(&mut outbox);
+        }
+    }
+    out.push_all(&mut outbox);
+}
+
 /// One step of split source `this`: claim up to a batch of indices and produce their items.
 fn run_split<Src, E, S>(this: NodeId, node: &SplitNode<Src, E>, out: S, cx: &mut Cx<'_>) -> bool
 where
@@ -296,11 +319,10 @@ where
         source: &node.source,
         range: first..first + n,
     };
-    // `by_ref`: what is left in the range on unwind is dropped by `claimed`.
-    for index in claimed.range.by_ref() {
-        // SAFETY: `index` is in this step's claim: below `len`, and claimed by no one else.
-        let item = unsafe { node.source.take(index) };
-        out.push(E::wrap(index, item));
+    if core::mem::size_of::<E::Out>() <= SMALL_ITEM {
+        emit::<Src, E, S, BATCH>(&mut claimed, &out);
+    } else {
+        emit::<Src, E, S, 1>(&mut claimed, &out);
     }
     drop(claimed);
     out.unreserve(room - n, cx);
