@@ -117,7 +117,7 @@ fn run(args: &Args) -> Result<(), String> {
             (Box::new(file), size, output)
         }
         None => {
-            demo = demo_text(DEMO_SIZE);
+            demo = compress::demo_text(DEMO_SIZE);
             let output = args
                 .output
                 .clone()
@@ -184,51 +184,4 @@ fn run(args: &Args) -> Result<(), String> {
         args.level,
     );
     Ok(())
-}
-
-/// `size` bytes of deterministic, English-like text: lines of words drawn with a skewed
-/// (Zipf-like) frequency from a fixed vocabulary, so that it compresses about as well as prose.
-fn demo_text(size: usize) -> Vec<u8> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        // xorshift64*
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
-    const LETTERS: &[u8] = b"eeeeeeetttttaaaaooooiiiinnnnsssshhhrrrdddlllcuumwfgypbvk";
-    let words: Vec<Vec<u8>> = (0..4096)
-        .map(|_| {
-            let r = next();
-            let len = 1 + (r % 4 + (r >> 8) % 6) as usize;
-            (0..len)
-                .map(|i| LETTERS[((r >> (16 + 5 * i)) as usize ^ (i * 7)) % LETTERS.len()])
-                .collect()
-        })
-        .collect();
-    let mut text = Vec::with_capacity(size + 64);
-    let mut column = 0;
-    while text.len() < size {
-        let r = next();
-        // The product of three uniform indexes favours small ones: a few words are very common.
-        let word =
-            &words[(((r & 0xfff) * ((r >> 12) & 0xfff) * ((r >> 24) & 0xfff)) >> 24) as usize];
-        text.extend_from_slice(word);
-        column += word.len() + 1;
-        let punct = (r >> 40) % 16;
-        if punct == 0 {
-            text.push(b',');
-        } else if punct == 1 {
-            text.push(b'.');
-        }
-        if column > 72 {
-            text.push(b'\n');
-            column = 0;
-        } else {
-            text.push(b' ');
-        }
-    }
-    text.truncate(size);
-    text
 }
