@@ -136,8 +136,10 @@ impl<S> DerefMut for Claim<'_, S> {
 }
 
 impl<S> Drop for Claim<'_, S> {
-    /// Reached only when unwinding out of a node (a panic); the run is being aborted, so the
-    /// note does not matter, but the value becomes claimable again for its destructor.
+    /// Reached when a claim is dropped instead of released: unwinding out of a node (a panic),
+    /// or a step that finds the run already ended right after claiming. Either way the run is
+    /// over, so the note does not matter; the value just becomes claimable again (for its
+    /// destructor).
     fn drop(&mut self) {
         self.cell.state.swap(FREE, Ordering::Release);
     }
