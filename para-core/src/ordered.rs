@@ -11,13 +11,22 @@
 //! gives each fan-out edge an offset), so after a fan-out and merge the ordered stage sees, per
 //! source item, the branch outputs in the order the branches are written.
 //!
+//! # Several sources
+//!
+//! With `S` sources (`pipeline!((a, b) => …)`), each numbers its own items, and a tag also
+//! carries its source's index (`src`, set by the source's [`Credit`] sender). Order is per
+//! source: the ordered stage consumes each source's `seq`s in order, as above, and interleaves
+//! the sources in any order (each step visits every source's window, starting with a different
+//! one each time, so none is starved).
+//!
 //! # Memory
 //!
-//! The ordered stage's input is a window of `W` slots ([`OrderedBuffer`]), one per `seq`, each
-//! holding the `P` parts of that `seq`. The source takes a *credit* for `seq` before it emits
-//! it, and the ordered stage returns the credit when it has consumed the whole `seq`. So every
-//! tagged item alive belongs to one of at most `W` consecutive `seq`s: a slow item holds back
-//! the source, not memory. At most `W × P` items (holes included) are between the source and
+//! The ordered stage's input ([`OrderedBuffer`]) holds one window per source. A window has `W`
+//! slots, one per `seq`, each holding the `P` parts of that `seq`. A source takes a *credit* in
+//! its own window for `seq` before it emits it, and the ordered stage returns the credit when
+//! it has consumed the whole `seq`. So every tagged item alive belongs to one of at most `W`
+//! consecutive `seq`s of its source: a slow item holds back its source, not memory (and not
+//! the other sources). At most `S × W × P` items (holes included) are between the sources and
 //! the ordered stage, however slow one of them is.
 //!
 //! # Progress
@@ -28,8 +37,9 @@
 //!
 //! # Waking the source
 //!
-//! A source step that finds no credit returns, and the ordered stage wakes the source when it
-//! gives credits back. The handshake is the one of a full queue (`queue.rs`, "Blocked
+//! Each window has its own credits and `wanted` flag, and wakes its own source: everything
+//! below holds per source. A source step that finds no credit returns, and the ordered stage
+//! wakes the source when it gives credits back. The handshake is the one of a full queue (`queue.rs`, "Blocked
 //! producers"): the source sets `wanted` and retries, reading `free` with an RMW; the ordered
 //! stage adds to `free`, then takes `wanted`. Of the two RMWs on `free`, one reads the other's
 //! write: either the retry sees the credits, or the ordered stage synchronises with the retry
@@ -70,6 +80,7 @@ use core::mem::MaybeUninit;
 
 use crate::graph::{Cx, NodeId};
 use crate::node::{SerialNode, BATCH};
+use crate::outbox::Outbox;
 use crate::sender::Sender;
 use crate::stage::{Flow, Stage, StageMut};
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
@@ -80,6 +91,8 @@ use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 pub struct Tagged<T> {
     seq: u64,
     part: u32,
+    /// The index of its source (set by the source's [`Credit`] sender).
+    src: u16,
     value: Option<T>,
 }
 
@@ -89,6 +102,7 @@ impl<T> Tagged<T> {
         Tagged {
             seq,
             part: 0,
+            src: 0,
             value: Some(value),
         }
     }
@@ -118,6 +132,7 @@ impl<I: Iterator> Iterator for TagIter<I> {
         Some(Tagged {
             seq,
             part: 0,
+            src: 0,
             value: Some(value),
         })
     }
@@ -129,16 +144,19 @@ impl<I: Iterator> Iterator for TagIter<I> {
 pub struct TaggedStage<S>(pub S);
 
 #[inline]
-fn retag<O>(seq: u64, part: u32, flow: Flow<O>) -> Flow<Tagged<O>> {
+fn retag<I, O>(t: &Tagged<I>, flow: Flow<O>) -> Flow<Tagged<O>> {
+    let (seq, part, src) = (t.seq, t.part, t.src);
     match flow {
         Flow::Emit(value) => Flow::Emit(Tagged {
             seq,
             part,
+            src,
             value: Some(value),
         }),
         Flow::Skip => Flow::Emit(Tagged {
             seq,
             part,
+            src,
             value: None,
         }),
         Flow::Stop => Flow::Stop,
@@ -149,9 +167,10 @@ impl<I, S: Stage<I>> Stage<Tagged<I>> for TaggedStage<S> {
     type Out = Tagged<S::Out>;
     #[inline]
     fn call(&self, t: Tagged<I>) -> Flow<Self::Out> {
-        match t.value {
-            Some(value) => retag(t.seq, t.part, self.0.call(value)),
-            None => retag(t.seq, t.part, Flow::Skip),
+        let mut t = t;
+        match t.value.take() {
+            Some(value) => retag(&t, self.0.call(value)),
+            None => retag(&t, Flow::<S::Out>::Skip),
         }
     }
 }
@@ -160,9 +179,10 @@ impl<I, S: StageMut<I>> StageMut<Tagged<I>> for TaggedStage<S> {
     type Out = Tagged<S::Out>;
     #[inline]
     fn call_mut(&mut self, t: Tagged<I>) -> Flow<Self::Out> {
-        match t.value {
-            Some(value) => retag(t.seq, t.part, self.0.call_mut(value)),
-            None => retag(t.seq, t.part, Flow::Skip),
+        let mut t = t;
+        match t.value.take() {
+            Some(value) => retag(&t, self.0.call_mut(value)),
+            None => retag(&t, Flow::<S::Out>::Skip),
         }
     }
 }
@@ -176,43 +196,28 @@ struct Slot<T, const P: usize> {
 /// The most parts per `seq` (paths from the source to the ordered stage): one bit each.
 pub const MAX_PARTS: usize = usize::BITS as usize;
 
-/// The input of an ordered stage: a window of `W` sequence numbers, `P` parts each. See the
-/// module docs.
-pub struct OrderedBuffer<T, const W: usize, const P: usize> {
+/// One source's window: `W` sequence numbers, `P` parts each, and that source's credits. See
+/// the module docs.
+struct Window<T, const W: usize, const P: usize> {
     slots: [Slot<T, P>; W],
     /// Credits: `seq`s the source may still emit (`W` minus those in flight).
     free: AtomicUsize,
-    /// A source found no credit; the next release wakes it.
+    /// The source found no credit; the next release wakes it.
     wanted: AtomicBool,
     /// The ordered stage's progress: the next `seq` and part to consume. Touched only by the
     /// worker holding the ordered stage's claim (the claim's Acquire/Release orders it).
     cursor: UnsafeCell<(u64, usize)>,
 }
 
-// SAFETY: parts move between threads (`T: Send`). A part cell is written once per lap by the
-// one producer that holds its (seq, part) — tags are unique per lap because the source cannot
-// emit `seq + W` before `seq` is consumed — and read by the one consumer holding the ordered
-// stage's claim after it saw every bit of `arrived` set with Acquire (the writers' Release
-// `fetch_or`s).
-// `cursor` is only touched under that claim.
-unsafe impl<T: Send, const W: usize, const P: usize> Sync for OrderedBuffer<T, W, P> {}
-
-impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
-    const SHAPE_OK: () = assert!(
-        W >= 1 && P >= 1 && P <= MAX_PARTS,
-        "an ordered window needs W >= 1 and 1 <= P <= usize::BITS paths to it"
-    );
+impl<T, const W: usize, const P: usize> Window<T, W, P> {
     const COMPLETE: usize = if P == MAX_PARTS {
         usize::MAX
     } else {
         (1 << P) - 1
     };
 
-    /// An empty window.
-    pub fn new() -> Self {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::SHAPE_OK;
-        OrderedBuffer {
+    fn new() -> Self {
+        Window {
             slots: core::array::from_fn(|_| Slot {
                 parts: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
                 arrived: AtomicUsize::new(0),
@@ -265,7 +270,7 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
         take(self.free.fetch_add(0, Ordering::SeqCst))
     }
 
-    /// The ordered stage returns `n` credits; `true` if a source waits for them, in which case
+    /// The ordered stage returns `n` credits; `true` if the source waits for them, in which case
     /// the caller must wake it (module docs, "Waking the source"): the only place that takes
     /// `wanted`.
     fn give_credits(&self, n: usize) -> bool {
@@ -276,7 +281,7 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
         self.wanted.load(Ordering::SeqCst) && self.wanted.swap(false, Ordering::SeqCst)
     }
 
-    /// A source returns `n` credits it took and did not use, at its end (it ran out of items).
+    /// The source returns `n` credits it took and did not use, at its end (it ran out of items).
     /// Leaves `wanted` alone: a source step waiting for credits has nothing left to produce
     /// (module docs, "Waking the source").
     ///
@@ -301,15 +306,67 @@ impl<T, const W: usize, const P: usize> OrderedBuffer<T, W, P> {
         unsafe { (*slot.parts[part].get()).write(item.value) };
         slot.arrived.fetch_or(1 << part, Ordering::Release);
     }
-}
 
-impl<T, const W: usize, const P: usize> Default for OrderedBuffer<T, W, P> {
-    fn default() -> Self {
-        Self::new()
+    /// Consumes, in order, the parts of the next complete `seq`s through `process`, while it
+    /// returns [`Consumed::More`]. Returns how many `seq`s were completed and whether `process`
+    /// asked to stop; the cursor is left at the first part not consumed.
+    ///
+    /// # Safety
+    /// The caller holds the ordered stage's claim (the only consumer, and the cursor's owner).
+    unsafe fn consume(&self, mut process: impl FnMut(Option<T>) -> Consumed) -> (usize, bool) {
+        // SAFETY: the cursor is only touched under the ordered stage's claim (caller's contract).
+        let cursor = unsafe { &mut *self.cursor.get() };
+        let mut seqs_done = 0;
+        loop {
+            let (seq, first) = *cursor;
+            let slot = self.slot(seq);
+            if slot.arrived.load(Ordering::Acquire) != Self::COMPLETE {
+                return (seqs_done, false);
+            }
+            for part in first..P {
+                // SAFETY: the slot is complete (Acquire above pairs with every part's Release
+                // `fetch_or`), and parts from the cursor on are not consumed yet; only the
+                // claim holder consumes.
+                let value = unsafe { (*slot.parts[part].get()).assume_init_read() };
+                // Consumed before the stage sees it: if the stage panics, the value is dropped
+                // by the unwinding, and the window's `Drop` must not drop it again.
+                *cursor = (seq, part + 1);
+                match process(value) {
+                    Consumed::More => {}
+                    Consumed::Full if part + 1 < P => return (seqs_done, false),
+                    Consumed::Full => {
+                        slot.arrived.store(0, Ordering::Relaxed);
+                        *cursor = (seq + 1, 0);
+                        return (seqs_done + 1, false);
+                    }
+                    Consumed::Stop => return (seqs_done, true),
+                }
+            }
+            slot.arrived.store(0, Ordering::Relaxed);
+            *cursor = (seq + 1, 0);
+            seqs_done += 1;
+        }
+    }
+
+    /// Whether the cursor is in the middle of a `seq`. Caller holds the claim, as for
+    /// [`consume`](Self::consume).
+    unsafe fn mid_slot(&self) -> bool {
+        // SAFETY: under the claim (caller's contract).
+        unsafe { (*self.cursor.get()).1 > 0 }
     }
 }
 
-impl<T, const W: usize, const P: usize> Drop for OrderedBuffer<T, W, P> {
+/// What the ordered stage's step says after one part, to [`Window::consume`].
+enum Consumed {
+    /// Go on with the next part.
+    More,
+    /// This part is consumed; stop here (the room downstream is used up).
+    Full,
+    /// This part is consumed and the run stops.
+    Stop,
+}
+
+impl<T, const W: usize, const P: usize> Drop for Window<T, W, P> {
     fn drop(&mut self) {
         // A run that stopped early leaves parts behind: drop each exactly once. In the slot at
         // the cursor, parts before the cursor's part were consumed already.
@@ -330,32 +387,86 @@ impl<T, const W: usize, const P: usize> Drop for OrderedBuffer<T, W, P> {
     }
 }
 
-impl<T, const W: usize, const P: usize> fmt::Debug for OrderedBuffer<T, W, P> {
+/// The input of an ordered stage: one window of `W` sequence numbers, `P` parts each, per
+/// source (`S` sources). See the module docs.
+pub struct OrderedBuffer<T, const W: usize, const P: usize, const S: usize = 1> {
+    windows: [Window<T, W, P>; S],
+    /// The window the next step starts with, so that no source is starved. Touched only under
+    /// the ordered stage's claim.
+    turn: UnsafeCell<usize>,
+}
+
+// SAFETY: parts move between threads (`T: Send`). A part cell is written once per lap by the
+// one producer that holds its (src, seq, part) — tags are unique per lap because a source
+// cannot emit `seq + W` before `seq` is consumed — and read by the one consumer holding the
+// ordered stage's claim after it saw every bit of `arrived` set with Acquire (the writers'
+// Release `fetch_or`s).
+// The cursors and `turn` are only touched under that claim.
+unsafe impl<T: Send, const W: usize, const P: usize, const S: usize> Sync
+    for OrderedBuffer<T, W, P, S>
+{
+}
+
+impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S> {
+    const SHAPE_OK: () = assert!(
+        W >= 1 && P >= 1 && P <= MAX_PARTS && S >= 1 && S <= u16::MAX as usize,
+        "an ordered window needs W >= 1, 1 <= P <= usize::BITS paths to it, 1 <= S <= 65535 \
+         sources"
+    );
+
+    /// Empty windows.
+    pub fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::SHAPE_OK;
+        OrderedBuffer {
+            windows: core::array::from_fn(|_| Window::new()),
+            turn: UnsafeCell::new(0),
+        }
+    }
+
+    fn put(&self, item: Tagged<T>) {
+        self.windows[usize::from(item.src)].put(item);
+    }
+}
+
+impl<T, const W: usize, const P: usize, const S: usize> Default for OrderedBuffer<T, W, P, S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const W: usize, const P: usize, const S: usize> fmt::Debug for OrderedBuffer<T, W, P, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut free = [0; S];
+        for (free, window) in free.iter_mut().zip(&self.windows) {
+            *free = window.free.load(Ordering::Relaxed);
+        }
         f.debug_struct("OrderedBuffer")
             .field("window", &W)
             .field("parts", &P)
-            .field("free", &self.free.load(Ordering::Relaxed))
+            .field("free", &free)
             .finish_non_exhaustive()
     }
 }
 
-/// A producer's edge into an ordered stage's window, adding the part offset of this edge.
+/// A producer's edge into an ordered stage's windows, adding the part offset of this edge.
 #[derive(Debug)]
-pub struct OrderedEdge<'b, T, const W: usize, const P: usize> {
-    buffer: &'b OrderedBuffer<T, W, P>,
+pub struct OrderedEdge<'b, T, const W: usize, const P: usize, const S: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, S>,
     to: NodeId,
     offset: u32,
 }
 
-impl<'b, T, const W: usize, const P: usize> OrderedEdge<'b, T, W, P> {
-    /// The edge into `buffer`, the window of node `to`; parts sent here are shifted by `offset`.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P>, to: NodeId, offset: u32) -> Self {
+impl<'b, T, const W: usize, const P: usize, const S: usize> OrderedEdge<'b, T, W, P, S> {
+    /// The edge into `buffer`, the input of node `to`; parts sent here are shifted by `offset`.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, to: NodeId, offset: u32) -> Self {
         OrderedEdge { buffer, to, offset }
     }
 }
 
-impl<T, const W: usize, const P: usize> Sender<Tagged<T>> for OrderedEdge<'_, T, W, P> {
+impl<T, const W: usize, const P: usize, const S: usize> Sender<Tagged<T>>
+    for OrderedEdge<'_, T, W, P, S>
+{
     const COPIES: usize = 1;
 
     /// Always room: the source took a credit for the whole `seq`.
@@ -414,22 +525,41 @@ impl<T, S: Sender<Tagged<T>>> Sender<Tagged<T>> for TaggedEdge<S> {
     }
 }
 
-/// The source's sender when an ordered stage is downstream: one credit per item, on top of the
-/// inner sender's room (taken first: module docs, "Waking the source").
+/// A source's sender when an ordered stage is downstream: one credit per item in the source's
+/// window, on top of the inner sender's room (taken first: module docs, "Waking the source");
+/// stamps the source's index on its items.
 #[derive(Debug)]
-pub struct Credit<'b, T, S, const W: usize, const P: usize> {
-    buffer: &'b OrderedBuffer<T, W, P>,
+pub struct Credit<'b, T, S, const W: usize, const P: usize, const N: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, N>,
+    src: u16,
     inner: S,
 }
 
-impl<'b, T, S, const W: usize, const P: usize> Credit<'b, T, S, W, P> {
-    /// `inner`, limited by the credits of `buffer`.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P>, inner: S) -> Self {
-        Credit { buffer, inner }
+impl<'b, T, S, const W: usize, const P: usize, const N: usize> Credit<'b, T, S, W, P, N> {
+    /// `inner`, limited by the credits of `buffer`, for a pipeline's only source.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
+        Self::for_source(buffer, 0, inner)
+    }
+
+    /// `inner`, limited by the credits of source number `src`'s window in `buffer`.
+    pub fn for_source(buffer: &'b OrderedBuffer<T, W, P, N>, src: u16, inner: S) -> Self {
+        assert!(
+            usize::from(src) < N,
+            "para: source {src} has no ordered window"
+        );
+        Credit { buffer, src, inner }
+    }
+
+    fn window(&self) -> &'b Window<T, W, P> {
+        &self.buffer.windows[usize::from(self.src)]
     }
 }
 
-impl<T, U, S: Sender<U>, const W: usize, const P: usize> Sender<U> for Credit<'_, T, S, W, P> {
+impl<T, V, S, const W: usize, const P: usize, const N: usize> Sender<Tagged<V>>
+    for Credit<'_, T, S, W, P, N>
+where
+    S: Sender<Tagged<V>>,
+{
     const COPIES: usize = S::COPIES;
     /// The inner room first, then credits for at most that room. So no credit is ever given
     /// back here, which could spend the wake-up of another step of a split source waiting for
@@ -439,7 +569,7 @@ impl<T, U, S: Sender<U>, const W: usize, const P: usize> Sender<U> for Credit<'_
         if room == 0 {
             return 0; // the full queue wakes the source when it drains
         }
-        let credits = self.buffer.take_credits(room);
+        let credits = self.window().take_credits(room);
         if credits < room {
             // The queues' own `unreserve` wakes the producers waiting for this room; with no
             // credit, the ordered stage wakes the source when it returns credits.
@@ -449,28 +579,44 @@ impl<T, U, S: Sender<U>, const W: usize, const P: usize> Sender<U> for Credit<'_
     }
 
     /// Room a source step reserved and did not fill, which happens only at its end (it ran out
-    /// of items): see [`OrderedBuffer::return_unused`].
+    /// of items): see [`Window::return_unused`].
     fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
-        self.buffer.return_unused(n);
+        self.window().return_unused(n);
         self.inner.unreserve(n, cx);
     }
     #[inline]
-    fn push(&self, value: U) {
+    fn push(&self, mut value: Tagged<V>) {
+        value.src = self.src;
         self.inner.push(value);
+    }
+    #[inline]
+    fn push_all<const K: usize>(&self, outbox: &mut Outbox<Tagged<V>, K>) {
+        if N == 1 {
+            // One source: its items already carry index 0.
+            self.inner.push_all(outbox);
+        } else {
+            let mut stamped = Outbox::<Tagged<V>, K>::new();
+            for mut value in outbox.drain() {
+                value.src = self.src;
+                let _ = stamped.push(value); // cannot fail: as many as `outbox` held
+            }
+            self.inner.push_all(&mut stamped);
+        }
     }
     fn notify(&self, cx: &mut Cx<'_>) {
         self.inner.notify(cx);
     }
 }
 
-/// One step of ordered stage `this`: consume, in order, the parts of the next complete `seq`s.
-/// `source` is the node to wake when credits come back.
-pub fn run_ordered<T, St, S, const W: usize, const P: usize>(
+/// One step of ordered stage `this`: consume, in order, the parts of the next complete `seq`s
+/// of each source's window. Source `i`'s node id is `first_source + i`: it is woken when its
+/// window's credits come back.
+pub fn run_ordered<T, St, S, const W: usize, const P: usize, const N: usize>(
     this: NodeId,
-    input: &OrderedBuffer<T, W, P>,
+    input: &OrderedBuffer<T, W, P, N>,
     node: &SerialNode<St>,
     out: S,
-    source: NodeId,
+    first_source: NodeId,
     cx: &mut Cx<'_>,
 ) -> bool
 where
@@ -492,42 +638,43 @@ where
     }
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
-    // SAFETY: the cursor is only touched while holding this stage's claim, which we hold.
-    let cursor = unsafe { &mut *input.cursor.get() };
-    let (mut done, mut emitted, mut seqs_done, mut stop) = (0, 0, 0, false);
-    'seqs: while emitted < room {
-        let (seq, first) = *cursor;
-        let slot = input.slot(seq);
-        if slot.arrived.load(Ordering::Acquire) != OrderedBuffer::<T, W, P>::COMPLETE {
+    // SAFETY: `turn` is only touched while holding this stage's claim, which we hold.
+    let turn = unsafe { &mut *input.turn.get() };
+    let first = *turn;
+    *turn = (first + 1) % N;
+    let (mut done, mut emitted, mut stop) = (0, 0, false);
+    let mut seqs_done = [0usize; N];
+    let mut mid_slot = false;
+    for k in 0..N {
+        if emitted == room || stop {
             break;
         }
-        for part in first..P {
-            if emitted == room {
-                *cursor = (seq, part);
-                break 'seqs;
-            }
-            // SAFETY: the slot is complete (Acquire above pairs with every part's Release
-            // increment), and parts from the cursor on are not consumed yet; only the claim
-            // holder consumes.
-            let value = unsafe { (*slot.parts[part].get()).assume_init_read() };
-            done += 1;
-            let Some(value) = value else { continue }; // a hole
-            match stage.call_mut(value) {
-                Flow::Emit(output) => {
-                    out.push(output);
-                    emitted += 1;
+        let w = (first + k) % N;
+        let window = &input.windows[w];
+        // SAFETY: we hold the ordered stage's claim.
+        let (seqs, stopped) = unsafe {
+            window.consume(|value| {
+                done += 1;
+                let Some(value) = value else {
+                    return Consumed::More; // a hole
+                };
+                match stage.call_mut(value) {
+                    Flow::Emit(output) => {
+                        out.push(output);
+                        emitted += 1;
+                        if emitted == room {
+                            Consumed::Full
+                        } else {
+                            Consumed::More
+                        }
+                    }
+                    Flow::Skip => Consumed::More,
+                    Flow::Stop => Consumed::Stop,
                 }
-                Flow::Skip => {}
-                Flow::Stop => {
-                    *cursor = (seq, part + 1);
-                    stop = true;
-                    break 'seqs;
-                }
-            }
-        }
-        slot.arrived.store(0, Ordering::Relaxed);
-        *cursor = (seq + 1, 0);
-        seqs_done += 1;
+            })
+        };
+        seqs_done[w] = seqs;
+        stop = stopped;
     }
     if stop {
         // Stop before letting go of the claim: the next claimant sees the run ended (below)
@@ -536,19 +683,28 @@ where
         drop(stage);
         return true;
     }
-    // Read under the claim: after `release` another worker may move the cursor.
-    let mid_slot = cursor.1 > 0;
+    // Read under the claim: after `release` another worker may move the cursors.
+    for window in &input.windows {
+        // SAFETY: we still hold the claim.
+        mid_slot |= unsafe { window.mid_slot() };
+    }
     let notified = stage.release();
-    if input.give_credits(seqs_done) {
-        cx.notify(source);
+    let mut any_seq = false;
+    for (w, (&seqs, window)) in seqs_done.iter().zip(&input.windows).enumerate() {
+        any_seq |= seqs > 0;
+        if window.give_credits(seqs) {
+            cx.notify(first_source + w as NodeId);
+        }
     }
     out.unreserve(room - emitted, cx);
     if emitted > 0 {
         out.notify(cx);
     }
-    // More complete seqs may be waiting, or the room ran out in the middle of one (its cursor
-    // part is past 0): nothing else would wake us for those. A spurious step costs two loads.
-    if notified || seqs_done > 0 || mid_slot {
+    // More complete seqs may be waiting (in a window we completed seqs in, or one the room
+    // did not reach: the room then ran out after completing a seq or in the middle of one), or
+    // the room ran out in the middle of a seq (its cursor part is past 0): nothing else would
+    // wake us for those. A spurious step costs a few loads.
+    if notified || any_seq || mid_slot {
         cx.notify(this);
     }
     let skipped = done - emitted;

@@ -314,8 +314,11 @@ pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Queue<Tagged<T>, N> {
     Queue::new()
 }
 
-/// The input window of an ordered stage: `W` sequence numbers of `P` parts each.
-pub fn ordered_buffer<T, const W: usize, const P: usize>(_input: Ty<T>) -> OrderedBuffer<T, W, P> {
+/// The input of an ordered stage: per source (`S` of them), a window of `W` sequence numbers
+/// of `P` parts each.
+pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
+    _input: Ty<T>,
+) -> OrderedBuffer<T, W, P, S> {
     OrderedBuffer::new()
 }
 

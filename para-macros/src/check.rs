@@ -9,7 +9,7 @@
 
 use syn::{Expr, Lit};
 
-use crate::graph::{priority_value, Kind, Node};
+use crate::graph::{priority_value, Node};
 use crate::parse::{Chain, Elem, Pipeline};
 
 /// The options the macro understands, in the order error messages list them.
@@ -152,9 +152,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                      already see items in order if they are `serial`"
                         .to_owned(),
                 ),
-                "ordered" if nodes.iter().filter(|n| n.kind == Kind::Source).count() > 1 => {
-                    error("an `ordered` stage needs a single source for now".to_owned())
-                }
                 "ordered" if node.parts > MAX_PARTS => error(format!(
                     "{} paths lead from the source to this `ordered` stage; at most {MAX_PARTS} \
                      are supported",

@@ -130,7 +130,8 @@ pub(crate) fn expand(
         let input = g.input_ty(i);
         stmts.push(if node.ordered {
             let parts = node.parts;
-            quote!(let #q = #k::ordered_buffer::<_, { #capacity }, #parts>(#input);)
+            let sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
+            quote!(let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(#input);)
         } else if node.tagged {
             quote!(let #q = #k::tagged_queue::<_, { #capacity }>(#input);)
         } else {
@@ -342,7 +343,8 @@ impl<'a> Gen<'a> {
             let ordered = self.nodes.iter().position(|n| n.ordered).expect("tagged");
             let window = self.local("__para_q", ordered, "");
             let k = &self.k;
-            quote!(#k::Credit::new(&#window, #edges))
+            let src = u16::try_from(from).expect("a source's id is its index");
+            quote!(#k::Credit::for_source(&#window, #src, #edges))
         } else {
             edges
         }

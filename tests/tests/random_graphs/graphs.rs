@@ -26,8 +26,8 @@ pub fn graph_0(
     (result, out)
 }
 
-/// The sequential reference of `graph_0`: every output, in source order, each value depth first.
-pub fn reference_0(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_0`: per source, every output, in source order, each value depth first.
+pub fn reference_0(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
@@ -40,9 +40,11 @@ pub fn reference_0(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
         fault.reached(&[v])?;
         k1(v, out)
     };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k2(v, &mut all)?;
+        k2(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
@@ -54,14 +56,14 @@ pub fn graph_1(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 8, (items.iter().map(|&v| counters.item(v)), items.iter().rev().map(|&v| counters.item(v)))
-        => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4)) => try |t: Tracked| fault.check(t) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }
+    let result = pipeline!(threads, capacity = 8, (items.to_vec(), items.iter().rev().copied().collect::<Vec<i64>>())
+        => |v: i64| counters.item(v) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4)) => try |t: Tracked| fault.check(t) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_1`: every output, in source order, each value depth first.
-pub fn reference_1(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_1`: per source, every output, in source order, each value depth first.
+pub fn reference_1(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
@@ -86,9 +88,16 @@ pub fn reference_1(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
         }
         Ok(())
     };
-    for &v in items.iter().chain(items.iter().rev()) {
-        k6(v, &mut all)?;
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k6(v, &mut one)?;
     }
+    all.push(one);
+    let mut one = Vec::new();
+    for &v in items.iter().rev() {
+        k6(v, &mut one)?;
+    }
+    all.push(one);
     Ok(all)
 }
 
@@ -106,8 +115,8 @@ pub fn graph_2(
     (result, out)
 }
 
-/// The sequential reference of `graph_2`: every output, in source order, each value depth first.
-pub fn reference_2(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_2`: per source, every output, in source order, each value depth first.
+pub fn reference_2(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
@@ -123,9 +132,11 @@ pub fn reference_2(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
     let k9 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         k8(v.wrapping_mul(7).wrapping_add(-8), out)
     };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k9(v, &mut all)?;
+        k9(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
@@ -143,8 +154,8 @@ pub fn graph_3(
     (result, out)
 }
 
-/// The sequential reference of `graph_3`: every output, in source order, each value depth first.
-pub fn reference_3(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_3`: per source, every output, in source order, each value depth first.
+pub fn reference_3(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
@@ -198,13 +209,15 @@ pub fn reference_3(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
         k19(v, out)?;
         Ok(())
     };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k10(v, &mut all)?;
+        k10(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 3, split source
+/// capacity 2, iterator source
 pub fn graph_4(
     threads: usize,
     items: &[i64],
@@ -212,52 +225,42 @@ pub fn graph_4(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 3, items.to_vec()
-        => |v: i64| counters.item(v) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(7)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter_map |t: Tracked| if t.value.rem_euclid(2) == 0 { None } else { Some(t.map(|v| v ^ 9)) } => try |t: Tracked| fault.check(t) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }
+    let result = pipeline!(threads, capacity = 2, items.iter().map(|&v| counters.item(v))
+        => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4)) => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 5)) } => try |t: Tracked| fault.check(t)
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_4`: every output, in source order, each value depth first.
-pub fn reference_4(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_4`: per source, every output, in source order, each value depth first.
+pub fn reference_4(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
     let k20 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            sink(v.wrapping_add(i), out)?;
-        }
-        Ok(())
+        fault.reached(&[v])?;
+        sink(v, out)
     };
     let k21 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k20(v, out)
-    };
-    let k22 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 0 {
+        if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k21(v ^ 9, out)
+            k20(v ^ 5, out)
         }
     };
-    let k23 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k22(v.wrapping_add(i), out)?;
-        }
-        Ok(())
+    let k22 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k21(v.wrapping_mul(5).wrapping_add(4), out)
     };
-    let k24 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k23(v.wrapping_mul(3).wrapping_add(7), out)
-    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k24(v, &mut all)?;
+        k22(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 1, iterator sources: 2
+/// capacity 6, split source
 pub fn graph_5(
     threads: usize,
     items: &[i64],
@@ -265,113 +268,155 @@ pub fn graph_5(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 1, (items.iter().map(|&v| counters.item(v)), items.iter().rev().map(|&v| counters.item(v)))
-        => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-2)) => (filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 6)) } => filter |t: &Tracked| t.value.rem_euclid(3) != 1 => (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-1)) => try |t: Tracked| fault.check(t), filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 5)) }, flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter |t: &Tracked| t.value.rem_euclid(5) != 1), filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 8)) }) => (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-2)), |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(1)), serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(0)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-7)) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 0 { None } else { Some(t.map(|v| v ^ 8)) })
+    let result = pipeline!(threads, capacity = 6, items.to_vec()
+        => |v: i64| counters.item(v) => ((|t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-4)) => filter |t: &Tracked| t.value.rem_euclid(3) != 1 => filter |t: &Tracked| t.value.rem_euclid(7) != 0, filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 1)) } => filter |t: &Tracked| t.value.rem_euclid(7) != 0, serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-1))) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 5)) } => filter |t: &Tracked| t.value.rem_euclid(2) != 1, filter |t: &Tracked| t.value.rem_euclid(7) != 0 => filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 8)) } => (filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 5)) }, |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-7)) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 7)) }, filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 2)) } => filter |t: &Tracked| t.value.rem_euclid(5) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(9))), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-2)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }) => try |t: Tracked| fault.check(t)
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_5`: every output, in source order, each value depth first.
-pub fn reference_5(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_5`: per source, every output, in source order, each value depth first.
+pub fn reference_5(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k26 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(3).wrapping_add(-2), out)
-    };
-    let k27 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(3).wrapping_add(1), out)
-    };
-    let k28 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 0 {
-            Ok(())
-        } else {
-            sink(v ^ 8, out)
-        }
-    };
-    let k29 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k28(v.wrapping_mul(3).wrapping_add(-7), out)
-    };
-    let k30 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k29(v.wrapping_mul(1).wrapping_add(0), out)
+    let k23 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        sink(v, out)
     };
     let k25 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k26(v, out)?;
-        k27(v, out)?;
-        k30(v, out)?;
-        Ok(())
+        if v.rem_euclid(2) != 1 {
+            k23(v, out)
+        } else {
+            Ok(())
+        }
     };
-    let k33 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k25(v, out)
-    };
-    let k34 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k33(v.wrapping_mul(3).wrapping_add(-1), out)
-    };
-    let k35 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k26 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) == 1 {
             Ok(())
         } else {
             k25(v ^ 5, out)
         }
     };
-    let k36 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 1 {
-            k25(v, out)
+    let k28 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 0 {
+            k26(v, out)
         } else {
             Ok(())
         }
     };
-    let k37 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k36(v.wrapping_add(i), out)?;
+    let k29 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 1 {
+            k28(v, out)
+        } else {
+            Ok(())
         }
-        Ok(())
+    };
+    let k30 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k29(v.wrapping_mul(7).wrapping_add(-4), out)
+    };
+    let k31 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 0 {
+            k26(v, out)
+        } else {
+            Ok(())
+        }
     };
     let k32 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k34(v, out)?;
-        k35(v, out)?;
-        k37(v, out)?;
-        Ok(())
-    };
-    let k38 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k32(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k39 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 1 {
-            Ok(())
-        } else {
-            k38(v ^ 6, out)
-        }
-    };
-    let k40 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k25(v ^ 8, out)
+            k31(v ^ 1, out)
         }
     };
-    let k31 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k39(v, out)?;
+    let k33 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k26(v.wrapping_mul(3).wrapping_add(-1), out)
+    };
+    let k27 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k30(v, out)?;
+        k32(v, out)?;
+        k33(v, out)?;
+        Ok(())
+    };
+    let k35 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 0 {
+            Ok(())
+        } else {
+            k23(v ^ 5, out)
+        }
+    };
+    let k36 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 1 {
+            Ok(())
+        } else {
+            k23(v ^ 7, out)
+        }
+    };
+    let k37 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k36(v.wrapping_mul(1).wrapping_add(-7), out)
+    };
+    let k38 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k23(v.wrapping_mul(1).wrapping_add(9), out)
+    };
+    let k39 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k38(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k40 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 0 {
+            Ok(())
+        } else {
+            k39(v ^ 2, out)
+        }
+    };
+    let k34 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k35(v, out)?;
+        k37(v, out)?;
         k40(v, out)?;
         Ok(())
     };
     let k41 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k31(v.wrapping_mul(3).wrapping_add(-2), out)
+        if v.rem_euclid(7) == 0 {
+            Ok(())
+        } else {
+            k34(v ^ 8, out)
+        }
     };
-    for &v in items.iter().chain(items.iter().rev()) {
-        k41(v, &mut all)?;
+    let k42 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 0 {
+            k41(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k43 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k23(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k44 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k43(v.wrapping_mul(1).wrapping_add(-2), out)
+    };
+    let k24 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k27(v, out)?;
+        k42(v, out)?;
+        k44(v, out)?;
+        Ok(())
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k24(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 8, iterator source
+/// ordered, capacity 4, iterator source
 pub fn graph_6(
     threads: usize,
     items: &[i64],
@@ -379,226 +424,35 @@ pub fn graph_6(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 8, items.iter().map(|&v| counters.item(v))
-        => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-8)) => filter |t: &Tracked| t.value.rem_euclid(2) != 1 => try |t: Tracked| fault.check(t) => (filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 2)) }, (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 6)) } => filter |t: &Tracked| t.value.rem_euclid(7) != 0, flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter |t: &Tracked| t.value.rem_euclid(2) != 1, |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(8)) => filter |t: &Tracked| t.value.rem_euclid(5) != 1) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 5)) }, |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(3)) => filter |t: &Tracked| t.value.rem_euclid(2) != 1 => (filter |t: &Tracked| t.value.rem_euclid(3) != 1 => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-6)), filter |t: &Tracked| t.value.rem_euclid(3) != 0 => filter |t: &Tracked| t.value.rem_euclid(5) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-3)), filter |t: &Tracked| t.value.rem_euclid(2) != 0 => filter |t: &Tracked| t.value.rem_euclid(7) != 0)) => (filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 7)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-9)), filter |t: &Tracked| t.value.rem_euclid(3) != 0 => (|t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)), filter |t: &Tracked| t.value.rem_euclid(5) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(4)), filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 6)) }) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) })
-        => |t: Tracked| out.push(t.value));
+    let result = pipeline!(threads, capacity = 4, items.iter().map(|&v| counters.item(v))
+        => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-7)) => try |t: Tracked| fault.check(t)
+        => ordered |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_6`: every output, in source order, each value depth first.
-pub fn reference_6(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_6`: per source, every output, in source order, each value depth first.
+pub fn reference_6(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k43 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(1).wrapping_add(-9), out)
-    };
-    let k44 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k43(v ^ 7, out)
-        }
-    };
     let k45 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            sink(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k47 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k45(v.wrapping_mul(1).wrapping_add(-3), out)
-    };
-    let k48 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k45(v.wrapping_mul(3).wrapping_add(4), out)
-    };
-    let k49 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            k48(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k50 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 0 {
-            Ok(())
-        } else {
-            k45(v ^ 6, out)
-        }
+        fault.reached(&[v])?;
+        sink(v, out)
     };
     let k46 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k47(v, out)?;
-        k49(v, out)?;
-        k50(v, out)?;
-        Ok(())
+        k45(v.wrapping_mul(5).wrapping_add(-7), out)
     };
-    let k51 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 0 {
-            k46(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k42 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k44(v, out)?;
-        k51(v, out)?;
-        Ok(())
-    };
-    let k53 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 0 {
-            Ok(())
-        } else {
-            k42(v ^ 2, out)
-        }
-    };
-    let k54 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k42(v ^ 5, out)
-        }
-    };
-    let k56 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 0 {
-            k54(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k57 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 0 {
-            Ok(())
-        } else {
-            k56(v ^ 6, out)
-        }
-    };
-    let k58 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k57(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k59 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 1 {
-            k54(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k60 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k59(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k61 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k60(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k62 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 1 {
-            k54(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k63 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k62(v.wrapping_mul(7).wrapping_add(8), out)
-    };
-    let k55 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k58(v, out)?;
-        k61(v, out)?;
-        k63(v, out)?;
-        Ok(())
-    };
-    let k65 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k42(v.wrapping_mul(5).wrapping_add(-6), out)
-    };
-    let k66 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k65(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k67 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k42(v.wrapping_mul(5).wrapping_add(-3), out)
-    };
-    let k68 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            k67(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k69 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 0 {
-            k68(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k70 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 0 {
-            k42(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k71 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 0 {
-            k70(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k64 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k66(v, out)?;
-        k69(v, out)?;
-        k71(v, out)?;
-        Ok(())
-    };
-    let k72 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 1 {
-            k64(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k73 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k72(v.wrapping_mul(5).wrapping_add(3), out)
-    };
-    let k52 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k53(v, out)?;
-        k55(v, out)?;
-        k73(v, out)?;
-        Ok(())
-    };
-    let k74 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k52(v, out)
-    };
-    let k75 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 1 {
-            k74(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k76 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k75(v.wrapping_mul(3).wrapping_add(-8), out)
-    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k76(v, &mut all)?;
+        k46(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 2, split source
+/// capacity 6, iterator source
 pub fn graph_7(
     threads: usize,
     items: &[i64],
@@ -606,57 +460,103 @@ pub fn graph_7(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 2, items.to_vec()
-        => |v: i64| counters.item(v) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(6)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(2)), flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-3)) => try |t: Tracked| fault.check(t)
+    let result = pipeline!(threads, capacity = 6, items.iter().map(|&v| counters.item(v))
+        => (filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 2)) }, flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => (serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-2)), filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 0)) } => filter |t: &Tracked| t.value.rem_euclid(2) != 1, |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(8)) => filter |t: &Tracked| t.value.rem_euclid(5) != 1)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 5)) } => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => try |t: Tracked| fault.check(t) => filter |t: &Tracked| t.value.rem_euclid(2) != 1
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_7`: every output, in source order, each value depth first.
-pub fn reference_7(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_7`: per source, every output, in source order, each value depth first.
+pub fn reference_7(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k77 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k47 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 1 {
+            sink(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k48 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        sink(v, out)
+        k47(v, out)
     };
-    let k78 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k77(v.wrapping_mul(7).wrapping_add(-3), out)
-    };
-    let k80 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k49 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k78(v.wrapping_add(i), out)?;
+            k48(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k81 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k78(v.wrapping_mul(5).wrapping_add(2), out)
+    let k50 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
+            Ok(())
+        } else {
+            k49(v ^ 5, out)
+        }
     };
-    let k82 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k81(v.wrapping_mul(7).wrapping_add(6), out)
+    let k52 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 0 {
+            Ok(())
+        } else {
+            k50(v ^ 2, out)
+        }
     };
-    let k83 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k54 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k50(v.wrapping_mul(7).wrapping_add(-2), out)
+    };
+    let k55 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 1 {
+            k50(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k56 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
+            Ok(())
+        } else {
+            k55(v ^ 0, out)
+        }
+    };
+    let k57 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k50(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k58 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k57(v.wrapping_mul(7).wrapping_add(8), out)
+    };
+    let k53 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k54(v, out)?;
+        k56(v, out)?;
+        k58(v, out)?;
+        Ok(())
+    };
+    let k59 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k78(v.wrapping_add(i), out)?;
+            k53(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k79 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k80(v, out)?;
-        k82(v, out)?;
-        k83(v, out)?;
+    let k51 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k52(v, out)?;
+        k59(v, out)?;
         Ok(())
     };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k79(v, &mut all)?;
+        k51(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 3, split source
+/// capacity 6, split source
 pub fn graph_8(
     threads: usize,
     items: &[i64],
@@ -664,119 +564,38 @@ pub fn graph_8(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 3, items.to_vec()
-        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => (filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 9)) } => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(3)), serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-9)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter |t: &Tracked| t.value.rem_euclid(2) != 0), filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 3)) } => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(4)) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(3)), |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(0)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, filter |t: &Tracked| t.value.rem_euclid(3) != 0)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }
+    let result = pipeline!(threads, capacity = 6, items.to_vec()
+        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-6)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(7))
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_8`: every output, in source order, each value depth first.
-pub fn reference_8(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_8`: per source, every output, in source order, each value depth first.
+pub fn reference_8(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k84 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            sink(v.wrapping_add(i), out)?;
-        }
-        Ok(())
+    let k60 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(5).wrapping_add(7), out)
     };
-    let k87 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k84(v.wrapping_mul(1).wrapping_add(3), out)
+    let k61 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k60(v.wrapping_mul(5).wrapping_add(-6), out)
     };
-    let k88 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 0 {
-            Ok(())
-        } else {
-            k87(v ^ 9, out)
-        }
-    };
-    let k89 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 0 {
-            k84(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k90 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k89(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k91 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k90(v.wrapping_mul(1).wrapping_add(-9), out)
-    };
-    let k86 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k88(v, out)?;
-        k91(v, out)?;
-        Ok(())
-    };
-    let k92 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k86(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k94 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k84(v.wrapping_mul(7).wrapping_add(3), out)
-    };
-    let k95 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k94(v.wrapping_mul(3).wrapping_add(4), out)
-    };
-    let k96 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k95(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k97 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k84(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k98 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k97(v.wrapping_mul(3).wrapping_add(0), out)
-    };
-    let k99 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 0 {
-            k84(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k93 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k96(v, out)?;
-        k98(v, out)?;
-        k99(v, out)?;
-        Ok(())
-    };
-    let k100 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 0 {
-            Ok(())
-        } else {
-            k93(v ^ 3, out)
-        }
-    };
-    let k85 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k92(v, out)?;
-        k100(v, out)?;
-        Ok(())
-    };
-    let k101 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k62 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k85(v, out)
+        k61(v, out)
     };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k101(v, &mut all)?;
+        k62(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 2, split source
+/// capacity 5, split sources: 2
 pub fn graph_9(
     threads: usize,
     items: &[i64],
@@ -784,101 +603,90 @@ pub fn graph_9(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 2, items.to_vec()
-        => |v: i64| counters.item(v) => ((|t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-4)), filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 1)) }, |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(5)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(3))), (serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-4)), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(0)) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-7)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-3))) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 3)) }, serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(6)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-4)) => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 3)) }) => try |t: Tracked| fault.check(t)
+    let result = pipeline!(threads, capacity = 5, (items.to_vec(), items.iter().rev().copied().collect::<Vec<i64>>())
+        => |v: i64| counters.item(v) => (filter_map |t: Tracked| if t.value.rem_euclid(2) == 0 { None } else { Some(t.map(|v| v ^ 8)) } => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-1)) => filter |t: &Tracked| t.value.rem_euclid(3) != 1, filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 7)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-9))) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-2)) => (|t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)) => filter |t: &Tracked| t.value.rem_euclid(5) != 0, try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(2)))
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_9`: every output, in source order, each value depth first.
-pub fn reference_9(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_9`: per source, every output, in source order, each value depth first.
+pub fn reference_9(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k102 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k64 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 0 {
+            sink(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k65 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k64(v.wrapping_mul(1).wrapping_add(-3), out)
+    };
+    let k66 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(7).wrapping_add(2), out)
+    };
+    let k67 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        sink(v, out)
+        k66(v, out)
     };
-    let k105 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k102(v.wrapping_mul(1).wrapping_add(-4), out)
+    let k63 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k65(v, out)?;
+        k67(v, out)?;
+        Ok(())
     };
-    let k106 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 0 {
+    let k68 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k63(v.wrapping_mul(5).wrapping_add(-2), out)
+    };
+    let k70 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 1 {
+            k68(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k71 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k70(v.wrapping_mul(5).wrapping_add(-1), out)
+    };
+    let k72 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 0 {
             Ok(())
         } else {
-            k102(v ^ 1, out)
+            k71(v ^ 8, out)
         }
     };
-    let k107 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k102(v.wrapping_mul(5).wrapping_add(3), out)
+    let k73 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k68(v.wrapping_mul(1).wrapping_add(-9), out)
     };
-    let k108 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k107(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k109 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k108(v.wrapping_mul(5).wrapping_add(5), out)
-    };
-    let k104 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k105(v, out)?;
-        k106(v, out)?;
-        k109(v, out)?;
-        Ok(())
-    };
-    let k110 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 1 {
+    let k74 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
             Ok(())
         } else {
-            k102(v ^ 3, out)
+            k73(v ^ 7, out)
         }
     };
-    let k112 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k110(v.wrapping_mul(7).wrapping_add(-4), out)
-    };
-    let k113 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k110(v.wrapping_mul(3).wrapping_add(-3), out)
-    };
-    let k114 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k113(v.wrapping_mul(7).wrapping_add(-7), out)
-    };
-    let k115 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k114(v.wrapping_mul(1).wrapping_add(0), out)
-    };
-    let k111 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k112(v, out)?;
-        k115(v, out)?;
+    let k69 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k72(v, out)?;
+        k74(v, out)?;
         Ok(())
     };
-    let k116 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 0 {
-            Ok(())
-        } else {
-            k102(v ^ 3, out)
-        }
-    };
-    let k117 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k116(v.wrapping_mul(1).wrapping_add(-4), out)
-    };
-    let k118 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k117(v.wrapping_mul(5).wrapping_add(6), out)
-    };
-    let k103 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k104(v, out)?;
-        k111(v, out)?;
-        k118(v, out)?;
-        Ok(())
-    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k103(v, &mut all)?;
+        k69(v, &mut one)?;
     }
+    all.push(one);
+    let mut one = Vec::new();
+    for &v in items.iter().rev() {
+        k69(v, &mut one)?;
+    }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 5, iterator sources: 2
+/// capacity 4, split sources: 2
 pub fn graph_10(
     threads: usize,
     items: &[i64],
@@ -886,42 +694,222 @@ pub fn graph_10(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 5, (items.iter().map(|&v| counters.item(v)), items.iter().rev().map(|&v| counters.item(v)))
-        => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(1)) => try |t: Tracked| fault.check(t)
+    let result = pipeline!(threads, capacity = 4, (items.to_vec(), items.iter().rev().copied().collect::<Vec<i64>>())
+        => |v: i64| counters.item(v) => filter |t: &Tracked| t.value.rem_euclid(3) != 0 => try |t: Tracked| fault.check(t) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(6)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(2))) => ((flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter |t: &Tracked| t.value.rem_euclid(7) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-2)), filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 4)) } => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }) => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-6)), filter |t: &Tracked| t.value.rem_euclid(2) != 1 => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 8)) } => filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 3)) }) => (filter |t: &Tracked| t.value.rem_euclid(3) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(6)) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(4))), (filter |t: &Tracked| t.value.rem_euclid(5) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-5)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(1)), flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(9)), (serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(8)), serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(8)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(8)), filter |t: &Tracked| t.value.rem_euclid(3) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-4)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-7)))
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_10`: every output, in source order, each value depth first.
-pub fn reference_10(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_10`: per source, every output, in source order, each value depth first.
+pub fn reference_10(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k119 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        sink(v, out)
-    };
-    let k120 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k119(v.wrapping_mul(7).wrapping_add(1), out)
-    };
-    let k121 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k120(v.wrapping_mul(1).wrapping_add(-3), out)
-    };
-    let k122 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k77 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k121(v.wrapping_add(i), out)?;
+            sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    for &v in items.iter().chain(items.iter().rev()) {
-        k122(v, &mut all)?;
+    let k78 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(3).wrapping_add(4), out)
+    };
+    let k76 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k77(v, out)?;
+        k78(v, out)?;
+        Ok(())
+    };
+    let k79 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k76(v.wrapping_mul(3).wrapping_add(6), out)
+    };
+    let k80 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 0 {
+            k79(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k81 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(1).wrapping_add(9), out)
+    };
+    let k83 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k81(v.wrapping_mul(5).wrapping_add(1), out)
+    };
+    let k84 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k83(v.wrapping_mul(3).wrapping_add(-5), out)
+    };
+    let k85 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k84(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k86 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k81(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k82 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k85(v, out)?;
+        k86(v, out)?;
+        Ok(())
+    };
+    let k87 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(7).wrapping_add(-7), out)
+    };
+    let k89 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k87(v.wrapping_mul(3).wrapping_add(8), out)
+    };
+    let k90 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k87(v.wrapping_mul(3).wrapping_add(8), out)
+    };
+    let k91 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k90(v.wrapping_mul(1).wrapping_add(8), out)
+    };
+    let k92 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k87(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k93 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k92(v.wrapping_mul(7).wrapping_add(-4), out)
+    };
+    let k94 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 0 {
+            k93(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k88 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k89(v, out)?;
+        k91(v, out)?;
+        k94(v, out)?;
+        Ok(())
+    };
+    let k75 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k80(v, out)?;
+        k82(v, out)?;
+        k88(v, out)?;
+        Ok(())
+    };
+    let k96 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k75(v.wrapping_mul(3).wrapping_add(-6), out)
+    };
+    let k98 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k96(v.wrapping_mul(3).wrapping_add(-2), out)
+    };
+    let k99 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 1 {
+            k98(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k100 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k99(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k101 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k96(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k102 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 0 {
+            Ok(())
+        } else {
+            k101(v ^ 4, out)
+        }
+    };
+    let k97 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k100(v, out)?;
+        k102(v, out)?;
+        Ok(())
+    };
+    let k103 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k75(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k104 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 1 {
+            k103(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k105 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) == 0 {
+            Ok(())
+        } else {
+            k75(v ^ 3, out)
+        }
+    };
+    let k106 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 1 {
+            Ok(())
+        } else {
+            k105(v ^ 8, out)
+        }
+    };
+    let k95 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k97(v, out)?;
+        k104(v, out)?;
+        k106(v, out)?;
+        Ok(())
+    };
+    let k108 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k95(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k109 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k95(v.wrapping_mul(5).wrapping_add(2), out)
+    };
+    let k110 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k109(v.wrapping_mul(7).wrapping_add(6), out)
+    };
+    let k107 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k108(v, out)?;
+        k110(v, out)?;
+        Ok(())
+    };
+    let k111 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k107(v, out)
+    };
+    let k112 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 0 {
+            k111(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k112(v, &mut one)?;
     }
+    all.push(one);
+    let mut one = Vec::new();
+    for &v in items.iter().rev() {
+        k112(v, &mut one)?;
+    }
+    all.push(one);
     Ok(all)
 }
 
-/// ordered, capacity 4, iterator source
+/// ordered, capacity 7, iterator source
 pub fn graph_11(
     threads: usize,
     items: &[i64],
@@ -929,36 +917,45 @@ pub fn graph_11(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 4, items.iter().map(|&v| counters.item(v))
-        => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-1)) => try |t: Tracked| fault.check(t)
+    let result = pipeline!(threads, capacity = 7, items.iter().map(|&v| counters.item(v))
+        => try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(8)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-6)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 2)) }
         => ordered |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_11`: every output, in source order, each value depth first.
-pub fn reference_11(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_11`: per source, every output, in source order, each value depth first.
+pub fn reference_11(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k123 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k113 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
+            Ok(())
+        } else {
+            sink(v ^ 2, out)
+        }
+    };
+    let k114 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k113(v.wrapping_mul(1).wrapping_add(-6), out)
+    };
+    let k115 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k114(v.wrapping_mul(7).wrapping_add(8), out)
+    };
+    let k116 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        sink(v, out)
+        k115(v, out)
     };
-    let k124 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k123(v.wrapping_mul(1).wrapping_add(-1), out)
-    };
-    let k125 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k124(v.wrapping_mul(1).wrapping_add(-3), out)
-    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k125(v, &mut all)?;
+        k116(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// ordered, capacity 1, iterator source
+/// capacity 4, iterator source
 pub fn graph_12(
     threads: usize,
     items: &[i64],
@@ -966,69 +963,187 @@ pub fn graph_12(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 1, items.iter().map(|&v| counters.item(v))
-        => ((filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 9)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-6)), |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(1))), |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(1)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(2))) => try |t: Tracked| fault.check(t) => filter |t: &Tracked| t.value.rem_euclid(3) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-7))
-        => ordered |t: Tracked| out.push(t.value));
+    let result = pipeline!(threads, capacity = 4, items.iter().map(|&v| counters.item(v))
+        => filter |t: &Tracked| t.value.rem_euclid(7) != 1 => try |t: Tracked| fault.check(t) => ((filter |t: &Tracked| t.value.rem_euclid(2) != 1 => filter |t: &Tracked| t.value.rem_euclid(5) != 1 => filter |t: &Tracked| t.value.rem_euclid(3) != 0, filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 9)) } => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-6))) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(7)), (|t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(8)), flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-6))) => (filter |t: &Tracked| t.value.rem_euclid(3) != 1 => filter |t: &Tracked| t.value.rem_euclid(3) != 1, flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter |t: &Tracked| t.value.rem_euclid(5) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(4)))) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-1)) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-5)) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 9)) }, filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 5)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-1))) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(7)))
+        => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_12`: every output, in source order, each value depth first.
-pub fn reference_12(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_12`: per source, every output, in source order, each value depth first.
+pub fn reference_12(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k126 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(3).wrapping_add(-7), out)
+    let k118 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            sink(v.wrapping_add(i), out)?;
+        }
+        Ok(())
     };
-    let k127 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k126(v, out)
-        } else {
+    let k119 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(5).wrapping_add(7), out)
+    };
+    let k120 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k119(v.wrapping_mul(1).wrapping_add(-3), out)
+    };
+    let k122 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k120(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k123 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 1 {
             Ok(())
+        } else {
+            k120(v ^ 9, out)
         }
     };
-    let k128 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k127(v, out)
+    let k124 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k123(v.wrapping_mul(3).wrapping_add(-5), out)
     };
-    let k131 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k128(v.wrapping_mul(7).wrapping_add(-6), out)
+    let k125 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k120(v.wrapping_mul(7).wrapping_add(-1), out)
     };
-    let k132 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k126 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k131(v ^ 9, out)
+            k125(v ^ 5, out)
+        }
+    };
+    let k121 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k122(v, out)?;
+        k124(v, out)?;
+        k126(v, out)?;
+        Ok(())
+    };
+    let k117 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k118(v, out)?;
+        k121(v, out)?;
+        Ok(())
+    };
+    let k127 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k117(v.wrapping_mul(1).wrapping_add(-1), out)
+    };
+    let k129 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k127(v.wrapping_mul(3).wrapping_add(7), out)
+    };
+    let k131 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 0 {
+            k129(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k132 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k131(v, out)
+        } else {
+            Ok(())
         }
     };
     let k133 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k128(v.wrapping_mul(7).wrapping_add(1), out)
-    };
-    let k130 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k132(v, out)?;
-        k133(v, out)?;
-        Ok(())
+        if v.rem_euclid(2) != 1 {
+            k132(v, out)
+        } else {
+            Ok(())
+        }
     };
     let k134 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k128(v.wrapping_mul(3).wrapping_add(2), out)
+        k129(v.wrapping_mul(3).wrapping_add(-6), out)
     };
     let k135 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k134(v.wrapping_mul(3).wrapping_add(1), out)
+        if v.rem_euclid(3) == 1 {
+            Ok(())
+        } else {
+            k134(v ^ 9, out)
+        }
     };
-    let k129 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k130(v, out)?;
+    let k130 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k133(v, out)?;
         k135(v, out)?;
         Ok(())
     };
+    let k137 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 1 {
+            k127(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k138 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) != 1 {
+            k137(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k139 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k127(v.wrapping_mul(3).wrapping_add(4), out)
+    };
+    let k140 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 0 {
+            k139(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k141 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k140(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k136 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k138(v, out)?;
+        k141(v, out)?;
+        Ok(())
+    };
+    let k143 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k136(v.wrapping_mul(7).wrapping_add(8), out)
+    };
+    let k144 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k136(v.wrapping_mul(7).wrapping_add(-6), out)
+    };
+    let k145 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k144(v.wrapping_add(i), out)?;
+        }
+        Ok(())
+    };
+    let k142 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k143(v, out)?;
+        k145(v, out)?;
+        Ok(())
+    };
+    let k128 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k130(v, out)?;
+        k142(v, out)?;
+        Ok(())
+    };
+    let k146 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k128(v, out)
+    };
+    let k147 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 1 {
+            k146(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k129(v, &mut all)?;
+        k147(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
-/// capacity 2, iterator source
+/// capacity 5, split source
 pub fn graph_13(
     threads: usize,
     items: &[i64],
@@ -1036,97 +1151,14 @@ pub fn graph_13(
     fault: &Fault,
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 2, items.iter().map(|&v| counters.item(v))
-        => try |t: Tracked| fault.check(t) => (|t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-7)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(4)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-5)), (filter |t: &Tracked| t.value.rem_euclid(3) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-1)), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 0 { None } else { Some(t.map(|v| v ^ 1)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-5))) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-6)), flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) })
+    let result = pipeline!(threads, capacity = 5, items.to_vec()
+        => |v: i64| counters.item(v) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(1)) => filter |t: &Tracked| t.value.rem_euclid(5) != 1 => try |t: Tracked| fault.check(t), flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) }, serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-7)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-3)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-5)))
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_13`: every output, in source order, each value depth first.
-pub fn reference_13(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
-        Ok(())
-    };
-    let k137 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(3).wrapping_add(-5), out)
-    };
-    let k138 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k137(v.wrapping_mul(1).wrapping_add(4), out)
-    };
-    let k139 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k138(v.wrapping_mul(7).wrapping_add(-7), out)
-    };
-    let k140 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(1).wrapping_add(-6), out)
-    };
-    let k142 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k140(v.wrapping_mul(7).wrapping_add(-1), out)
-    };
-    let k143 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k142(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k144 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k140(v.wrapping_mul(1).wrapping_add(-5), out)
-    };
-    let k145 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 0 {
-            Ok(())
-        } else {
-            k144(v ^ 1, out)
-        }
-    };
-    let k146 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k145(v.wrapping_mul(1).wrapping_add(-3), out)
-    };
-    let k141 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k143(v, out)?;
-        k146(v, out)?;
-        Ok(())
-    };
-    let k147 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            sink(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k136 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k139(v, out)?;
-        k141(v, out)?;
-        k147(v, out)?;
-        Ok(())
-    };
-    let k148 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k136(v, out)
-    };
-    for &v in items.iter() {
-        k148(v, &mut all)?;
-    }
-    Ok(all)
-}
-
-/// capacity 1, split source
-pub fn graph_14(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 1, items.to_vec()
-        => |v: i64| counters.item(v) => filter |t: &Tracked| t.value.rem_euclid(5) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(7)) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => try |t: Tracked| fault.check(t)
-        => |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_14`: every output, in source order, each value depth first.
-pub fn reference_14(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_13`: per source, every output, in source order, each value depth first.
+pub fn reference_13(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
@@ -1137,313 +1169,52 @@ pub fn reference_14(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
         sink(v, out)
     };
     let k150 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k149(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k151 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k150(v.wrapping_mul(7).wrapping_add(7), out)
-    };
-    let k152 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            k151(v, out)
+        if v.rem_euclid(5) != 1 {
+            k149(v, out)
         } else {
             Ok(())
         }
     };
-    for &v in items.iter() {
-        k152(v, &mut all)?;
-    }
-    Ok(all)
-}
-
-/// capacity 2, split source
-pub fn graph_15(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 2, items.to_vec()
-        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => (flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => (serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-7)) => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 3)) } => filter |t: &Tracked| t.value.rem_euclid(7) != 1, filter |t: &Tracked| t.value.rem_euclid(3) != 0 => filter |t: &Tracked| t.value.rem_euclid(3) != 1 => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 9)) }, filter |t: &Tracked| t.value.rem_euclid(7) != 1), |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(3)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-9)), serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-3))) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-1))
-        => |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_15`: every output, in source order, each value depth first.
-pub fn reference_15(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
+    let k151 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k150(v.wrapping_mul(1).wrapping_add(1), out)
+    };
+    let k152 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        for i in 0..v.rem_euclid(3) {
+            k151(v.wrapping_add(i), out)?;
+        }
         Ok(())
     };
     let k153 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(5).wrapping_add(-1), out)
-    };
-    let k156 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 1 {
-            k153(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k157 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 0 {
-            Ok(())
-        } else {
-            k156(v ^ 3, out)
-        }
-    };
-    let k158 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k157(v.wrapping_mul(1).wrapping_add(-7), out)
-    };
-    let k159 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k153(v ^ 9, out)
-        }
-    };
-    let k160 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k159(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k161 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 0 {
-            k160(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k162 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 1 {
-            k153(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k155 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k158(v, out)?;
-        k161(v, out)?;
-        k162(v, out)?;
-        Ok(())
-    };
-    let k163 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k155(v.wrapping_add(i), out)?;
+            sink(v.wrapping_add(i), out)?;
         }
         Ok(())
-    };
-    let k164 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k153(v.wrapping_mul(5).wrapping_add(-9), out)
-    };
-    let k165 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k164(v.wrapping_mul(3).wrapping_add(3), out)
-    };
-    let k166 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k153(v.wrapping_mul(3).wrapping_add(-3), out)
     };
     let k154 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k163(v, out)?;
-        k165(v, out)?;
-        k166(v, out)?;
+        sink(v.wrapping_mul(1).wrapping_add(-5), out)
+    };
+    let k155 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k154(v.wrapping_mul(5).wrapping_add(-3), out)
+    };
+    let k156 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k155(v.wrapping_mul(5).wrapping_add(-7), out)
+    };
+    let k148 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k152(v, out)?;
+        k153(v, out)?;
+        k156(v, out)?;
         Ok(())
     };
-    let k167 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k154(v, out)
-    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k167(v, &mut all)?;
+        k148(v, &mut one)?;
     }
-    Ok(all)
-}
-
-/// ordered, capacity 1, iterator source
-pub fn graph_16(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 1, items.iter().map(|&v| counters.item(v))
-        => (try |t: Tracked| fault.check(t) => (|t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(4)) => filter |t: &Tracked| t.value.rem_euclid(5) != 1 => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-6)), filter |t: &Tracked| t.value.rem_euclid(5) != 0), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-2)) => (filter_map |t: Tracked| if t.value.rem_euclid(5) == 1 { None } else { Some(t.map(|v| v ^ 0)) } => filter |t: &Tracked| t.value.rem_euclid(3) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-9)), |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(7)), filter |t: &Tracked| t.value.rem_euclid(7) != 0 => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 4)) }) => (serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-4)) => filter |t: &Tracked| t.value.rem_euclid(7) != 0, serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-2))), serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(9))) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(5)) => (serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-3)), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-8)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 7)) } => (serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(1)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 1)) } => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(8)), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-8)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(3)) => filter |t: &Tracked| t.value.rem_euclid(7) != 1))
-        => ordered |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_16`: every output, in source order, each value depth first.
-pub fn reference_16(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
-        Ok(())
-    };
-    let k169 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(1).wrapping_add(-3), out)
-    };
-    let k171 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(5).wrapping_add(8), out)
-    };
-    let k172 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 0 {
-            Ok(())
-        } else {
-            k171(v ^ 1, out)
-        }
-    };
-    let k173 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k172(v.wrapping_mul(7).wrapping_add(1), out)
-    };
-    let k174 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 1 {
-            sink(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k175 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k174(v.wrapping_mul(3).wrapping_add(3), out)
-    };
-    let k176 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k175(v.wrapping_mul(1).wrapping_add(-8), out)
-    };
-    let k170 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k173(v, out)?;
-        k176(v, out)?;
-        Ok(())
-    };
-    let k177 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k170(v ^ 7, out)
-        }
-    };
-    let k178 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k177(v.wrapping_mul(1).wrapping_add(-8), out)
-    };
-    let k168 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k169(v, out)?;
-        k178(v, out)?;
-        Ok(())
-    };
-    let k179 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k168(v.wrapping_mul(5).wrapping_add(5), out)
-    };
-    let k182 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k179(v.wrapping_mul(7).wrapping_add(-6), out)
-    };
-    let k183 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 1 {
-            k182(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k184 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k183(v.wrapping_mul(1).wrapping_add(4), out)
-    };
-    let k185 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            k179(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k181 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k184(v, out)?;
-        k185(v, out)?;
-        Ok(())
-    };
-    let k186 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k181(v, out)
-    };
-    let k188 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 0 {
-            k179(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k189 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k188(v.wrapping_mul(5).wrapping_add(-4), out)
-    };
-    let k190 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k179(v.wrapping_mul(7).wrapping_add(-2), out)
-    };
-    let k187 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k189(v, out)?;
-        k190(v, out)?;
-        Ok(())
-    };
-    let k192 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k187(v.wrapping_mul(7).wrapping_add(-9), out)
-    };
-    let k193 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k192(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k194 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 1 {
-            Ok(())
-        } else {
-            k193(v ^ 0, out)
-        }
-    };
-    let k195 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k187(v.wrapping_mul(7).wrapping_add(7), out)
-    };
-    let k196 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 0 {
-            Ok(())
-        } else {
-            k187(v ^ 4, out)
-        }
-    };
-    let k197 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 0 {
-            k196(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k191 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k194(v, out)?;
-        k195(v, out)?;
-        k197(v, out)?;
-        Ok(())
-    };
-    let k198 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k191(v.wrapping_mul(1).wrapping_add(-2), out)
-    };
-    let k199 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k179(v.wrapping_mul(5).wrapping_add(9), out)
-    };
-    let k180 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k186(v, out)?;
-        k198(v, out)?;
-        k199(v, out)?;
-        Ok(())
-    };
-    for &v in items.iter() {
-        k180(v, &mut all)?;
-    }
+    all.push(one);
     Ok(all)
 }
 
 /// capacity 6, split source
-pub fn graph_17(
+pub fn graph_14(
     threads: usize,
     items: &[i64],
     counters: &'static Counters,
@@ -1451,242 +1222,53 @@ pub fn graph_17(
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
     let result = pipeline!(threads, capacity = 6, items.to_vec()
-        => |v: i64| counters.item(v) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(7)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-9)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4)) => try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-8))
+        => |v: i64| counters.item(v) => (try |t: Tracked| fault.check(t) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 5)) }, |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(1)))
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_17`: every output, in source order, each value depth first.
-pub fn reference_17(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_14`: per source, every output, in source order, each value depth first.
+pub fn reference_14(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k200 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(3).wrapping_add(-8), out)
-    };
-    let k201 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k200(v, out)
-    };
-    let k202 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k201(v.wrapping_mul(5).wrapping_add(4), out)
-    };
-    let k203 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k202(v.wrapping_mul(1).wrapping_add(-9), out)
-    };
-    let k204 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k203(v.wrapping_mul(3).wrapping_add(7), out)
-    };
-    for &v in items.iter() {
-        k204(v, &mut all)?;
-    }
-    Ok(all)
-}
-
-/// ordered, capacity 3, split source
-pub fn graph_18(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 3, items.to_vec()
-        => |v: i64| counters.item(v) => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(8)) => filter |t: &Tracked| t.value.rem_euclid(3) != 1 => (filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 4)) }, filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 6)) } => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(2)) => (|t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-2)), serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-5))), try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-1)))
-        => ordered |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_18`: every output, in source order, each value depth first.
-pub fn reference_18(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
-        Ok(())
-    };
-    let k206 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 0 {
+    let k158 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) == 1 {
             Ok(())
         } else {
-            sink(v ^ 4, out)
+            sink(v ^ 5, out)
         }
     };
-    let k208 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(7).wrapping_add(-2), out)
-    };
-    let k209 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(1).wrapping_add(-5), out)
-    };
-    let k207 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k208(v, out)?;
-        k209(v, out)?;
-        Ok(())
-    };
-    let k210 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k207(v.wrapping_mul(3).wrapping_add(2), out)
-    };
-    let k211 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 1 {
-            Ok(())
-        } else {
-            k210(v ^ 6, out)
-        }
-    };
-    let k212 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(5).wrapping_add(-1), out)
-    };
-    let k213 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k212(v, out)
-    };
-    let k205 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k206(v, out)?;
-        k211(v, out)?;
-        k213(v, out)?;
-        Ok(())
-    };
-    let k214 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k205(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k215 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k214(v.wrapping_mul(3).wrapping_add(8), out)
-    };
-    for &v in items.iter() {
-        k215(v, &mut all)?;
-    }
-    Ok(all)
-}
-
-/// capacity 8, split source
-pub fn graph_19(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 8, items.to_vec()
-        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-9))
-        => |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_19`: every output, in source order, each value depth first.
-pub fn reference_19(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
-        Ok(())
-    };
-    let k216 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(3).wrapping_add(-9), out)
-    };
-    let k217 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k216(v, out)
-    };
-    for &v in items.iter() {
-        k217(v, &mut all)?;
-    }
-    Ok(all)
-}
-
-/// capacity 5, iterator source
-pub fn graph_20(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 5, items.iter().map(|&v| counters.item(v))
-        => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-5)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 0)) } => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => try |t: Tracked| fault.check(t) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(5))
-        => |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_20`: every output, in source order, each value depth first.
-pub fn reference_20(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
-        Ok(())
-    };
-    let k218 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(1).wrapping_add(5), out)
-    };
-    let k219 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k218(v, out)
-    };
-    let k220 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k159 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k219(v.wrapping_add(i), out)?;
+            k158(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k221 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k220(v ^ 0, out)
-        }
-    };
-    let k222 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k221(v.wrapping_mul(3).wrapping_add(-5), out)
-    };
-    for &v in items.iter() {
-        k222(v, &mut all)?;
-    }
-    Ok(all)
-}
-
-/// capacity 1, split source
-pub fn graph_21(
-    threads: usize,
-    items: &[i64],
-    counters: &'static Counters,
-    fault: &Fault,
-) -> (Result<(), i64>, Vec<i64>) {
-    let mut out = Vec::new();
-    let result = pipeline!(threads, capacity = 1, items.to_vec()
-        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => filter |t: &Tracked| t.value.rem_euclid(5) != 0
-        => |t: Tracked| out.push(t.value));
-    (result, out)
-}
-
-/// The sequential reference of `graph_21`: every output, in source order, each value depth first.
-pub fn reference_21(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
-    let mut all = Vec::new();
-    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        out.push(v);
-        Ok(())
-    };
-    let k223 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            sink(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k224 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k160 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k223(v, out)
+        k159(v, out)
     };
+    let k161 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(3).wrapping_add(1), out)
+    };
+    let k157 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k160(v, out)?;
+        k161(v, out)?;
+        Ok(())
+    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k224(v, &mut all)?;
+        k157(v, &mut one)?;
     }
+    all.push(one);
     Ok(all)
 }
 
 /// capacity 4, iterator source
-pub fn graph_22(
+pub fn graph_15(
     threads: usize,
     items: &[i64],
     counters: &'static Counters,
@@ -1694,37 +1276,549 @@ pub fn graph_22(
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
     let result = pipeline!(threads, capacity = 4, items.iter().map(|&v| counters.item(v))
-        => try |t: Tracked| fault.check(t) => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 4)) }
+        => try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(5))
         => |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_22`: every output, in source order, each value depth first.
-pub fn reference_22(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_15`: per source, every output, in source order, each value depth first.
+pub fn reference_15(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k225 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k162 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(7).wrapping_add(5), out)
+    };
+    let k163 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k162(v, out)
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k163(v, &mut one)?;
+    }
+    all.push(one);
+    Ok(all)
+}
+
+/// ordered, capacity 3, split source
+pub fn graph_16(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 3, items.to_vec()
+        => |v: i64| counters.item(v) => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 4)) } => (|t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(6)), filter |t: &Tracked| t.value.rem_euclid(2) != 0 => (filter |t: &Tracked| t.value.rem_euclid(5) != 1, serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-6)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-7)) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-3))) => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 2)) } => try |t: Tracked| fault.check(t))
+        => ordered |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_16`: per source, every output, in source order, each value depth first.
+pub fn reference_16(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k165 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(1).wrapping_add(6), out)
+    };
+    let k166 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        sink(v, out)
+    };
+    let k167 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) == 1 {
+            Ok(())
+        } else {
+            k166(v ^ 2, out)
+        }
+    };
+    let k169 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k167(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k170 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k167(v.wrapping_mul(7).wrapping_add(-3), out)
+    };
+    let k171 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k170(v.wrapping_mul(5).wrapping_add(-7), out)
+    };
+    let k172 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k171(v.wrapping_mul(7).wrapping_add(-6), out)
+    };
+    let k168 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k169(v, out)?;
+        k172(v, out)?;
+        Ok(())
+    };
+    let k173 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 0 {
+            k168(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k164 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k165(v, out)?;
+        k173(v, out)?;
+        Ok(())
+    };
+    let k174 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 1 {
+            Ok(())
+        } else {
+            k164(v ^ 4, out)
+        }
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k174(v, &mut one)?;
+    }
+    all.push(one);
+    Ok(all)
+}
+
+/// capacity 8, iterator sources: 2
+pub fn graph_17(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 8, (items.iter().map(|&v| counters.item(v)), items.iter().rev().map(|&v| counters.item(v)))
+        => filter |t: &Tracked| t.value.rem_euclid(7) != 0 => filter |t: &Tracked| t.value.rem_euclid(7) != 0 => try |t: Tracked| fault.check(t)
+        => |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_17`: per source, every output, in source order, each value depth first.
+pub fn reference_17(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k175 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        sink(v, out)
+    };
+    let k176 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 0 {
+            k175(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k177 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 0 {
+            k176(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k177(v, &mut one)?;
+    }
+    all.push(one);
+    let mut one = Vec::new();
+    for &v in items.iter().rev() {
+        k177(v, &mut one)?;
+    }
+    all.push(one);
+    Ok(all)
+}
+
+/// ordered, capacity 1, iterator sources: 2
+pub fn graph_18(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 1, (items.iter().map(|&v| counters.item(v)), items.iter().rev().map(|&v| counters.item(v)))
+        => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(4)) => try |t: Tracked| fault.check(t) => ((|t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(3)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-7)), serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(0)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-6)), |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(3)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-8)) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-8))) => (serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(1)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 1)) } => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(8)), |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-8)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(3)) => filter |t: &Tracked| t.value.rem_euclid(7) != 1), filter |t: &Tracked| t.value.rem_euclid(2) != 0 => (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(7)), serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-9)) => filter |t: &Tracked| t.value.rem_euclid(5) != 1, serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(4)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-2)))) => filter |t: &Tracked| t.value.rem_euclid(2) != 0
+        => ordered |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_18`: per source, every output, in source order, each value depth first.
+pub fn reference_18(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k178 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 0 {
+            sink(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k181 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k178(v.wrapping_mul(5).wrapping_add(8), out)
+    };
+    let k182 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 0 {
+            Ok(())
+        } else {
+            k181(v ^ 1, out)
+        }
+    };
+    let k183 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k182(v.wrapping_mul(7).wrapping_add(1), out)
+    };
+    let k184 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) != 1 {
+            k178(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k185 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k184(v.wrapping_mul(3).wrapping_add(3), out)
+    };
+    let k186 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k185(v.wrapping_mul(1).wrapping_add(-8), out)
+    };
+    let k180 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k183(v, out)?;
+        k186(v, out)?;
+        Ok(())
+    };
+    let k188 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k180(v.wrapping_mul(1).wrapping_add(-7), out)
+    };
+    let k189 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k188(v.wrapping_mul(1).wrapping_add(3), out)
+    };
+    let k190 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k180(v.wrapping_mul(5).wrapping_add(-6), out)
+    };
+    let k191 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k190(v.wrapping_mul(3).wrapping_add(0), out)
+    };
+    let k192 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k180(v.wrapping_mul(7).wrapping_add(-8), out)
+    };
+    let k193 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k192(v.wrapping_mul(1).wrapping_add(-8), out)
+    };
+    let k194 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k193(v.wrapping_mul(3).wrapping_add(3), out)
+    };
+    let k187 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k189(v, out)?;
+        k191(v, out)?;
+        k194(v, out)?;
+        Ok(())
+    };
+    let k196 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k178(v.wrapping_mul(3).wrapping_add(7), out)
+    };
+    let k197 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k178(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k198 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k197(v.wrapping_mul(1).wrapping_add(-9), out)
+    };
+    let k199 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k178(v.wrapping_mul(1).wrapping_add(-2), out)
+    };
+    let k200 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k199(v.wrapping_mul(1).wrapping_add(4), out)
+    };
+    let k195 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k196(v, out)?;
+        k198(v, out)?;
+        k200(v, out)?;
+        Ok(())
+    };
+    let k201 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 0 {
+            k195(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k179 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k187(v, out)?;
+        k201(v, out)?;
+        Ok(())
+    };
+    let k202 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k179(v, out)
+    };
+    let k203 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k202(v.wrapping_mul(3).wrapping_add(4), out)
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k203(v, &mut one)?;
+    }
+    all.push(one);
+    let mut one = Vec::new();
+    for &v in items.iter().rev() {
+        k203(v, &mut one)?;
+    }
+    all.push(one);
+    Ok(all)
+}
+
+/// capacity 3, iterator source
+pub fn graph_19(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 3, items.iter().map(|&v| counters.item(v))
+        => filter |t: &Tracked| t.value.rem_euclid(2) != 1 => try |t: Tracked| fault.check(t) => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 4)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-9))
+        => |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_19`: per source, every output, in source order, each value depth first.
+pub fn reference_19(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k204 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(7).wrapping_add(-9), out)
+    };
+    let k205 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) == 0 {
+            Ok(())
+        } else {
+            k204(v ^ 4, out)
+        }
+    };
+    let k206 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k205(v, out)
+    };
+    let k207 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 1 {
+            k206(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k207(v, &mut one)?;
+    }
+    all.push(one);
+    Ok(all)
+}
+
+/// ordered, capacity 7, iterator source
+pub fn graph_20(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 7, items.iter().map(|&v| counters.item(v))
+        => ((filter |t: &Tracked| t.value.rem_euclid(2) != 0, filter |t: &Tracked| t.value.rem_euclid(5) != 1 => filter_map |t: Tracked| if t.value.rem_euclid(2) == 0 { None } else { Some(t.map(|v| v ^ 1)) }, |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-4)) => filter |t: &Tracked| t.value.rem_euclid(2) != 1 => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 6)) }), filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 5)) } => try |t: Tracked| fault.check(t) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 0)) }) => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 1)) } => (filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 7)) } => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-6)), serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(8)) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4))) => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 4)) }
+        => ordered |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_20`: per source, every output, in source order, each value depth first.
+pub fn reference_20(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k208 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 1 {
             Ok(())
         } else {
             sink(v ^ 4, out)
         }
     };
-    let k226 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k225(v, out)
+    let k210 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k208(v.wrapping_mul(5).wrapping_add(-6), out)
     };
+    let k211 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) == 1 {
+            Ok(())
+        } else {
+            k210(v ^ 7, out)
+        }
+    };
+    let k212 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k208(v.wrapping_mul(5).wrapping_add(4), out)
+    };
+    let k213 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k212(v.wrapping_mul(5).wrapping_add(8), out)
+    };
+    let k209 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k211(v, out)?;
+        k213(v, out)?;
+        Ok(())
+    };
+    let k214 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(7) == 1 {
+            Ok(())
+        } else {
+            k209(v ^ 1, out)
+        }
+    };
+    let k217 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 0 {
+            k214(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k218 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 0 {
+            Ok(())
+        } else {
+            k214(v ^ 1, out)
+        }
+    };
+    let k219 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 1 {
+            k218(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k220 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) == 1 {
+            Ok(())
+        } else {
+            k214(v ^ 6, out)
+        }
+    };
+    let k221 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(2) != 1 {
+            k220(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k222 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k221(v.wrapping_mul(1).wrapping_add(-4), out)
+    };
+    let k216 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k217(v, out)?;
+        k219(v, out)?;
+        k222(v, out)?;
+        Ok(())
+    };
+    let k223 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
+            Ok(())
+        } else {
+            k214(v ^ 0, out)
+        }
+    };
+    let k224 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k223(v, out)
+    };
+    let k225 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 0 {
+            Ok(())
+        } else {
+            k224(v ^ 5, out)
+        }
+    };
+    let k215 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k216(v, out)?;
+        k225(v, out)?;
+        Ok(())
+    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k226(v, &mut all)?;
+        k215(v, &mut one)?;
     }
+    all.push(one);
+    Ok(all)
+}
+
+/// ordered, capacity 5, split sources: 2
+pub fn graph_21(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 5, (items.to_vec(), items.iter().rev().copied().collect::<Vec<i64>>())
+        => |v: i64| counters.item(v) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 4)) } => filter |t: &Tracked| t.value.rem_euclid(5) != 0 => try |t: Tracked| fault.check(t) => serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-3))
+        => ordered |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_21`: per source, every output, in source order, each value depth first.
+pub fn reference_21(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k226 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        sink(v.wrapping_mul(3).wrapping_add(-3), out)
+    };
+    let k227 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k226(v, out)
+    };
+    let k228 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(5) != 0 {
+            k227(v, out)
+        } else {
+            Ok(())
+        }
+    };
+    let k229 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
+            Ok(())
+        } else {
+            k228(v ^ 4, out)
+        }
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k229(v, &mut one)?;
+    }
+    all.push(one);
+    let mut one = Vec::new();
+    for &v in items.iter().rev() {
+        k229(v, &mut one)?;
+    }
+    all.push(one);
     Ok(all)
 }
 
 /// ordered, capacity 4, split source
-pub fn graph_23(
+pub fn graph_22(
     threads: usize,
     items: &[i64],
     counters: &'static Counters,
@@ -1732,48 +1826,72 @@ pub fn graph_23(
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
     let result = pipeline!(threads, capacity = 4, items.to_vec()
-        => |v: i64| counters.item(v) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-8)) => try |t: Tracked| fault.check(t) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 4)) } => filter |t: &Tracked| t.value.rem_euclid(5) != 0
+        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(3))
         => ordered |t: Tracked| out.push(t.value));
     (result, out)
 }
 
-/// The sequential reference of `graph_23`: every output, in source order, each value depth first.
-pub fn reference_23(items: &[i64], fault: &Fault) -> Result<Vec<i64>, Faulted> {
+/// The sequential reference of `graph_22`: per source, every output, in source order, each value depth first.
+pub fn reference_22(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
     let mut all = Vec::new();
     let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         out.push(v);
         Ok(())
     };
-    let k227 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            sink(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k228 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k227(v ^ 4, out)
-        }
-    };
-    let k229 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k228(v, out)
-    };
     let k230 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k229(v.wrapping_mul(1).wrapping_add(-8), out)
+        sink(v.wrapping_mul(7).wrapping_add(3), out)
     };
+    let k231 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k230(v, out)
+    };
+    let mut one = Vec::new();
     for &v in items.iter() {
-        k230(v, &mut all)?;
+        k231(v, &mut one)?;
     }
+    all.push(one);
+    Ok(all)
+}
+
+/// ordered, capacity 5, split source
+pub fn graph_23(
+    threads: usize,
+    items: &[i64],
+    counters: &'static Counters,
+    fault: &Fault,
+) -> (Result<(), i64>, Vec<i64>) {
+    let mut out = Vec::new();
+    let result = pipeline!(threads, capacity = 5, items.to_vec()
+        => |v: i64| counters.item(v) => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-7)) => try |t: Tracked| fault.check(t)
+        => ordered |t: Tracked| out.push(t.value));
+    (result, out)
+}
+
+/// The sequential reference of `graph_23`: per source, every output, in source order, each value depth first.
+pub fn reference_23(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulted> {
+    let mut all = Vec::new();
+    let sink = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        out.push(v);
+        Ok(())
+    };
+    let k232 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        sink(v, out)
+    };
+    let k233 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k232(v.wrapping_mul(7).wrapping_add(-7), out)
+    };
+    let mut one = Vec::new();
+    for &v in items.iter() {
+        k233(v, &mut one)?;
+    }
+    all.push(one);
     Ok(all)
 }
 
 /// Every graph: (name, run, reference, ordered).
 pub type Run = fn(usize, &[i64], &'static Counters, &Fault) -> (Result<(), i64>, Vec<i64>);
-pub type Reference = fn(&[i64], &Fault) -> Result<Vec<i64>, Faulted>;
+pub type Reference = fn(&[i64], &Fault) -> Result<Vec<Vec<i64>>, Faulted>;
 pub const GRAPHS: &[(&str, Run, Reference, bool)] = &[
     ("graph_0", graph_0, reference_0, false),
     ("graph_1", graph_1, reference_1, false),
@@ -1781,13 +1899,13 @@ pub const GRAPHS: &[(&str, Run, Reference, bool)] = &[
     ("graph_3", graph_3, reference_3, true),
     ("graph_4", graph_4, reference_4, false),
     ("graph_5", graph_5, reference_5, false),
-    ("graph_6", graph_6, reference_6, false),
+    ("graph_6", graph_6, reference_6, true),
     ("graph_7", graph_7, reference_7, false),
     ("graph_8", graph_8, reference_8, false),
     ("graph_9", graph_9, reference_9, false),
     ("graph_10", graph_10, reference_10, false),
     ("graph_11", graph_11, reference_11, true),
-    ("graph_12", graph_12, reference_12, true),
+    ("graph_12", graph_12, reference_12, false),
     ("graph_13", graph_13, reference_13, false),
     ("graph_14", graph_14, reference_14, false),
     ("graph_15", graph_15, reference_15, false),
@@ -1795,8 +1913,8 @@ pub const GRAPHS: &[(&str, Run, Reference, bool)] = &[
     ("graph_17", graph_17, reference_17, false),
     ("graph_18", graph_18, reference_18, true),
     ("graph_19", graph_19, reference_19, false),
-    ("graph_20", graph_20, reference_20, false),
-    ("graph_21", graph_21, reference_21, false),
-    ("graph_22", graph_22, reference_22, false),
+    ("graph_20", graph_20, reference_20, true),
+    ("graph_21", graph_21, reference_21, true),
+    ("graph_22", graph_22, reference_22, true),
     ("graph_23", graph_23, reference_23, true),
 ];
