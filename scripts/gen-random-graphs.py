@@ -5,17 +5,18 @@ with a sequential reference, for the property tests in tests/tests/random_graphs
 Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
 random chain: maps, filters, filter_maps, flat_maps, serial stages, fan-out groups (nested),
 merges, one fault stage (a `try` stage that panics or fails on given values), random capacity
-1..=8, one or two sources, and a stateful or ordered sink. The reference evaluates the same graph
+1..=8, one or two sources, and a stateful or ordered sink, or an `ordered flat_map` and a
+sink after it. The reference evaluates the same graph
 item by item, in branch order, which is exactly the order an `ordered` sink promises; it returns
 one list per source, since with two sources that order is per source.
 
-    python3 scripts/gen-random-graphs.py [count] [seed]   # then commit the output
+    python3 scripts/gen-random-graphs.py [count] [seed]   # then `cargo fmt --all`, and commit the output
 """
 import random
 import sys
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 24
-SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261125
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261132
 rng = random.Random(SEED)
 
 
@@ -153,9 +154,17 @@ for g in range(COUNT):
         if split:  # two split sources of one item type
             source = "(items.to_vec(), items.iter().rev().copied().collect::<Vec<i64>>())"
             first = "|v: i64| counters.item(v) => "
+    ordered_flat = ordered and rng.random() < 0.4
     sink = "ordered |t: Tracked| out.push(t.value)" if ordered else "|t: Tracked| out.push(t.value)"
+    ref_elems = chain
+    if ordered_flat:
+        # The ordered stage is a flat-map; the sink after it is alone on its queue, so it sees
+        # the order the flat-map emits in.
+        flat = node("flat_map", k=1, c=0, m=2, r=0)
+        sink = "ordered " + stage_expr(flat) + " => |t: Tracked| out.push(t.value)"
+        ref_elems = chain + [flat]
     body = render_chain(chain)
-    out.append(f"/// {'ordered, ' if ordered else ''}capacity {capacity}, {'split' if split else 'iterator'} source{'s: 2' if two_sources else ''}")
+    out.append(f"/// {'ordered flat_map, ' if ordered_flat else 'ordered, ' if ordered else ''}capacity {capacity}, {'split' if split else 'iterator'} source{'s: 2' if two_sources else ''}")
     out.append(f"pub fn graph_{g}(threads: usize, items: &[i64], counters: &'static Counters, fault: &Fault) -> (Result<(), i64>, Vec<i64>) {{")
     out.append("    let mut out = Vec::new();")
     out.append(f"    let result = pipeline!(threads, capacity = {capacity}, {source}")
@@ -170,7 +179,7 @@ for g in range(COUNT):
     srcs = ["items.iter()", "items.iter().rev()"] if two_sources else ["items.iter()"]
     lines = []
     closure("sink", "out.push(v); Ok(())", lines)
-    top = ref_chain(chain, "sink", lines)
+    top = ref_chain(ref_elems, "sink", lines)
     for l in lines:
         out.append("    " + l)
     for src in srcs:

@@ -12,7 +12,8 @@
 //!   of [`PARKING`] slots, claimed one at a time.
 //! * [`SerialFlatMapNode`], `serial flat_map` (`FnMut`): one worker at a time claims the closure
 //!   together with the node's single parked iterator, so one input's outputs are all emitted, in
-//!   order, before the next input is taken.
+//!   order, before the next input is taken. An `ordered flat_map` is the same node, stepped by
+//!   `ordered.rs`'s `run_ordered_flat_map`, which takes its inputs from the ordered window.
 //!
 //! Both call a [`Stage`]/[`StageMut`] whose output is the iterable: `Map` for `flat_map`,
 //! `Fallible<Map>` for `try flat_map`, whose `Err` stops the run ([`Flow::Stop`]) before any
@@ -55,7 +56,7 @@ impl<St, It> FlatMapNode<St, It> {
 /// Pushes outputs of `iter` into `out` until `*emitted == room` or the iterator ends; returns
 /// whether it ended.
 #[inline]
-fn drain<It: Iterator, S: Sender<It::Item>>(
+pub(crate) fn drain<It: Iterator, S: Sender<It::Item>>(
     iter: &mut It,
     out: &S,
     emitted: &mut usize,
@@ -179,10 +180,10 @@ pub struct SerialFlatMapNode<St, It> {
 
 /// What one worker at a time owns in a [`SerialFlatMapNode`].
 #[derive(Debug)]
-struct Expansion<St, It> {
-    stage: St,
+pub(crate) struct Expansion<St, It> {
+    pub(crate) stage: St,
     /// The outputs of the input being expanded, if the room ran out before they did.
-    parked: Option<It>,
+    pub(crate) parked: Option<It>,
 }
 
 impl<St, It> SerialFlatMapNode<St, It> {
@@ -194,6 +195,12 @@ impl<St, It> SerialFlatMapNode<St, It> {
                 parked: None,
             }),
         }
+    }
+
+    /// The stage and its parked iterator, claimed together (an `ordered flat_map` claims them
+    /// too: `ordered.rs`).
+    pub(crate) fn state(&self) -> &Serial<Expansion<St, It>> {
+        &self.state
     }
 }
 

@@ -19,6 +19,13 @@
 //! the sources in any order (each step visits every source's window, starting with a different
 //! one each time, so none is starved).
 //!
+//! # Ordered flat-maps
+//!
+//! An `ordered flat_map` consumes its inputs in the order above and emits each input's outputs
+//! lazily, in emission order, all before the next input's ([`run_ordered_flat_map`]): when the
+//! room downstream runs out mid-expansion, the iterator is parked under the stage's claim and
+//! finished by the next step before any other part is consumed.
+//!
 //! # Memory
 //!
 //! The ordered stage's input ([`OrderedBuffer`]) holds one window per source. A window has `W`
@@ -78,6 +85,7 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::MaybeUninit;
 
+use crate::flat_map::{drain, SerialFlatMapNode};
 use crate::graph::{Cx, NodeId};
 use crate::node::{SerialNode, BATCH};
 use crate::outbox::Outbox;
@@ -715,4 +723,122 @@ where
     };
     cx.retire_items(retired);
     done > 0
+}
+
+/// One step of an `ordered flat_map` node `this`: the ordered stage is a flat-map. It finishes
+/// its parked iterator (the outputs of an input the room could not hold), then consumes, in
+/// order, the parts of the next complete `seq`s of each source's window, as [`run_ordered`]
+/// does, expanding each value lazily into the room reserved downstream. An iterator the room
+/// cannot hold is parked, and no part is consumed before it is exhausted: the outputs of one
+/// input all leave, in emission order, before the next input's.
+///
+/// Accounting as in `flat_map.rs`: an input counts as one item until its iterator is
+/// exhausted; a hole or a skipped input is settled when consumed.
+pub fn run_ordered_flat_map<T, St, S, const W: usize, const P: usize, const N: usize>(
+    this: NodeId,
+    input: &OrderedBuffer<T, W, P, N>,
+    node: &SerialFlatMapNode<St, <St::Out as IntoIterator>::IntoIter>,
+    out: S,
+    first_source: NodeId,
+    cx: &mut Cx<'_>,
+) -> bool
+where
+    St: StageMut<T>,
+    St::Out: IntoIterator,
+    S: Sender<<St::Out as IntoIterator>::Item>,
+{
+    let Some(mut claim) = node.state().try_claim() else {
+        return false; // the holder is told and re-notifies us
+    };
+    if cx.is_ended() {
+        return false; // stopped while we waited: the stage must not run again
+    }
+    let room = out.reserve(BATCH, cx);
+    if room == 0 {
+        if claim.release() {
+            cx.notify(this);
+        }
+        return false; // the full queue wakes us when it drains
+    }
+    cx.add_items(room * S::COPIES);
+    let state = &mut *claim;
+    let (mut emitted, mut finished, mut stop) = (0, 0, false);
+    let mut seqs_done = [0usize; N];
+    if let Some(iter) = state.parked.as_mut() {
+        if drain(iter, &out, &mut emitted, room) {
+            state.parked = None;
+            finished += 1;
+        }
+    }
+    // SAFETY: `turn` is only touched while holding this stage's claim, which we hold.
+    let turn = unsafe { &mut *input.turn.get() };
+    let first = *turn;
+    *turn = (first + 1) % N;
+    for k in 0..N {
+        if emitted == room || stop || state.parked.is_some() {
+            break;
+        }
+        let w = (first + k) % N;
+        // SAFETY: we hold the ordered stage's claim.
+        let (seqs, stopped) = unsafe {
+            input.windows[w].consume(|value| {
+                let Some(value) = value else {
+                    finished += 1; // a hole
+                    return Consumed::More;
+                };
+                match state.stage.call_mut(value) {
+                    Flow::Emit(outputs) => {
+                        let mut iter = outputs.into_iter();
+                        if drain(&mut iter, &out, &mut emitted, room) {
+                            finished += 1;
+                        } else {
+                            state.parked = Some(iter);
+                        }
+                        if emitted == room {
+                            Consumed::Full
+                        } else {
+                            Consumed::More
+                        }
+                    }
+                    Flow::Skip => {
+                        finished += 1;
+                        Consumed::More
+                    }
+                    Flow::Stop => Consumed::Stop,
+                }
+            })
+        };
+        seqs_done[w] = seqs;
+        stop = stopped;
+    }
+    if stop {
+        // Stop before letting go, so no worker calls the stopped stage (`run_serial`).
+        cx.stop();
+        drop(claim);
+        return true;
+    }
+    let parked_left = state.parked.is_some();
+    let mut mid_slot = false;
+    for window in &input.windows {
+        // SAFETY: we still hold the claim.
+        mid_slot |= unsafe { window.mid_slot() };
+    }
+    let notified = claim.release();
+    let mut any_seq = false;
+    for (w, (&seqs, window)) in seqs_done.iter().zip(&input.windows).enumerate() {
+        any_seq |= seqs > 0;
+        if window.give_credits(seqs) {
+            cx.notify(first_source + w as NodeId);
+        }
+    }
+    out.unreserve(room - emitted, cx);
+    if emitted > 0 {
+        out.notify(cx);
+    }
+    // As in `run_ordered`, and a parked iterator: the room ran out, so nothing else wakes us.
+    if notified || any_seq || mid_slot || parked_left {
+        cx.notify(this);
+    }
+    cx.retire_items((room - emitted) * S::COPIES + finished);
+    emitted > 0 || finished > 0
 }

@@ -176,19 +176,9 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                         "`{word}` cannot be combined with `filter`, `filter_map` or `flat_map`"
                     ))
                 }
-                "flat_map" if has("ordered") => error(
-                    "an `ordered` flat-map is not available yet; a `serial flat_map` emits one \
-                     input's outputs in order"
-                        .to_owned(),
-                ),
                 "flat_map" if node.tagged => {
                     error("a `flat_map` before an `ordered` stage is not available yet".to_owned())
                 }
-                "ordered" if has("flat_map") => error(
-                    "an `ordered` flat-map is not available yet; a `serial flat_map` emits one \
-                     input's outputs in order"
-                        .to_owned(),
-                ),
                 "priority" => match &marker.arg {
                     None => error(
                         "`priority` needs a level: `priority(0)` (lowest) to `priority(3)` \

@@ -184,6 +184,14 @@ pub(crate) fn expand(
                 let out = out();
                 g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
             }
+            Kind::Serial if node.ordered && node.shape == Shape::FlatMap => {
+                let out = out();
+                g.call(
+                    "run_ordered_flat_map",
+                    place,
+                    quote!(#lit, &#q, &#n, #out, 0, #cx),
+                )
+            }
             Kind::Serial if node.ordered => {
                 let out = out();
                 g.call("run_ordered", place, quote!(#lit, &#q, &#n, #out, 0, #cx))

@@ -268,12 +268,24 @@ fn a_serial_flat_map_runs_its_own_step() {
 }
 
 #[test]
+fn an_ordered_flat_map_runs_its_own_step() {
+    for input in [
+        quote!(d => ordered flat_map f => s),
+        quote!(d => flat_map ordered f => s),
+        quote!(d => ordered try flat_map f => s),
+    ] {
+        assert_eq!(errors(input.clone()), Vec::<String>::new(), "for `{input}`");
+        let got = expansion(input.clone());
+        assert!(
+            got.contains("K :: __private :: run_ordered_flat_map (1 , & __para_q1 , & __para_n1 ,"),
+            "for `{input}`: {got}"
+        );
+    }
+}
+
+#[test]
 fn marker_combinations_still_refused() {
-    let ordered = "an `ordered` flat-map is not available yet; a `serial flat_map` emits one \
-                   input's outputs in order";
     let cases: &[(TokenStream, &str)] = &[
-        (quote!(d => ordered flat_map f => s), ordered),
-        (quote!(d => flat_map ordered f => s), ordered),
         (
             quote!(d => flat_map f => ordered s),
             "a `flat_map` before an `ordered` stage is not available yet",

@@ -1,9 +1,0 @@
-use para_std::pipeline;
-
-fn main() {
-    // An ordered flat-map, and a flat-map before an ordered stage: not available yet.
-    let mut out = Vec::new();
-    pipeline!(2, 0..10 => ordered flat_map |x| 0..x => |y| y * 2 => |y| out.push(y));
-    let mut out = Vec::new();
-    pipeline!(2, 0..10 => serial try flat_map |x| Ok::<_, ()>(0..x) => ordered |y| out.push(y));
-}
