@@ -26,6 +26,20 @@
 //! room downstream runs out mid-expansion, the iterator is parked under the stage's claim and
 //! finished by the next step before any other part is consumed.
 //!
+//! # Several ordered stages
+//!
+//! An ordered stage whose outputs go on to another ordered stage is the *producer* of that
+//! stage's window: [`Renumber`] numbers its outputs `0, 1, 2, …` in the order it emits them and
+//! takes a credit for each in the next window, exactly as a source does (the next window has
+//! one source: this stage, which its `give_credits` wakes). So the second ordered stage sees
+//! items in the order the first one emitted them. A `flat_map` before an ordered stage is made
+//! such a producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as
+//! they are emitted, input by input in order, each input's in emission order.
+//!
+//! A producing ordered stage is serial: no other step of it can be waiting for credits while one
+//! runs, so a step gives back the credits it did not use with `return_unused`, without a
+//! wake-up; a step that finds none sets `wanted` and is woken by the next window's stage.
+//!
 //! # Memory
 //!
 //! The ordered stage's input ([`OrderedBuffer`]) holds one window per source. A window has `W`
@@ -402,6 +416,9 @@ pub struct OrderedBuffer<T, const W: usize, const P: usize, const S: usize = 1> 
     /// The window the next step starts with, so that no source is starved. Touched only under
     /// the ordered stage's claim.
     turn: UnsafeCell<usize>,
+    /// When the producer is an upstream ordered stage ([`Renumber`]): the `seq` of its next
+    /// output. Touched only under that stage's claim.
+    produced: UnsafeCell<u64>,
 }
 
 // SAFETY: parts move between threads (`T: Send`). A part cell is written once per lap by the
@@ -409,7 +426,8 @@ pub struct OrderedBuffer<T, const W: usize, const P: usize, const S: usize = 1> 
 // cannot emit `seq + W` before `seq` is consumed — and read by the one consumer holding the
 // ordered stage's claim after it saw every bit of `arrived` set with Acquire (the writers'
 // Release `fetch_or`s).
-// The cursors and `turn` are only touched under that claim.
+// The cursors and `turn` are only touched under that claim, `produced` only under the claim of
+// the upstream ordered stage that feeds the window.
 unsafe impl<T: Send, const W: usize, const P: usize, const S: usize> Sync
     for OrderedBuffer<T, W, P, S>
 {
@@ -429,6 +447,7 @@ impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S
         OrderedBuffer {
             windows: core::array::from_fn(|_| Window::new()),
             turn: UnsafeCell::new(0),
+            produced: UnsafeCell::new(0),
         }
     }
 
@@ -613,6 +632,56 @@ where
     }
     fn notify(&self, cx: &mut Cx<'_>) {
         self.inner.notify(cx);
+    }
+}
+
+/// The sender of an ordered stage whose outputs go on to another ordered stage: it numbers
+/// them in the order it emits them (a new `seq` each) and takes a credit in the next stage's
+/// window for each, as a source does ([`Credit`]). Module docs, "Several ordered stages".
+#[derive(Debug)]
+pub struct Renumber<'b, T, S, const W: usize, const P: usize> {
+    credit: Credit<'b, T, S, W, P, 1>,
+}
+
+impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
+    /// `inner`, the edges of an ordered stage, numbering its outputs for `buffer`, the window of
+    /// the next ordered stage. Only that stage's step pushes through it, while it holds the
+    /// stage's claim (as `pipeline!` wires it): that claim is what orders the numbering, like
+    /// the credits order the window's cells (module docs).
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
+        Renumber {
+            credit: Credit::new(buffer, inner),
+        }
+    }
+}
+
+impl<T, V, S, const W: usize, const P: usize> Sender<V> for Renumber<'_, T, S, W, P>
+where
+    S: Sender<Tagged<V>>,
+{
+    const COPIES: usize = S::COPIES;
+    #[inline]
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        self.credit.reserve(max, cx)
+    }
+    /// Credits not used by a step: no other step of this (serial) stage can be waiting for
+    /// them, so they go back without a wake-up ([`Window::return_unused`]).
+    #[inline]
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.credit.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, value: V) {
+        // SAFETY: only the step of the producing stage pushes, under its claim (`new`), so this
+        // is the only access to the counter, and the claim's Acquire/Release orders the steps.
+        let next = unsafe { &mut *self.credit.buffer.produced.get() };
+        let seq = *next;
+        *next += 1;
+        self.credit.push(Tagged::new(seq, value));
+    }
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.credit.notify(cx);
     }
 }
 

@@ -147,11 +147,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 "ordered" if has("parallel") => {
                     error("an `ordered` stage is serial; it cannot be `parallel`".to_owned())
                 }
-                "ordered" if nodes.iter().filter(|n| n.ordered).count() > 1 => error(
-                    "a pipeline has at most one `ordered` stage for now; the stages after it \
-                     already see items in order if they are `serial`"
-                        .to_owned(),
-                ),
                 "ordered" if node.parts > MAX_PARTS => error(format!(
                     "{} paths lead from the source to this `ordered` stage; at most {MAX_PARTS} \
                      are supported",
@@ -176,9 +171,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                         "`{word}` cannot be combined with `filter`, `filter_map` or `flat_map`"
                     ))
                 }
-                "flat_map" if node.tagged => {
-                    error("a `flat_map` before an `ordered` stage is not available yet".to_owned())
-                }
                 "priority" => match &marker.arg {
                     None => error(
                         "`priority` needs a level: `priority(0)` (lowest) to `priority(3)` \
@@ -201,7 +193,19 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             errors.push(syn::Error::new_spanned(
                 node.expr,
                 "this node feeds an `ordered` stage and also a branch that does not lead to it; \
-                 every node before an `ordered` stage must lead only to it, for now",
+                 every node before an `ordered` stage (or before a `flat_map` that leads to one, \
+                 which runs in order) must lead only to it, for now",
+            ));
+        }
+        let marked = node.markers.iter().any(|m| m.name == "ordered");
+        if node.ordered && !marked && node.parts > MAX_PARTS {
+            errors.push(syn::Error::new_spanned(
+                node.expr,
+                format!(
+                    "{} paths lead to this `flat_map`, which runs in order because an `ordered` \
+                     stage follows it; at most {MAX_PARTS} are supported",
+                    node.parts
+                ),
             ));
         }
     }

@@ -130,7 +130,11 @@ pub(crate) fn expand(
         let input = g.input_ty(i);
         stmts.push(if node.ordered {
             let parts = node.parts;
-            let sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
+            // A window per source, or one, for the ordered stage that produces into it.
+            let sources = match node.producer {
+                Some(_) => 1,
+                None => nodes.iter().filter(|n| n.kind == Kind::Source).count(),
+            };
             quote!(let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(#input);)
         } else if node.tagged {
             quote!(let #q = #k::tagged_queue::<_, { #capacity }>(#input);)
@@ -171,6 +175,9 @@ pub(crate) fn expand(
         // The sender, which fails when the item type does, goes to the fan-out if there is one.
         let place = Place::of(node.expr);
         let out = || g.located(&g.sender(i), node.fan_out_span.unwrap_or(place.first));
+        // The node an ordered stage's window wakes when it gives credits back: its producer,
+        // or the first source (source `i` of the window is node `i`).
+        let producer = id_lit(node.producer.unwrap_or(0));
         let call = match node.kind {
             Kind::Source => {
                 let out = out();
@@ -189,17 +196,21 @@ pub(crate) fn expand(
                 g.call(
                     "run_ordered_flat_map",
                     place,
-                    quote!(#lit, &#q, &#n, #out, 0, #cx),
+                    quote!(#lit, &#q, &#n, #out, #producer, #cx),
                 )
             }
             Kind::Serial if node.ordered => {
                 let out = out();
-                g.call("run_ordered", place, quote!(#lit, &#q, &#n, #out, 0, #cx))
+                g.call(
+                    "run_ordered",
+                    place,
+                    quote!(#lit, &#q, &#n, #out, #producer, #cx),
+                )
             }
             Kind::Sink if node.ordered => g.call(
                 "run_ordered",
                 place,
-                quote!(#lit, &#q, &#n, #k::Discard, 0, #cx),
+                quote!(#lit, &#q, &#n, #k::Discard, #producer, #cx),
             ),
             Kind::Serial if node.shape == Shape::FlatMap => {
                 let out = out();
@@ -346,15 +357,20 @@ impl<'a> Gen<'a> {
     fn sender(&self, from: usize) -> TokenStream {
         let node = &self.nodes[from];
         let edges = self.edges(from, &node.succs, &node.offsets);
-        if node.kind == Kind::Source && node.tagged {
-            // The source takes a credit in the ordered stage's window for every item.
-            let ordered = self.nodes.iter().position(|n| n.ordered).expect("tagged");
-            let window = self.local("__para_q", ordered, "");
-            let k = &self.k;
-            let src = u16::try_from(from).expect("a source's id is its index");
-            quote!(#k::Credit::for_source(&#window, #src, #edges))
-        } else {
-            edges
+        let k = &self.k;
+        match node.feeds {
+            Some(ordered) if node.kind == Kind::Source => {
+                // The source takes a credit in the ordered stage's window for every item.
+                let window = self.local("__para_q", ordered, "");
+                let src = u16::try_from(from).expect("a source's id is its index");
+                quote!(#k::Credit::for_source(&#window, #src, #edges))
+            }
+            Some(ordered) if node.ordered => {
+                // An ordered stage feeding another numbers its outputs for the next window.
+                let window = self.local("__para_q", ordered, "");
+                quote!(#k::Renumber::new(&#window, #edges))
+            }
+            _ => edges,
         }
     }
 
@@ -371,7 +387,7 @@ impl<'a> Gen<'a> {
                 let offset = offsets.first().copied().unwrap_or(0);
                 if self.nodes[*s].ordered {
                     quote!(#k::OrderedEdge::new(&#q, #lit, #offset))
-                } else if self.nodes[from].tagged {
+                } else if self.nodes[from].tagged || self.nodes[from].feeds.is_some() {
                     quote!(#k::TaggedEdge::new(#k::Edge::new(&#q, #lit), #offset))
                 } else {
                     quote!(#k::Edge::new(&#q, #lit))

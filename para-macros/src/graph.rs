@@ -48,11 +48,21 @@ pub(crate) struct Node<'a> {
     pub(crate) fallible: bool,
     /// `priority(N)`, checked to be an integer literal in range.
     pub(crate) priority: Option<u8>,
-    /// `ordered`: this node sees items in source order.
+    /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an
+    /// ordered stage, which runs as an ordered flat-map (para-core's `ordered.rs`, "Several
+    /// ordered stages").
     pub(crate) ordered: bool,
-    /// Whether this node lies before the ordered stage: it handles tagged items.
+    /// Whether this node lies before an ordered stage (a source, or a stage between it and the
+    /// previous ordered stage): it handles tagged items.
     pub(crate) tagged: bool,
-    /// For a node before the ordered stage: some successor does not lead to it.
+    /// For a tagged node: the ordered stage its outputs lead to. For an ordered stage: the next
+    /// ordered stage, if its outputs lead to one (it then numbers them for that stage's window).
+    pub(crate) feeds: Option<usize>,
+    /// For an ordered stage fed by another: that stage (the producer of its window); `None`
+    /// when the sources feed it.
+    pub(crate) producer: Option<usize>,
+    /// For a tagged node or a producing ordered stage: some successor does not lead to the
+    /// ordered stage it feeds.
     pub(crate) leaks: bool,
     /// Per successor (parallel to `succs`): the part offset of that edge (see para-core's
     /// `ordered.rs`).
@@ -84,14 +94,25 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             nodes[p].succs.push(id);
         }
     }
+    for node in nodes.iter_mut() {
+        node.ordered = node.markers.iter().any(|m| m.name == "ordered");
+    }
+    // A flat-map before an ordered stage runs as an ordered flat-map: it numbers its outputs as
+    // it emits them, one input's before the next input's.
+    let reaches_ordered = reaches(&nodes, |n| n.ordered);
+    for (id, node) in nodes.iter_mut().enumerate() {
+        let is_flat_map = node.markers.iter().any(|m| m.name == "flat_map");
+        if is_flat_map && id >= sources.len() && node.succs.iter().any(|&s| reaches_ordered[s]) {
+            node.ordered = true;
+        }
+    }
     for (id, node) in nodes.iter_mut().enumerate() {
         let has = |word: &str| node.markers.iter().any(|m| m.name == word);
-        node.ordered = has("ordered");
         node.kind = match (id < sources.len(), node.succs.is_empty()) {
             (true, _) => Kind::Source,
-            (false, true) if has("parallel") && !has("ordered") => Kind::ParallelSink,
+            (false, true) if has("parallel") && !node.ordered => Kind::ParallelSink,
             (false, true) => Kind::Sink,
-            (false, false) if has("serial") || has("ordered") => Kind::Serial,
+            (false, false) if has("serial") || node.ordered => Kind::Serial,
             (false, false) => Kind::Parallel,
         };
         node.shape = if has("filter") {
@@ -111,29 +132,60 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             .and_then(|m| m.arg.as_ref())
             .and_then(priority_value);
     }
-    if let Some(ordered) = nodes.iter().position(|n| n.ordered) {
-        mark_ordered_paths(&mut nodes, ordered);
+    let ordered: Vec<usize> = (0..nodes.len()).filter(|&o| nodes[o].ordered).collect();
+    for &o in &ordered {
+        mark_ordered_paths(&mut nodes, o, sources.len());
     }
     nodes
 }
 
-/// Marks the nodes before the ordered stage `o` (those with a path to it), counts the paths,
-/// and gives each edge on them its part offset: the paths of the earlier branches, so that the
-/// parts of one item are numbered densely in branch order.
-fn mark_ordered_paths(nodes: &mut [Node<'_>], o: usize) {
+/// Per node: whether it is `target` or has a path to a node that is.
+fn reaches(nodes: &[Node<'_>], target: impl Fn(&Node<'_>) -> bool) -> Vec<bool> {
+    let mut reach = vec![false; nodes.len()];
+    // Edges go from lower to higher ids, so descending ids is a reverse topological order.
+    for n in (0..nodes.len()).rev() {
+        reach[n] = target(&nodes[n]) || nodes[n].succs.iter().any(|&s| reach[s]);
+    }
+    reach
+}
+
+/// Marks the nodes before the ordered stage `o` (those with a path to it that passes no other
+/// ordered stage), counts those paths, and gives each edge on them its part offset: the paths
+/// of the earlier branches, so that the parts of one item are numbered densely in branch order.
+/// An ordered stage on such a path is the producer of `o`'s window; without one, the sources
+/// are.
+fn mark_ordered_paths(nodes: &mut [Node<'_>], o: usize, sources: usize) {
     let mut paths = vec![0usize; nodes.len()];
     paths[o] = 1;
-    // Edges go from lower to higher ids, so descending ids is a reverse topological order.
     for n in (0..o).rev() {
-        paths[n] = nodes[n].succs.iter().map(|&s| paths[s]).sum();
+        paths[n] = nodes[n]
+            .succs
+            .iter()
+            .filter(|&&s| s == o || !nodes[s].ordered)
+            .map(|&s| paths[s])
+            .sum();
     }
     for n in 0..o {
         if paths[n] == 0 {
             continue;
         }
+        if nodes[n].ordered {
+            // Another route to `o` from outside this producer makes some node on it leak
+            // (below), so the first producer found is the only one in a graph that passes.
+            nodes[o].producer.get_or_insert(n);
+        } else {
+            nodes[n].tagged = true;
+        }
+        if n < sources || nodes[n].ordered {
+            nodes[o].parts = nodes[o].parts.max(paths[n]);
+        }
+        let leaks = nodes[n]
+            .succs
+            .iter()
+            .any(|&s| s != o && (nodes[s].ordered || paths[s] == 0));
         let node = &mut nodes[n];
-        node.tagged = true;
-        node.leaks = node.succs.iter().any(|&s| paths[s] == 0);
+        node.feeds = Some(o);
+        node.leaks |= leaks;
         let mut offset = 0;
         node.offsets = node
             .succs
@@ -145,7 +197,6 @@ fn mark_ordered_paths(nodes: &mut [Node<'_>], o: usize) {
             })
             .collect();
     }
-    nodes[o].parts = paths[0];
 }
 
 /// The sources: the elements of a tuple `(a, b, …)` in source position, or the one source.
@@ -178,6 +229,8 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         priority: None,
         ordered: false,
         tagged: false,
+        feeds: None,
+        producer: None,
         leaks: false,
         offsets: Vec::new(),
         parts: 0,

@@ -287,8 +287,10 @@ fn an_ordered_flat_map_runs_its_own_step() {
 fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
-            quote!(d => flat_map f => ordered s),
-            "a `flat_map` before an `ordered` stage is not available yet",
+            quote!(d => (flat_map f, g) => ordered s),
+            "this node feeds an `ordered` stage and also a branch that does not lead to it; \
+             every node before an `ordered` stage (or before a `flat_map` that leads to one, \
+             which runs in order) must lead only to it, for now",
         ),
         (
             quote!(d => try filter flat_map f => s),
