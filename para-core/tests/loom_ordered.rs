@@ -1,6 +1,7 @@
-//! loom model of an ordered stage's credits: a split source stepped by two workers at once, a
-//! parallel stage, and an ordered sink, wired as `pipeline!` wires them and run by the real
-//! node steps (`run_source`, `run_parallel`, `run_ordered`). Run it with `scripts/loom.sh`, or:
+//! loom models of an ordered stage's credits: a split source stepped by two workers at once, a
+//! parallel stage, and an ordered sink; and two ordered stages, the first producing into the
+//! second's window. Wired as `pipeline!` wires them and run by the real node steps
+//! (`run_source`, `run_parallel`, `run_ordered`). Run it with `scripts/loom.sh`, or:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
@@ -19,8 +20,8 @@ use std::sync::atomic::Ordering as StdOrdering;
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use para_core::__private::{
-    parallel_map, run_ordered, run_parallel, run_source, sink, tag_parallel, Credit, OrderedEdge,
-    Ty,
+    parallel_map, run_ordered, run_parallel, run_source, serial_map, sink, tag_parallel, Credit,
+    OrderedEdge, Renumber, Ty,
 };
 use para_core::{
     Cx, Discard, Edge, Graph, NodeId, NodeInfo, NodeKind, Numbered, OrderedBuffer, Queue,
@@ -104,7 +105,8 @@ impl<T> Drop for Arc<T> {
 const SOURCE: NodeId = 0;
 const STAGE: NodeId = 1;
 const ORDERED: NodeId = 2;
-const NODES: usize = 3;
+/// The most nodes of a model (the chained model has four).
+const NODES: usize = 4;
 
 /// One pending token per node (a notified node whose token is pending needs no second one:
 /// the pending run comes after the notification), and whether the run ended. A worker waits
@@ -298,5 +300,109 @@ fn ordered_credits_wake_a_waiting_split_source() {
 fn broken_ordered_credits_taken_before_room_lose_the_waiting_source() {
     check("BROKEN ordered credits: taken before room", 2, || {
         ordered_credits_model(true)
+    });
+}
+
+// ------------------------------------------------------------------------------------------
+// Two ordered stages: the first is the producer of the second's window
+
+const CHAIN_SOURCE: NodeId = 0;
+const FIRST: NodeId = 1;
+const CHAIN_STAGE: NodeId = 2;
+const SECOND: NodeId = 3;
+/// Two items: the second needs the credit of the first back in the second window (three take
+/// minutes to explore).
+const CHAIN_ITEMS: usize = 2;
+
+const CHAIN: &[NodeInfo] = &[
+    NodeInfo::new("0..2", NodeKind::Source, &[]),
+    NodeInfo::new("ordered |x| x", NodeKind::Serial, &[CHAIN_SOURCE]),
+    NodeInfo::new("|x| x", NodeKind::Parallel, &[FIRST]),
+    NodeInfo::new("ordered |x| seen.push(x)", NodeKind::Sink, &[CHAIN_STAGE]),
+];
+
+/// `pipeline!(capacity = 1, 0..2 => ordered |x| x => |x| x => ordered |x| …)` with windows of two
+/// credits (the first) and one (the second), on three workers: one steps the source and the
+/// first ordered stage, one the parallel stage and the first ordered stage, one the second
+/// ordered stage. The first ordered stage numbers its outputs and takes the second window's
+/// credits as a source does (`Renumber`), giving back every step the ones it did not use; the
+/// second wakes it (`wakes`) when it returns credits. Checks: the run finishes (no lost
+/// wake-up) and the second stage saw every item once, in order.
+fn chained_credits_model(wakes: NodeId) {
+    let seen = std::sync::Arc::new(StdAtomicUsize::new(0));
+    let tokens = Arc::new(Tokens::new());
+    let split = SplitNode::<Range<usize>, Numbered>::new(0..CHAIN_ITEMS);
+    let first_window = OrderedBuffer::<usize, 2, 1>::new();
+    let second_window = OrderedBuffer::<usize, 1, 1>::new();
+    let queue = Queue::<Tagged<usize>, 1>::new();
+    let first = serial_map(Ty::<usize>::new(), |x: usize| x).0;
+    let stage = tag_parallel(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
+    let counted = seen.clone();
+    let mut next = 0;
+    let second = sink(Ty::<usize>::new(), move |x: usize| {
+        assert_eq!(
+            x, next,
+            "the second ordered stage saw {x} when {next} was due"
+        );
+        next += 1;
+        counted.store(next, StdOrdering::Relaxed);
+    });
+    let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
+        match node {
+            CHAIN_SOURCE => {
+                let out = Credit::new(&first_window, OrderedEdge::new(&first_window, FIRST, 0));
+                run_source(CHAIN_SOURCE, &split, out, cx)
+            }
+            FIRST => {
+                let out = Renumber::new(&second_window, Edge::new(&queue, CHAIN_STAGE));
+                run_ordered(FIRST, &first_window, &first, out, CHAIN_SOURCE, cx)
+            }
+            CHAIN_STAGE => {
+                let out = OrderedEdge::new(&second_window, SECOND, 0);
+                run_parallel(CHAIN_STAGE, &queue, &stage, out, cx)
+            }
+            _ => run_ordered(SECOND, &second_window, &second, Discard, wakes, cx),
+        }
+    };
+    let graph = Arc::new(Graph::new(CHAIN, dispatch));
+    let workers: [&'static [NodeId]; 3] =
+        [&[CHAIN_SOURCE, FIRST], &[CHAIN_STAGE, FIRST], &[SECOND]];
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|nodes| {
+            let (graph, tokens) = (graph.clone(), tokens.clone());
+            thread::spawn(move || {
+                let mut sched = ModelScheduler(tokens.clone());
+                while let Some(node) = tokens.take(nodes) {
+                    graph.run_node(node, &mut sched);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert!(graph.is_finished(), "the run ended without finishing");
+    assert_eq!(
+        seen.load(StdOrdering::Relaxed),
+        CHAIN_ITEMS,
+        "items were lost"
+    );
+}
+
+#[test]
+fn chained_ordered_stages_wake_their_producer() {
+    check("ordered stage producing into another's window", 2, || {
+        chained_credits_model(FIRST)
+    });
+}
+
+/// Broken: the second window wakes the source instead of its producer, the first ordered
+/// stage, which then waits for credits forever.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn broken_chained_credits_wake_the_wrong_node() {
+    check("BROKEN chained ordered stages: wake the source", 2, || {
+        chained_credits_model(CHAIN_SOURCE)
     });
 }
