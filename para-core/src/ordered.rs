@@ -36,9 +36,13 @@
 //! such a producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as
 //! they are emitted, input by input in order, each input's in emission order.
 //!
-//! A producing ordered stage is serial: no other step of it can be waiting for credits while one
-//! runs, so a step gives back the credits it did not use with `return_unused`, without a
-//! wake-up; a step that finds none sets `wanted` and is woken by the next window's stage.
+//! A producing ordered stage is serial, and a step gives back the credits it did not use (with
+//! `return_unused`, without a wake-up) *before* it lets go of the stage's claim: so no other step
+//! of it can be waiting for those credits meanwhile. A step that finds none sets `wanted` and is
+//! woken by the next window's stage. (Giving them back after the release lost a wake-up: a
+//! second step, started in between, found no credit and set `wanted`, and the credits came back
+//! with nothing left in flight to return more; the stress test of two chained flat-maps with two
+//! sources hung about one run in ten.)
 //!
 //! # Memory
 //!
@@ -765,6 +769,10 @@ where
         // SAFETY: we still hold the claim.
         mid_slot |= unsafe { window.mid_slot() };
     }
+    // Before letting go of the claim: when the stage feeds another ordered stage, these are
+    // credits of its window, and no other step of this stage may be waiting for them while
+    // they go back without a wake-up (module docs, "Several ordered stages").
+    out.unreserve(room - emitted, cx);
     let notified = stage.release();
     let mut any_seq = false;
     for (w, (&seqs, window)) in seqs_done.iter().zip(&input.windows).enumerate() {
@@ -773,7 +781,6 @@ where
             cx.notify(first_source + w as NodeId);
         }
     }
-    out.unreserve(room - emitted, cx);
     if emitted > 0 {
         out.notify(cx);
     }
@@ -892,6 +899,10 @@ where
         // SAFETY: we still hold the claim.
         mid_slot |= unsafe { window.mid_slot() };
     }
+    // Before letting go of the claim: when the stage feeds another ordered stage, these are
+    // credits of its window, and no other step of this stage may be waiting for them while
+    // they go back without a wake-up (module docs, "Several ordered stages").
+    out.unreserve(room - emitted, cx);
     let notified = claim.release();
     let mut any_seq = false;
     for (w, (&seqs, window)) in seqs_done.iter().zip(&input.windows).enumerate() {
@@ -900,7 +911,6 @@ where
             cx.notify(first_source + w as NodeId);
         }
     }
-    out.unreserve(room - emitted, cx);
     if emitted > 0 {
         out.notify(cx);
     }
