@@ -149,10 +149,11 @@ impl Pool {
             running: AtomicUsize::new(0),
             caller: thread::current(),
         });
-        // SAFETY: only the lifetime is erased. The reference is handed to pool threads through
-        // mailboxes and used by them until their job finishes; this function does not return
-        // before every posted job has been cancelled (never run) or has finished (the latch
-        // counted it down), so no pool thread uses `work` after the borrow ends.
+        // Only the lifetime is erased: pool threads get the reference through their mailboxes
+        // and use it until their job finishes.
+        // SAFETY: this function does not return (nor unwind) before every posted job has been
+        // cancelled, never run, or has finished, counted down by the latch: no pool thread uses
+        // `work` after the borrow ends.
         let work: &'static Work<'static> = unsafe { mem::transmute::<&Work<'_>, _>(work) };
         let mut posted = Vec::with_capacity(workers.saturating_sub(1));
         // Nothing may unwind out of this function while a posted job can still run: catch, wait
