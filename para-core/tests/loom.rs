@@ -29,105 +29,18 @@
 //! reports as a deadlock.
 #![cfg(loom)]
 
-use std::sync::atomic::AtomicUsize as StdAtomicUsize;
-use std::sync::atomic::Ordering as StdOrdering;
-
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind, Outbox, Queue, Scheduler, Serial};
 
+mod loom_harness;
+#[allow(unused_imports)] // each file uses part of the harness
+use loom_harness::{check, join_all, Arc};
+
 // ------------------------------------------------------------------------------------------
-// Harness
-
-/// Prints the execution count when the model fails (unwinds), so an expected failure still
-/// shows how far loom got.
-struct Report<'a> {
-    name: &'a str,
-    count: &'a StdAtomicUsize,
-}
-
-impl Drop for Report<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!(
-                "loom model {}: failed in execution {}",
-                self.name,
-                self.count.load(StdOrdering::Relaxed)
-            );
-        }
-    }
-}
-
-/// Explores every execution of `model` with at most `preemptions` preemptions per execution
-/// (`LOOM_MAX_PREEMPTIONS` overrides it), prints the number of executions and checks that there
-/// was more than one. Each model's bound is the largest that keeps it to seconds.
-fn check(name: &str, preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
-    let count = std::sync::Arc::new(StdAtomicUsize::new(0));
-    let report = Report {
-        name,
-        count: &count,
-    };
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    let counter = count.clone();
-    let start = std::time::Instant::now();
-    builder.check(move || {
-        counter.fetch_add(1, StdOrdering::Relaxed);
-        model();
-    });
-    drop(report);
-    let executions = count.load(StdOrdering::Relaxed);
-    eprintln!(
-        "loom model {name}: {executions} executions in {:.1?} (preemption bound {:?})",
-        start.elapsed(),
-        builder.preemption_bound
-    );
-    assert!(
-        executions > 1,
-        "loom model {name} explored a single execution: the model is vacuous (loom #392)"
-    );
-}
-
-/// A shared value for the actors of a model: `std::sync::Arc` around a value that is leaked,
-/// not dropped, if the last reference goes while a model fails. (Dropping loom objects while
-/// loom unwinds out of a failed execution — e.g. a deadlock — panics in the destructor and
-/// aborts the whole test binary, expected failures included; loom's own `Arc` does the same.)
-struct Arc<T>(std::sync::Arc<std::mem::ManuallyDrop<T>>);
-
-impl<T> Arc<T> {
-    fn new(value: T) -> Self {
-        Arc(std::sync::Arc::new(std::mem::ManuallyDrop::new(value)))
-    }
-}
-
-impl<T> Clone for Arc<T> {
-    fn clone(&self) -> Self {
-        Arc(self.0.clone())
-    }
-}
-
-impl<T> std::ops::Deref for Arc<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> Drop for Arc<T> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        if let Some(value) = std::sync::Arc::get_mut(&mut self.0) {
-            // SAFETY: the last reference, dropped once, here.
-            unsafe { std::mem::ManuallyDrop::drop(value) };
-        }
-    }
-}
+// A one-shot wake-up for the models' blocking actors
 
 /// A wake-up that is remembered until it is consumed (a binary semaphore): what the models use
 /// for "a worker is told to run a node again". `wait` returns after at least one `notify` since
@@ -158,12 +71,6 @@ impl Notify {
             notified = self.changed.wait(notified).unwrap();
         }
         *notified = false;
-    }
-}
-
-fn join_all(handles: Vec<thread::JoinHandle<()>>) {
-    for handle in handles {
-        handle.join().unwrap();
     }
 }
 

@@ -28,76 +28,9 @@ use para_core::{
     Scheduler, Sender, SplitNode, Tagged,
 };
 
-// ------------------------------------------------------------------------------------------
-// Harness (as in `tests/loom.rs`)
-
-/// Explores every execution of `model` with at most `preemptions` preemptions per execution
-/// (`LOOM_MAX_PREEMPTIONS` overrides it), prints the number of executions and checks that there
-/// was more than one.
-fn check(name: &str, preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
-    let count = std::sync::Arc::new(StdAtomicUsize::new(0));
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    let counter = count.clone();
-    let start = std::time::Instant::now();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        builder.check(move || {
-            counter.fetch_add(1, StdOrdering::Relaxed);
-            model();
-        });
-    }));
-    let executions = count.load(StdOrdering::Relaxed);
-    if let Err(payload) = result {
-        eprintln!("loom model {name}: failed in execution {executions}");
-        std::panic::resume_unwind(payload);
-    }
-    eprintln!(
-        "loom model {name}: {executions} executions in {:.1?} (preemption bound {:?})",
-        start.elapsed(),
-        builder.preemption_bound
-    );
-    assert!(
-        executions > 1,
-        "loom model {name} explored a single execution: the model is vacuous (loom #392)"
-    );
-}
-
-/// A shared value whose last reference leaks it, rather than dropping it, while a model fails
-/// (dropping loom objects while loom unwinds out of a failed execution aborts the test binary).
-struct Arc<T>(std::sync::Arc<std::mem::ManuallyDrop<T>>);
-
-impl<T> Arc<T> {
-    fn new(value: T) -> Self {
-        Arc(std::sync::Arc::new(std::mem::ManuallyDrop::new(value)))
-    }
-}
-
-impl<T> Clone for Arc<T> {
-    fn clone(&self) -> Self {
-        Arc(self.0.clone())
-    }
-}
-
-impl<T> std::ops::Deref for Arc<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> Drop for Arc<T> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        if let Some(value) = std::sync::Arc::get_mut(&mut self.0) {
-            // SAFETY: the last reference, dropped once, here.
-            unsafe { std::mem::ManuallyDrop::drop(value) };
-        }
-    }
-}
+mod loom_harness;
+#[allow(unused_imports)] // each file uses part of the harness
+use loom_harness::{check, join_all, Arc};
 
 // ------------------------------------------------------------------------------------------
 // A scheduler that keeps the contract of `graph.rs` and nothing more

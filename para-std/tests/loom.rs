@@ -21,106 +21,14 @@
 //! failure. A lost wake-up shows as a thread waiting forever, which loom reports as a deadlock.
 #![cfg(loom)]
 
-use std::sync::atomic::AtomicUsize as StdAtomicUsize;
-use std::sync::atomic::Ordering as StdOrdering;
-
 use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex, Notify};
 use loom::thread;
 
-// ------------------------------------------------------------------------------------------
-// Harness (as in para-core/tests/loom.rs)
-
-struct Report<'a> {
-    name: &'a str,
-    count: &'a StdAtomicUsize,
-}
-
-impl Drop for Report<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!(
-                "loom model {}: failed in execution {}",
-                self.name,
-                self.count.load(StdOrdering::Relaxed)
-            );
-        }
-    }
-}
-
-/// Explores every execution of `model` with at most `preemptions` preemptions per execution
-/// (`LOOM_MAX_PREEMPTIONS` overrides it), prints the number of executions and checks that there
-/// was more than one. Each model's bound is the largest that keeps it to seconds.
-fn check(name: &str, preemptions: usize, model: impl Fn() + Sync + Send + 'static) {
-    let count = std::sync::Arc::new(StdAtomicUsize::new(0));
-    let report = Report {
-        name,
-        count: &count,
-    };
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
-    let counter = count.clone();
-    let start = std::time::Instant::now();
-    builder.check(move || {
-        counter.fetch_add(1, StdOrdering::Relaxed);
-        model();
-    });
-    drop(report);
-    let executions = count.load(StdOrdering::Relaxed);
-    eprintln!(
-        "loom model {name}: {executions} executions in {:.1?} (preemption bound {:?})",
-        start.elapsed(),
-        builder.preemption_bound
-    );
-    assert!(
-        executions > 1,
-        "loom model {name} explored a single execution: the model is vacuous (loom #392)"
-    );
-}
-
-/// `std::sync::Arc` around a value that is leaked, not dropped, if the last reference goes
-/// while a model fails: dropping loom objects while loom unwinds out of a failed execution (a
-/// deadlock) panics in the destructor and aborts the test binary.
-struct Arc<T>(std::sync::Arc<std::mem::ManuallyDrop<T>>);
-
-impl<T> Arc<T> {
-    fn new(value: T) -> Self {
-        Arc(std::sync::Arc::new(std::mem::ManuallyDrop::new(value)))
-    }
-}
-
-impl<T> Clone for Arc<T> {
-    fn clone(&self) -> Self {
-        Arc(self.0.clone())
-    }
-}
-
-impl<T> std::ops::Deref for Arc<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> Drop for Arc<T> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        if let Some(value) = std::sync::Arc::get_mut(&mut self.0) {
-            // SAFETY: the last reference, dropped once, here.
-            unsafe { std::mem::ManuallyDrop::drop(value) };
-        }
-    }
-}
-
-fn join_all(handles: Vec<thread::JoinHandle<()>>) {
-    for handle in handles {
-        handle.join().unwrap();
-    }
-}
+#[path = "../../para-core/tests/loom_harness/mod.rs"]
+mod loom_harness;
+#[allow(unused_imports)] // each file uses part of the harness
+use loom_harness::{check, join_all, Arc};
 
 // ------------------------------------------------------------------------------------------
 // The sleep/wake protocol: a copy of `src/sleep.rs`
