@@ -212,9 +212,11 @@ impl Pool {
             None => self.spawn()?,
         };
         let mut slot = mailbox.lock();
-        debug_assert!(
+        // The protocol guarantees it (module docs, loom model); checked always, since a posted
+        // job overwritten would leave its caller's borrow in a running thread's hands.
+        assert!(
             matches!(slot.state, State::Empty),
-            "posting to a busy thread"
+            "para: posting to a busy pool thread"
         );
         slot.state = State::Posted(job);
         mailbox.has_job.store(true, Ordering::Relaxed);
