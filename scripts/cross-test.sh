@@ -43,14 +43,6 @@ for target in "${targets[@]}"; do
   echo "==> $target: para-core, para-std (unit, integration and doc tests)"
   cargo test --profile tested --target "$target" -p para-core -p para-std
   echo "==> $target: para-tests (${e2e[*]})"
-  tests=("${e2e[@]}")
-  if [[ $target == armv7-* ]]; then
-    # 32-bit: an ordered window tracks at most usize::BITS = 32 paths per item, and some of the
-    # generated random graphs have more (a compile-time error there, by design). They run on
-    # the 64-bit targets, natively, under TSan and under miri.
-    tests=()
-    for arg in "${e2e[@]}"; do [[ $arg == random_graphs ]] && unset 'tests[-1]' || tests+=("$arg"); done
-  fi
-  cargo test --profile tested --target "$target" -p para-tests "${tests[@]}"
+  cargo test --profile tested --target "$target" -p para-tests "${e2e[@]}"
   echo "==> $target: all passed in $((SECONDS - start)) s"
 done

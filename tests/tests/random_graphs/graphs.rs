@@ -177,7 +177,7 @@ pub fn graph_3(
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
     let result = pipeline!(threads, capacity = 1, items.to_vec()
-        => |v: i64| counters.item(v) => try |t: Tracked| fault.check(t) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-6)) => (|t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-6)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(7)), filter_map |t: Tracked| if t.value.rem_euclid(5) == 1 { None } else { Some(t.map(|v| v ^ 2)) } => (|t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(0)), serial |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-1))), filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 7)) } => filter |t: &Tracked| t.value.rem_euclid(2) != 0 => filter_map |t: Tracked| if t.value.rem_euclid(2) == 1 { None } else { Some(t.map(|v| v ^ 8)) }) => (filter_map |t: Tracked| if t.value.rem_euclid(5) == 1 { None } else { Some(t.map(|v| v ^ 2)) }, filter_map |t: Tracked| if t.value.rem_euclid(2) == 0 { None } else { Some(t.map(|v| v ^ 4)) } => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 1)) } => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(5)), (filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 4)) }, |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4)) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-5)) => filter |t: &Tracked| t.value.rem_euclid(2) != 0) => |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-2))) => (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(4)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 3)) } => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 9)) }, |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(9)) => (filter_map |t: Tracked| if t.value.rem_euclid(5) == 1 { None } else { Some(t.map(|v| v ^ 9)) } => filter |t: &Tracked| t.value.rem_euclid(5) != 0 => filter |t: &Tracked| t.value.rem_euclid(3) != 1, |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(9)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-5))) => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(2)), serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-6)))
+        => |v: i64| counters.item(v) => filter |t: &Tracked| t.value.rem_euclid(2) != 0 => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-1)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(3)) => try |t: Tracked| fault.check(t) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 9)) }
         => ordered |t: Tracked| out.push(t.value));
     (result, out)
 }
@@ -189,189 +189,33 @@ pub fn reference_3(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k15 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 0 {
+    let k14 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        if v.rem_euclid(3) == 1 {
             Ok(())
         } else {
             sink(v ^ 9, out)
         }
     };
+    let k15 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k14(v, out)
+    };
     let k16 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 0 {
-            Ok(())
-        } else {
-            k15(v ^ 3, out)
-        }
+        k15(v.wrapping_mul(1).wrapping_add(3), out)
     };
     let k17 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k16(v.wrapping_mul(3).wrapping_add(4), out)
+        k16(v.wrapping_mul(7).wrapping_add(-1), out)
     };
     let k18 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(7).wrapping_add(2), out)
-    };
-    let k20 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 1 {
-            k18(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k21 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) != 0 {
-            k20(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k22 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 1 {
-            Ok(())
-        } else {
-            k21(v ^ 9, out)
-        }
-    };
-    let k23 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k18(v.wrapping_mul(1).wrapping_add(-5), out)
-    };
-    let k24 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k23(v.wrapping_mul(5).wrapping_add(9), out)
-    };
-    let k19 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k22(v, out)?;
-        k24(v, out)?;
-        Ok(())
-    };
-    let k25 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k19(v.wrapping_mul(5).wrapping_add(9), out)
-    };
-    let k26 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        sink(v.wrapping_mul(5).wrapping_add(-6), out)
-    };
-    let k14 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k17(v, out)?;
-        k25(v, out)?;
-        k26(v, out)?;
-        Ok(())
-    };
-    let k28 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 1 {
-            Ok(())
-        } else {
-            k14(v ^ 2, out)
-        }
-    };
-    let k29 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k14(v.wrapping_mul(3).wrapping_add(5), out)
-    };
-    let k30 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 0 {
-            Ok(())
-        } else {
-            k29(v ^ 1, out)
-        }
-    };
-    let k31 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 0 {
-            Ok(())
-        } else {
-            k30(v ^ 4, out)
-        }
-    };
-    let k32 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k14(v.wrapping_mul(5).wrapping_add(-2), out)
-    };
-    let k34 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k32(v ^ 4, out)
-        }
-    };
-    let k35 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) != 0 {
-            k32(v, out)
+            k17(v, out)
         } else {
             Ok(())
         }
-    };
-    let k36 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k35(v.wrapping_mul(7).wrapping_add(-5), out)
-    };
-    let k37 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k36(v.wrapping_mul(5).wrapping_add(4), out)
-    };
-    let k33 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k34(v, out)?;
-        k37(v, out)?;
-        Ok(())
-    };
-    let k27 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k28(v, out)?;
-        k31(v, out)?;
-        k33(v, out)?;
-        Ok(())
-    };
-    let k39 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k27(v.wrapping_mul(1).wrapping_add(7), out)
-    };
-    let k40 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k39(v.wrapping_mul(5).wrapping_add(-6), out)
-    };
-    let k42 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k27(v.wrapping_mul(5).wrapping_add(0), out)
-    };
-    let k43 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k27(v.wrapping_mul(3).wrapping_add(-1), out)
-    };
-    let k41 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k42(v, out)?;
-        k43(v, out)?;
-        Ok(())
-    };
-    let k44 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 1 {
-            Ok(())
-        } else {
-            k41(v ^ 2, out)
-        }
-    };
-    let k45 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) == 1 {
-            Ok(())
-        } else {
-            k27(v ^ 8, out)
-        }
-    };
-    let k46 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 0 {
-            k45(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k47 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k46(v ^ 7, out)
-        }
-    };
-    let k38 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k40(v, out)?;
-        k44(v, out)?;
-        k47(v, out)?;
-        Ok(())
-    };
-    let k48 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k38(v.wrapping_mul(1).wrapping_add(-6), out)
-    };
-    let k49 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k48(v, out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k49(v, &mut one)?;
+        k18(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -398,30 +242,30 @@ pub fn reference_4(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k50 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k19 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(5).wrapping_add(8), out)
     };
-    let k51 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k50(v.wrapping_mul(1).wrapping_add(9), out)
+    let k20 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k19(v.wrapping_mul(1).wrapping_add(9), out)
     };
-    let k52 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k51(v.wrapping_mul(7).wrapping_add(-1), out)
+    let k21 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k20(v.wrapping_mul(7).wrapping_add(-1), out)
     };
-    let k53 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k22 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k52(v, out)
+        k21(v, out)
     };
-    let k54 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k53(v.wrapping_mul(7).wrapping_add(-9), out)
+    let k23 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k22(v.wrapping_mul(7).wrapping_add(-9), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k54(v, &mut one)?;
+        k23(v, &mut one)?;
     }
     all.push(one);
     let mut one = Vec::new();
     for &v in items.iter().rev() {
-        k54(v, &mut one)?;
+        k23(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -448,64 +292,64 @@ pub fn reference_5(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k55 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k24 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(1).wrapping_add(5), out)
     };
-    let k57 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k55(v.wrapping_mul(7).wrapping_add(-5), out)
+    let k26 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k24(v.wrapping_mul(7).wrapping_add(-5), out)
     };
-    let k58 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k27 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k55(v, out)
+        k24(v, out)
     };
-    let k60 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k29 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k58(v ^ 7, out)
+            k27(v ^ 7, out)
         }
     };
-    let k61 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k30 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) == 1 {
             Ok(())
         } else {
-            k58(v ^ 4, out)
+            k27(v ^ 4, out)
         }
     };
-    let k62 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k58(v.wrapping_mul(3).wrapping_add(7), out)
+    let k31 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k27(v.wrapping_mul(3).wrapping_add(7), out)
     };
-    let k63 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k32 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) != 1 {
-            k62(v, out)
+            k31(v, out)
         } else {
             Ok(())
         }
     };
-    let k64 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k33 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 0 {
             Ok(())
         } else {
-            k63(v ^ 8, out)
+            k32(v ^ 8, out)
         }
     };
-    let k59 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k60(v, out)?;
-        k61(v, out)?;
-        k64(v, out)?;
+    let k28 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k29(v, out)?;
+        k30(v, out)?;
+        k33(v, out)?;
         Ok(())
     };
-    let k56 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k57(v, out)?;
-        k59(v, out)?;
+    let k25 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k26(v, out)?;
+        k28(v, out)?;
         Ok(())
     };
-    let k65 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k56(v.wrapping_mul(1).wrapping_add(-2), out)
+    let k34 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k25(v.wrapping_mul(1).wrapping_add(-2), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k65(v, &mut one)?;
+        k34(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -532,49 +376,49 @@ pub fn reference_6(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k68 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k37 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(1).wrapping_add(0), out)
     };
-    let k69 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k38 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k68(v ^ 0, out)
+            k37(v ^ 0, out)
         }
     };
-    let k70 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k39 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(7).wrapping_add(9), out)
     };
-    let k71 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k70(v.wrapping_mul(1).wrapping_add(8), out)
+    let k40 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k39(v.wrapping_mul(1).wrapping_add(8), out)
     };
-    let k72 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k41 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(1).wrapping_add(-6), out)
     };
-    let k73 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k72(v.wrapping_mul(1).wrapping_add(-5), out)
+    let k42 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k41(v.wrapping_mul(1).wrapping_add(-5), out)
     };
-    let k67 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k69(v, out)?;
-        k71(v, out)?;
-        k73(v, out)?;
+    let k36 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k38(v, out)?;
+        k40(v, out)?;
+        k42(v, out)?;
         Ok(())
     };
-    let k74 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k43 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
         sink(v, out)
     };
-    let k75 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k74(v.wrapping_mul(1).wrapping_add(5), out)
+    let k44 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k43(v.wrapping_mul(1).wrapping_add(5), out)
     };
-    let k66 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k67(v, out)?;
-        k75(v, out)?;
+    let k35 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k36(v, out)?;
+        k44(v, out)?;
         Ok(())
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k66(v, &mut one)?;
+        k35(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -601,203 +445,203 @@ pub fn reference_7(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k78 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k47 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k79 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k78(v.wrapping_mul(1).wrapping_add(-8), out)
+    let k48 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k47(v.wrapping_mul(1).wrapping_add(-8), out)
     };
-    let k80 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k49 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(7).wrapping_add(-6), out)
     };
-    let k77 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k79(v, out)?;
-        k80(v, out)?;
+    let k46 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k48(v, out)?;
+        k49(v, out)?;
         Ok(())
     };
-    let k81 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k77(v.wrapping_mul(1).wrapping_add(-8), out)
+    let k50 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k46(v.wrapping_mul(1).wrapping_add(-8), out)
     };
-    let k83 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k81(v.wrapping_mul(3).wrapping_add(-3), out)
+    let k52 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k50(v.wrapping_mul(3).wrapping_add(-3), out)
     };
-    let k84 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k83(v.wrapping_mul(1).wrapping_add(-2), out)
+    let k53 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k52(v.wrapping_mul(1).wrapping_add(-2), out)
     };
-    let k85 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k81(v.wrapping_mul(5).wrapping_add(-6), out)
+    let k54 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k50(v.wrapping_mul(5).wrapping_add(-6), out)
     };
-    let k86 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k85(v.wrapping_mul(3).wrapping_add(-2), out)
+    let k55 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k54(v.wrapping_mul(3).wrapping_add(-2), out)
     };
-    let k87 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k86(v.wrapping_mul(3).wrapping_add(8), out)
+    let k56 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k55(v.wrapping_mul(3).wrapping_add(8), out)
     };
-    let k88 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k81(v.wrapping_mul(3).wrapping_add(-4), out)
+    let k57 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k50(v.wrapping_mul(3).wrapping_add(-4), out)
     };
-    let k89 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k58 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k88(v.wrapping_add(i), out)?;
+            k57(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k90 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k59 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k89(v.wrapping_add(i), out)?;
+            k58(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k82 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k84(v, out)?;
-        k87(v, out)?;
-        k90(v, out)?;
+    let k51 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k53(v, out)?;
+        k56(v, out)?;
+        k59(v, out)?;
         Ok(())
     };
-    let k91 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k60 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(3).wrapping_add(-1), out)
     };
-    let k92 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k91(v.wrapping_mul(7).wrapping_add(-5), out)
+    let k61 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k60(v.wrapping_mul(7).wrapping_add(-5), out)
     };
-    let k76 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k82(v, out)?;
-        k92(v, out)?;
+    let k45 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k51(v, out)?;
+        k61(v, out)?;
         Ok(())
     };
-    let k93 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k76(v.wrapping_mul(1).wrapping_add(-3), out)
+    let k62 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k45(v.wrapping_mul(1).wrapping_add(-3), out)
     };
-    let k95 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k93(v.wrapping_mul(7).wrapping_add(8), out)
+    let k64 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k62(v.wrapping_mul(7).wrapping_add(8), out)
     };
-    let k97 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k66 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 1 {
             Ok(())
         } else {
-            k95(v ^ 1, out)
+            k64(v ^ 1, out)
         }
     };
-    let k98 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k97(v.wrapping_mul(7).wrapping_add(1), out)
+    let k67 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k66(v.wrapping_mul(7).wrapping_add(1), out)
     };
-    let k99 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k98(v.wrapping_mul(5).wrapping_add(0), out)
+    let k68 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k67(v.wrapping_mul(5).wrapping_add(0), out)
     };
-    let k100 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k69 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k95(v.wrapping_add(i), out)?;
+            k64(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k101 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k100(v.wrapping_mul(3).wrapping_add(-8), out)
+    let k70 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k69(v.wrapping_mul(3).wrapping_add(-8), out)
     };
-    let k96 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k99(v, out)?;
-        k101(v, out)?;
+    let k65 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k68(v, out)?;
+        k70(v, out)?;
         Ok(())
     };
-    let k102 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k96(v.wrapping_mul(7).wrapping_add(-9), out)
+    let k71 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k65(v.wrapping_mul(7).wrapping_add(-9), out)
     };
-    let k103 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k72 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) == 1 {
             Ok(())
         } else {
-            k93(v ^ 9, out)
+            k62(v ^ 9, out)
         }
     };
-    let k104 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k73 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 1 {
-            k103(v, out)
+            k72(v, out)
         } else {
             Ok(())
         }
     };
-    let k105 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k74 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k93(v.wrapping_add(i), out)?;
+            k62(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k107 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k76 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 0 {
-            k105(v, out)
+            k74(v, out)
         } else {
             Ok(())
         }
     };
-    let k108 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k107(v.wrapping_mul(1).wrapping_add(-6), out)
+    let k77 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k76(v.wrapping_mul(1).wrapping_add(-6), out)
     };
-    let k109 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k78 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k105(v.wrapping_add(i), out)?;
+            k74(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k110 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k79 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 1 {
-            k109(v, out)
+            k78(v, out)
         } else {
             Ok(())
         }
     };
-    let k111 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k110(v.wrapping_mul(7).wrapping_add(1), out)
+    let k80 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k79(v.wrapping_mul(7).wrapping_add(1), out)
     };
-    let k106 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k108(v, out)?;
-        k111(v, out)?;
+    let k75 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k77(v, out)?;
+        k80(v, out)?;
         Ok(())
     };
-    let k113 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k106(v.wrapping_mul(5).wrapping_add(9), out)
+    let k82 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k75(v.wrapping_mul(5).wrapping_add(9), out)
     };
-    let k114 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k113(v.wrapping_mul(7).wrapping_add(1), out)
+    let k83 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k82(v.wrapping_mul(7).wrapping_add(1), out)
     };
-    let k115 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k106(v.wrapping_mul(3).wrapping_add(5), out)
+    let k84 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k75(v.wrapping_mul(3).wrapping_add(5), out)
     };
-    let k116 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k85 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k115(v.wrapping_add(i), out)?;
+            k84(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k117 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k106(v.wrapping_mul(7).wrapping_add(7), out)
+    let k86 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k75(v.wrapping_mul(7).wrapping_add(7), out)
     };
-    let k112 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k114(v, out)?;
-        k116(v, out)?;
-        k117(v, out)?;
+    let k81 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k83(v, out)?;
+        k85(v, out)?;
+        k86(v, out)?;
         Ok(())
     };
-    let k94 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k102(v, out)?;
-        k104(v, out)?;
-        k112(v, out)?;
+    let k63 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k71(v, out)?;
+        k73(v, out)?;
+        k81(v, out)?;
         Ok(())
     };
-    let k118 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k87 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k94(v.wrapping_add(i), out)?;
+            k63(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k119 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k88 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k118(v, out)
+        k87(v, out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k119(v, &mut one)?;
+        k88(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -824,73 +668,73 @@ pub fn reference_8(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k120 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k89 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k121 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k90 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k120(v ^ 4, out)
+            k89(v ^ 4, out)
         }
     };
-    let k122 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k91 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k121(v.wrapping_add(i), out)?;
+            k90(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k125 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k94 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 1 {
             Ok(())
         } else {
-            k122(v ^ 6, out)
+            k91(v ^ 6, out)
         }
     };
-    let k126 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k125(v.wrapping_mul(5).wrapping_add(-4), out)
+    let k95 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k94(v.wrapping_mul(5).wrapping_add(-4), out)
     };
-    let k127 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k122(v.wrapping_mul(3).wrapping_add(2), out)
+    let k96 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k91(v.wrapping_mul(3).wrapping_add(2), out)
     };
-    let k124 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k126(v, out)?;
-        k127(v, out)?;
+    let k93 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k95(v, out)?;
+        k96(v, out)?;
         Ok(())
     };
-    let k128 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k124(v.wrapping_mul(3).wrapping_add(-1), out)
+    let k97 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k93(v.wrapping_mul(3).wrapping_add(-1), out)
     };
-    let k129 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k98 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k122(v, out)
+        k91(v, out)
     };
-    let k130 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k99 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) == 1 {
             Ok(())
         } else {
-            k129(v ^ 0, out)
+            k98(v ^ 0, out)
         }
     };
-    let k131 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k100 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k122(v ^ 8, out)
+            k91(v ^ 8, out)
         }
     };
-    let k123 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k128(v, out)?;
-        k130(v, out)?;
-        k131(v, out)?;
+    let k92 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k97(v, out)?;
+        k99(v, out)?;
+        k100(v, out)?;
         Ok(())
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k123(v, &mut one)?;
+        k92(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -917,98 +761,98 @@ pub fn reference_9(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Faulte
         out.push(v);
         Ok(())
     };
-    let k132 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k101 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 1 {
             Ok(())
         } else {
             sink(v ^ 3, out)
         }
     };
-    let k134 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k132(v.wrapping_mul(5).wrapping_add(-5), out)
+    let k103 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k101(v.wrapping_mul(5).wrapping_add(-5), out)
     };
-    let k135 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k134(v.wrapping_mul(7).wrapping_add(-7), out)
+    let k104 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k103(v.wrapping_mul(7).wrapping_add(-7), out)
     };
-    let k136 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k135(v.wrapping_mul(7).wrapping_add(9), out)
+    let k105 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k104(v.wrapping_mul(7).wrapping_add(9), out)
     };
-    let k137 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k132(v.wrapping_mul(7).wrapping_add(2), out)
+    let k106 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k101(v.wrapping_mul(7).wrapping_add(2), out)
     };
-    let k139 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k108 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) != 0 {
-            k137(v, out)
+            k106(v, out)
         } else {
             Ok(())
         }
     };
-    let k140 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k139(v.wrapping_mul(5).wrapping_add(6), out)
+    let k109 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k108(v.wrapping_mul(5).wrapping_add(6), out)
     };
-    let k141 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k137(v.wrapping_mul(5).wrapping_add(-4), out)
+    let k110 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k106(v.wrapping_mul(5).wrapping_add(-4), out)
     };
-    let k138 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k140(v, out)?;
-        k141(v, out)?;
+    let k107 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k109(v, out)?;
+        k110(v, out)?;
         Ok(())
     };
-    let k142 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k111 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k138(v, out)
+        k107(v, out)
     };
-    let k143 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k142(v.wrapping_mul(3).wrapping_add(-3), out)
+    let k112 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k111(v.wrapping_mul(3).wrapping_add(-3), out)
     };
-    let k133 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k136(v, out)?;
-        k143(v, out)?;
+    let k102 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k105(v, out)?;
+        k112(v, out)?;
         Ok(())
     };
-    let k145 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k114 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 0 {
-            k133(v, out)
+            k102(v, out)
         } else {
             Ok(())
         }
     };
-    let k146 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k145(v.wrapping_mul(7).wrapping_add(-1), out)
+    let k115 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k114(v.wrapping_mul(7).wrapping_add(-1), out)
     };
-    let k147 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k133(v.wrapping_mul(7).wrapping_add(2), out)
+    let k116 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k102(v.wrapping_mul(7).wrapping_add(2), out)
     };
-    let k148 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k133(v.wrapping_mul(1).wrapping_add(-6), out)
+    let k117 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k102(v.wrapping_mul(1).wrapping_add(-6), out)
     };
-    let k149 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k148(v.wrapping_mul(3).wrapping_add(6), out)
+    let k118 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k117(v.wrapping_mul(3).wrapping_add(6), out)
     };
-    let k150 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k119 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 1 {
             Ok(())
         } else {
-            k149(v ^ 5, out)
+            k118(v ^ 5, out)
         }
     };
-    let k144 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k146(v, out)?;
-        k147(v, out)?;
-        k150(v, out)?;
+    let k113 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k115(v, out)?;
+        k116(v, out)?;
+        k119(v, out)?;
         Ok(())
     };
-    let k151 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k144(v.wrapping_mul(5).wrapping_add(-4), out)
+    let k120 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k113(v.wrapping_mul(5).wrapping_add(-4), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k151(v, &mut one)?;
+        k120(v, &mut one)?;
     }
     all.push(one);
     let mut one = Vec::new();
     for &v in items.iter().rev() {
-        k151(v, &mut one)?;
+        k120(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1035,30 +879,30 @@ pub fn reference_10(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k152 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k121 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k153 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k122 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k152(v.wrapping_add(i), out)?;
+            k121(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k154 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k123 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k153(v, out)
+        k122(v, out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k154(v, &mut one)?;
+        k123(v, &mut one)?;
     }
     all.push(one);
     let mut one = Vec::new();
     for &v in items.iter().rev() {
-        k154(v, &mut one)?;
+        k123(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1085,33 +929,33 @@ pub fn reference_11(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k155 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k124 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) != 1 {
             sink(v, out)
         } else {
             Ok(())
         }
     };
-    let k156 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k125 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) != 0 {
-            k155(v, out)
+            k124(v, out)
         } else {
             Ok(())
         }
     };
-    let k157 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k126 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k156(v.wrapping_add(i), out)?;
+            k125(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k158 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k127 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k157(v, out)
+        k126(v, out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k158(v, &mut one)?;
+        k127(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1138,97 +982,97 @@ pub fn reference_12(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k159 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k128 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(7).wrapping_add(0), out)
     };
-    let k161 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k130 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k159(v.wrapping_add(i), out)?;
+            k128(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k162 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k131 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k159(v, out)
+        k128(v, out)
     };
-    let k163 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k162(v.wrapping_mul(3).wrapping_add(-1), out)
+    let k132 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k131(v.wrapping_mul(3).wrapping_add(-1), out)
     };
-    let k164 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k133 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 0 {
-            k163(v, out)
+            k132(v, out)
         } else {
             Ok(())
         }
     };
-    let k165 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k134 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) != 0 {
-            k164(v, out)
+            k133(v, out)
         } else {
             Ok(())
         }
     };
-    let k166 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k135 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 1 {
             Ok(())
         } else {
-            k159(v ^ 7, out)
+            k128(v ^ 7, out)
         }
     };
-    let k167 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k136 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) != 0 {
-            k166(v, out)
+            k135(v, out)
         } else {
             Ok(())
         }
     };
-    let k169 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k138 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 0 {
             Ok(())
         } else {
-            k167(v ^ 9, out)
+            k136(v ^ 9, out)
         }
     };
-    let k170 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k139 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 1 {
-            k169(v, out)
+            k138(v, out)
         } else {
             Ok(())
         }
     };
-    let k171 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k140 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k167(v.wrapping_add(i), out)?;
+            k136(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k168 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k170(v, out)?;
-        k171(v, out)?;
+    let k137 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k139(v, out)?;
+        k140(v, out)?;
         Ok(())
     };
-    let k160 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k161(v, out)?;
-        k165(v, out)?;
-        k168(v, out)?;
+    let k129 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k130(v, out)?;
+        k134(v, out)?;
+        k137(v, out)?;
         Ok(())
     };
-    let k172 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k141 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k160(v.wrapping_add(i), out)?;
+            k129(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k173 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k142 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) != 1 {
-            k172(v, out)
+            k141(v, out)
         } else {
             Ok(())
         }
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k173(v, &mut one)?;
+        k142(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1255,52 +1099,52 @@ pub fn reference_13(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k174 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k143 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k175 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k144 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k174(v, out)
+        k143(v, out)
     };
-    let k176 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k145 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k175(v ^ 9, out)
+            k144(v ^ 9, out)
         }
     };
-    let k178 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k147 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k176(v ^ 2, out)
+            k145(v ^ 2, out)
         }
     };
-    let k179 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k148 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 1 {
             Ok(())
         } else {
-            k176(v ^ 7, out)
+            k145(v ^ 7, out)
         }
     };
-    let k180 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k149 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 1 {
-            k179(v, out)
+            k148(v, out)
         } else {
             Ok(())
         }
     };
-    let k177 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k178(v, out)?;
-        k180(v, out)?;
+    let k146 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k147(v, out)?;
+        k149(v, out)?;
         Ok(())
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k177(v, &mut one)?;
+        k146(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1327,135 +1171,135 @@ pub fn reference_14(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k183 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k152 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(7).wrapping_add(4), out)
     };
-    let k184 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k183(v.wrapping_mul(1).wrapping_add(-3), out)
+    let k153 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k152(v.wrapping_mul(1).wrapping_add(-3), out)
     };
-    let k185 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k154 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(1).wrapping_add(-2), out)
     };
-    let k186 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k155 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k185(v ^ 4, out)
+            k154(v ^ 4, out)
         }
     };
-    let k187 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k156 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k188 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k187(v.wrapping_mul(7).wrapping_add(2), out)
+    let k157 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k156(v.wrapping_mul(7).wrapping_add(2), out)
     };
-    let k189 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k188(v.wrapping_mul(7).wrapping_add(2), out)
+    let k158 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k157(v.wrapping_mul(7).wrapping_add(2), out)
     };
-    let k182 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k184(v, out)?;
-        k186(v, out)?;
-        k189(v, out)?;
+    let k151 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k153(v, out)?;
+        k155(v, out)?;
+        k158(v, out)?;
         Ok(())
     };
-    let k190 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k159 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(1).wrapping_add(7), out)
     };
-    let k181 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k182(v, out)?;
-        k190(v, out)?;
+    let k150 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k151(v, out)?;
+        k159(v, out)?;
         Ok(())
     };
-    let k191 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k160 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k181(v ^ 2, out)
+            k150(v ^ 2, out)
         }
     };
-    let k192 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k161 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k191(v, out)
+        k160(v, out)
     };
-    let k194 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k163 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k192(v.wrapping_add(i), out)?;
+            k161(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k196 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k165 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 1 {
             Ok(())
         } else {
-            k194(v ^ 2, out)
+            k163(v ^ 2, out)
         }
     };
-    let k197 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k166 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) == 0 {
             Ok(())
         } else {
-            k196(v ^ 6, out)
+            k165(v ^ 6, out)
         }
     };
-    let k198 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k167 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 1 {
-            k194(v, out)
+            k163(v, out)
         } else {
             Ok(())
         }
     };
-    let k195 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k197(v, out)?;
-        k198(v, out)?;
+    let k164 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k166(v, out)?;
+        k167(v, out)?;
         Ok(())
     };
-    let k200 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k169 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k192(v.wrapping_add(i), out)?;
+            k161(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k201 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k170 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 1 {
-            k200(v, out)
+            k169(v, out)
         } else {
             Ok(())
         }
     };
-    let k202 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k201(v.wrapping_mul(1).wrapping_add(5), out)
+    let k171 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k170(v.wrapping_mul(1).wrapping_add(5), out)
     };
-    let k203 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k192(v.wrapping_mul(1).wrapping_add(-9), out)
+    let k172 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k161(v.wrapping_mul(1).wrapping_add(-9), out)
     };
-    let k204 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k173 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k203(v.wrapping_add(i), out)?;
+            k172(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k205 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k204(v.wrapping_mul(5).wrapping_add(-5), out)
+    let k174 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k173(v.wrapping_mul(5).wrapping_add(-5), out)
     };
-    let k199 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k202(v, out)?;
-        k205(v, out)?;
+    let k168 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k171(v, out)?;
+        k174(v, out)?;
         Ok(())
     };
-    let k206 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k199(v.wrapping_mul(7).wrapping_add(-6), out)
+    let k175 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k168(v.wrapping_mul(7).wrapping_add(-6), out)
     };
-    let k193 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k195(v, out)?;
-        k206(v, out)?;
+    let k162 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k164(v, out)?;
+        k175(v, out)?;
         Ok(())
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k193(v, &mut one)?;
+        k162(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1482,16 +1326,16 @@ pub fn reference_15(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k207 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k176 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
         sink(v, out)
     };
-    let k208 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k207(v.wrapping_mul(1).wrapping_add(8), out)
+    let k177 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k176(v.wrapping_mul(1).wrapping_add(8), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k208(v, &mut one)?;
+        k177(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1518,64 +1362,64 @@ pub fn reference_16(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k209 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k178 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 1 {
             sink(v, out)
         } else {
             Ok(())
         }
     };
-    let k211 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k180 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k209(v ^ 3, out)
+            k178(v ^ 3, out)
         }
     };
-    let k212 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k209(v.wrapping_mul(3).wrapping_add(7), out)
+    let k181 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k178(v.wrapping_mul(3).wrapping_add(7), out)
     };
-    let k213 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k182 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k212(v, out)
+        k181(v, out)
     };
-    let k215 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k209(v.wrapping_mul(7).wrapping_add(-3), out)
+    let k184 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k178(v.wrapping_mul(7).wrapping_add(-3), out)
     };
-    let k216 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k209(v.wrapping_mul(7).wrapping_add(-5), out)
+    let k185 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k178(v.wrapping_mul(7).wrapping_add(-5), out)
     };
-    let k217 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k186 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 0 {
             Ok(())
         } else {
-            k209(v ^ 0, out)
+            k178(v ^ 0, out)
         }
     };
-    let k214 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k215(v, out)?;
-        k216(v, out)?;
-        k217(v, out)?;
+    let k183 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k184(v, out)?;
+        k185(v, out)?;
+        k186(v, out)?;
         Ok(())
     };
-    let k218 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k214(v.wrapping_mul(5).wrapping_add(4), out)
+    let k187 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k183(v.wrapping_mul(5).wrapping_add(4), out)
     };
-    let k219 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k218(v.wrapping_mul(5).wrapping_add(4), out)
+    let k188 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k187(v.wrapping_mul(5).wrapping_add(4), out)
     };
-    let k210 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k211(v, out)?;
-        k213(v, out)?;
-        k219(v, out)?;
+    let k179 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k180(v, out)?;
+        k182(v, out)?;
+        k188(v, out)?;
         Ok(())
     };
-    let k220 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k210(v.wrapping_mul(1).wrapping_add(8), out)
+    let k189 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k179(v.wrapping_mul(1).wrapping_add(8), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k220(v, &mut one)?;
+        k189(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1602,19 +1446,19 @@ pub fn reference_17(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k221 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k190 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
         sink(v, out)
     };
-    let k222 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k221(v.wrapping_mul(3).wrapping_add(-4), out)
+    let k191 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k190(v.wrapping_mul(3).wrapping_add(-4), out)
     };
-    let k223 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k222(v.wrapping_mul(5).wrapping_add(-2), out)
+    let k192 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k191(v.wrapping_mul(5).wrapping_add(-2), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k223(v, &mut one)?;
+        k192(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1629,7 +1473,7 @@ pub fn graph_18(
 ) -> (Result<(), i64>, Vec<i64>) {
     let mut out = Vec::new();
     let result = pipeline!(threads, capacity = 1, items.iter().map(|&v| counters.item(v))
-        => try |t: Tracked| fault.check(t) => flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => ((filter_map |t: Tracked| if t.value.rem_euclid(3) == 1 { None } else { Some(t.map(|v| v ^ 4)) } => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 2)) }, filter |t: &Tracked| t.value.rem_euclid(3) != 0 => filter_map |t: Tracked| if t.value.rem_euclid(7) == 0 { None } else { Some(t.map(|v| v ^ 8)) }, |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-8)) => filter |t: &Tracked| t.value.rem_euclid(7) != 0), (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-6)), filter |t: &Tracked| t.value.rem_euclid(7) != 1 => |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-1)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-3))) => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 7)) }) => (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-3)) => (|t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(0)) => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-8)), serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(9)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(9)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-4)), |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(8))) => serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(6)), serial |t: Tracked| t.map(|v| v.wrapping_mul(7).wrapping_add(-2)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(-9)), (filter |t: &Tracked| t.value.rem_euclid(2) != 1, |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(7)) => serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(7)) => filter_map |t: Tracked| if t.value.rem_euclid(7) == 1 { None } else { Some(t.map(|v| v ^ 7)) }, serial |t: Tracked| t.map(|v| v.wrapping_mul(5).wrapping_add(4)) => filter_map |t: Tracked| if t.value.rem_euclid(5) == 0 { None } else { Some(t.map(|v| v ^ 7)) } => |t: Tracked| t.map(|v| v.wrapping_mul(3).wrapping_add(-1))) => filter_map |t: Tracked| if t.value.rem_euclid(5) == 1 { None } else { Some(t.map(|v| v ^ 5)) })
+        => serial |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(2)) => |t: Tracked| t.map(|v| v.wrapping_mul(1).wrapping_add(-7)) => filter_map |t: Tracked| if t.value.rem_euclid(3) == 0 { None } else { Some(t.map(|v| v ^ 5)) } => try |t: Tracked| fault.check(t)
         => ordered flat_map |t: Tracked| { let c = t.counters(); let v = t.value; (0..v.rem_euclid(3)).map(move |i| c.item(v.wrapping_add(i))) } => |t: Tracked| out.push(t.value));
     (result, out)
 }
@@ -1641,190 +1485,32 @@ pub fn reference_18(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k224 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k193 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k226 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k224(v.wrapping_mul(7).wrapping_add(6), out)
+    let k194 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        fault.reached(&[v])?;
+        k193(v, out)
     };
-    let k228 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k226(v.wrapping_mul(3).wrapping_add(-8), out)
-    };
-    let k229 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k228(v.wrapping_mul(3).wrapping_add(0), out)
-    };
-    let k230 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k226(v.wrapping_mul(1).wrapping_add(-4), out)
-    };
-    let k231 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k230(v.wrapping_mul(1).wrapping_add(9), out)
-    };
-    let k232 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k231(v.wrapping_mul(1).wrapping_add(9), out)
-    };
-    let k233 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k226(v.wrapping_mul(7).wrapping_add(8), out)
-    };
-    let k227 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k229(v, out)?;
-        k232(v, out)?;
-        k233(v, out)?;
-        Ok(())
-    };
-    let k234 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k227(v.wrapping_mul(3).wrapping_add(-3), out)
-    };
-    let k235 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k224(v.wrapping_mul(5).wrapping_add(-9), out)
-    };
-    let k236 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k235(v.wrapping_mul(7).wrapping_add(-2), out)
-    };
-    let k237 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 1 {
-            Ok(())
-        } else {
-            k224(v ^ 5, out)
-        }
-    };
-    let k239 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(2) != 1 {
-            k237(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k240 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 1 {
-            Ok(())
-        } else {
-            k237(v ^ 7, out)
-        }
-    };
-    let k241 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k240(v.wrapping_mul(5).wrapping_add(7), out)
-    };
-    let k242 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k241(v.wrapping_mul(3).wrapping_add(7), out)
-    };
-    let k243 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k237(v.wrapping_mul(3).wrapping_add(-1), out)
-    };
-    let k244 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(5) == 0 {
-            Ok(())
-        } else {
-            k243(v ^ 7, out)
-        }
-    };
-    let k245 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k244(v.wrapping_mul(5).wrapping_add(4), out)
-    };
-    let k238 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k239(v, out)?;
-        k242(v, out)?;
-        k245(v, out)?;
-        Ok(())
-    };
-    let k225 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k234(v, out)?;
-        k236(v, out)?;
-        k238(v, out)?;
-        Ok(())
-    };
-    let k248 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k195 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 0 {
             Ok(())
         } else {
-            k225(v ^ 2, out)
+            k194(v ^ 5, out)
         }
     };
-    let k249 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) == 1 {
-            Ok(())
-        } else {
-            k248(v ^ 4, out)
-        }
+    let k196 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k195(v.wrapping_mul(1).wrapping_add(-7), out)
     };
-    let k250 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 0 {
-            Ok(())
-        } else {
-            k225(v ^ 8, out)
-        }
-    };
-    let k251 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(3) != 0 {
-            k250(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k252 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 0 {
-            k225(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k253 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k252(v.wrapping_mul(3).wrapping_add(-8), out)
-    };
-    let k247 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k249(v, out)?;
-        k251(v, out)?;
-        k253(v, out)?;
-        Ok(())
-    };
-    let k254 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) == 1 {
-            Ok(())
-        } else {
-            k225(v ^ 7, out)
-        }
-    };
-    let k256 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k254(v.wrapping_mul(3).wrapping_add(-6), out)
-    };
-    let k257 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k254(v.wrapping_mul(3).wrapping_add(-3), out)
-    };
-    let k258 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k257(v.wrapping_mul(7).wrapping_add(-1), out)
-    };
-    let k259 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        if v.rem_euclid(7) != 1 {
-            k258(v, out)
-        } else {
-            Ok(())
-        }
-    };
-    let k255 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k256(v, out)?;
-        k259(v, out)?;
-        Ok(())
-    };
-    let k246 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k247(v, out)?;
-        k255(v, out)?;
-        Ok(())
-    };
-    let k260 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        for i in 0..v.rem_euclid(3) {
-            k246(v.wrapping_add(i), out)?;
-        }
-        Ok(())
-    };
-    let k261 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        fault.reached(&[v])?;
-        k260(v, out)
+    let k197 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k196(v.wrapping_mul(1).wrapping_add(2), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k261(v, &mut one)?;
+        k197(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1851,25 +1537,25 @@ pub fn reference_19(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k262 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k198 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k263 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k199 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k262(v, out)
+        k198(v, out)
     };
-    let k264 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k200 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k263(v.wrapping_add(i), out)?;
+            k199(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k264(v, &mut one)?;
+        k200(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -1896,113 +1582,113 @@ pub fn reference_20(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k265 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k201 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
         sink(v, out)
     };
-    let k266 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k202 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 1 {
-            k265(v, out)
+            k201(v, out)
         } else {
             Ok(())
         }
     };
-    let k269 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k205 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 1 {
             Ok(())
         } else {
-            k266(v ^ 1, out)
+            k202(v ^ 1, out)
         }
     };
-    let k270 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k206 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k266(v ^ 7, out)
+            k202(v ^ 7, out)
         }
     };
-    let k271 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k207 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k270(v.wrapping_add(i), out)?;
+            k206(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k272 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k208 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 1 {
-            k271(v, out)
+            k207(v, out)
         } else {
             Ok(())
         }
     };
-    let k268 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k269(v, out)?;
-        k272(v, out)?;
+    let k204 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k205(v, out)?;
+        k208(v, out)?;
         Ok(())
     };
-    let k273 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k268(v.wrapping_mul(1).wrapping_add(-1), out)
+    let k209 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k204(v.wrapping_mul(1).wrapping_add(-1), out)
     };
-    let k275 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k273(v.wrapping_mul(7).wrapping_add(2), out)
+    let k211 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k209(v.wrapping_mul(7).wrapping_add(2), out)
     };
-    let k276 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k212 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k273(v.wrapping_add(i), out)?;
+            k209(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k274 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k275(v, out)?;
-        k276(v, out)?;
+    let k210 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k211(v, out)?;
+        k212(v, out)?;
         Ok(())
     };
-    let k278 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k266(v.wrapping_mul(1).wrapping_add(6), out)
+    let k214 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k202(v.wrapping_mul(1).wrapping_add(6), out)
     };
-    let k279 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k278(v.wrapping_mul(7).wrapping_add(-8), out)
+    let k215 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k214(v.wrapping_mul(7).wrapping_add(-8), out)
     };
-    let k280 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k279(v.wrapping_mul(3).wrapping_add(7), out)
+    let k216 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k215(v.wrapping_mul(3).wrapping_add(7), out)
     };
-    let k281 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k266(v.wrapping_mul(5).wrapping_add(-2), out)
+    let k217 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k202(v.wrapping_mul(5).wrapping_add(-2), out)
     };
-    let k282 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k218 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 0 {
             Ok(())
         } else {
-            k281(v ^ 4, out)
+            k217(v ^ 4, out)
         }
     };
-    let k283 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k219 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k282(v.wrapping_add(i), out)?;
+            k218(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k277 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k280(v, out)?;
-        k283(v, out)?;
+    let k213 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k216(v, out)?;
+        k219(v, out)?;
         Ok(())
     };
-    let k284 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k277(v.wrapping_mul(7).wrapping_add(9), out)
+    let k220 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k213(v.wrapping_mul(7).wrapping_add(9), out)
     };
-    let k267 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k274(v, out)?;
-        k284(v, out)?;
+    let k203 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k210(v, out)?;
+        k220(v, out)?;
         Ok(())
     };
-    let k285 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k221 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k267(v.wrapping_add(i), out)?;
+            k203(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k285(v, &mut one)?;
+        k221(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -2029,71 +1715,71 @@ pub fn reference_21(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k287 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k223 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 1 {
             Ok(())
         } else {
             sink(v ^ 3, out)
         }
     };
-    let k289 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k225 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) != 1 {
-            k287(v, out)
+            k223(v, out)
         } else {
             Ok(())
         }
     };
-    let k290 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k287(v.wrapping_mul(7).wrapping_add(0), out)
+    let k226 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k223(v.wrapping_mul(7).wrapping_add(0), out)
     };
-    let k291 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k227 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k290(v.wrapping_add(i), out)?;
+            k226(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k292 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k228 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 0 {
-            k291(v, out)
+            k227(v, out)
         } else {
             Ok(())
         }
     };
-    let k293 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k229 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 1 {
-            k287(v, out)
+            k223(v, out)
         } else {
             Ok(())
         }
     };
-    let k288 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k289(v, out)?;
-        k292(v, out)?;
-        k293(v, out)?;
+    let k224 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k225(v, out)?;
+        k228(v, out)?;
+        k229(v, out)?;
         Ok(())
     };
-    let k294 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k230 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(1).wrapping_add(-3), out)
     };
-    let k295 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k231 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k286 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k288(v, out)?;
-        k294(v, out)?;
-        k295(v, out)?;
+    let k222 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k224(v, out)?;
+        k230(v, out)?;
+        k231(v, out)?;
         Ok(())
     };
-    let k296 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k232 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k286(v, out)
+        k222(v, out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k296(v, &mut one)?;
+        k232(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -2120,31 +1806,31 @@ pub fn reference_22(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k297 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k233 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
             sink(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k298 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k234 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         for i in 0..v.rem_euclid(3) {
-            k297(v.wrapping_add(i), out)?;
+            k233(v.wrapping_add(i), out)?;
         }
         Ok(())
     };
-    let k299 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k298(v.wrapping_mul(1).wrapping_add(4), out)
+    let k235 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k234(v.wrapping_mul(1).wrapping_add(4), out)
     };
-    let k300 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k236 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k299(v, out)
+        k235(v, out)
     };
-    let k301 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k300(v.wrapping_mul(3).wrapping_add(-5), out)
+    let k237 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k236(v.wrapping_mul(3).wrapping_add(-5), out)
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k301(v, &mut one)?;
+        k237(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
@@ -2171,119 +1857,119 @@ pub fn reference_23(items: &[i64], fault: &Fault) -> Result<Vec<Vec<i64>>, Fault
         out.push(v);
         Ok(())
     };
-    let k304 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k240 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 1 {
             sink(v, out)
         } else {
             Ok(())
         }
     };
-    let k305 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k241 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(2) != 0 {
             sink(v, out)
         } else {
             Ok(())
         }
     };
-    let k306 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k242 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) != 1 {
-            k305(v, out)
+            k241(v, out)
         } else {
             Ok(())
         }
     };
-    let k307 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k243 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) != 0 {
-            k306(v, out)
+            k242(v, out)
         } else {
             Ok(())
         }
     };
-    let k308 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k244 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(7) == 1 {
             Ok(())
         } else {
             sink(v ^ 5, out)
         }
     };
-    let k303 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k304(v, out)?;
-        k307(v, out)?;
-        k308(v, out)?;
+    let k239 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k240(v, out)?;
+        k243(v, out)?;
+        k244(v, out)?;
         Ok(())
     };
-    let k309 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k245 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         fault.reached(&[v])?;
-        k303(v, out)
+        k239(v, out)
     };
-    let k311 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k247 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) == 0 {
             Ok(())
         } else {
-            k309(v ^ 4, out)
+            k245(v ^ 4, out)
         }
     };
-    let k312 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k311(v.wrapping_mul(7).wrapping_add(9), out)
+    let k248 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k247(v.wrapping_mul(7).wrapping_add(9), out)
     };
-    let k313 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k249 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) != 1 {
-            k309(v, out)
+            k245(v, out)
         } else {
             Ok(())
         }
     };
-    let k314 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k313(v.wrapping_mul(5).wrapping_add(3), out)
+    let k250 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k249(v.wrapping_mul(5).wrapping_add(3), out)
     };
-    let k315 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k314(v.wrapping_mul(5).wrapping_add(3), out)
+    let k251 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k250(v.wrapping_mul(5).wrapping_add(3), out)
     };
-    let k316 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k309(v.wrapping_mul(1).wrapping_add(3), out)
+    let k252 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k245(v.wrapping_mul(1).wrapping_add(3), out)
     };
-    let k310 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k312(v, out)?;
-        k315(v, out)?;
-        k316(v, out)?;
+    let k246 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k248(v, out)?;
+        k251(v, out)?;
+        k252(v, out)?;
         Ok(())
     };
-    let k318 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k310(v.wrapping_mul(5).wrapping_add(6), out)
+    let k254 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k246(v.wrapping_mul(5).wrapping_add(6), out)
     };
-    let k319 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k310(v.wrapping_mul(1).wrapping_add(-8), out)
+    let k255 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k246(v.wrapping_mul(1).wrapping_add(-8), out)
     };
-    let k320 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k256 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(5) == 0 {
             Ok(())
         } else {
-            k319(v ^ 4, out)
+            k255(v ^ 4, out)
         }
     };
-    let k317 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k318(v, out)?;
-        k320(v, out)?;
+    let k253 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k254(v, out)?;
+        k256(v, out)?;
         Ok(())
     };
-    let k321 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k257 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         sink(v.wrapping_mul(5).wrapping_add(-5), out)
     };
-    let k302 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
-        k317(v, out)?;
-        k321(v, out)?;
+    let k238 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+        k253(v, out)?;
+        k257(v, out)?;
         Ok(())
     };
-    let k322 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
+    let k258 = |v: i64, out: &mut Vec<i64>| -> Result<(), Faulted> {
         if v.rem_euclid(3) != 0 {
-            k302(v, out)
+            k238(v, out)
         } else {
             Ok(())
         }
     };
     let mut one = Vec::new();
     for &v in items.iter() {
-        k322(v, &mut one)?;
+        k258(v, &mut one)?;
     }
     all.push(one);
     Ok(all)
