@@ -51,6 +51,11 @@ impl<St, It> FlatMapNode<St, It> {
             parked: core::array::from_fn(|_| Serial::new(None)),
         }
     }
+
+    /// The stage, to wrap it (a new node has no parked iterator).
+    pub fn into_stage(self) -> St {
+        self.stage
+    }
 }
 
 /// Pushes outputs of `iter` into `out` until `*emitted == room` or the iterator ends; returns
@@ -195,6 +200,11 @@ impl<St, It> SerialFlatMapNode<St, It> {
                 parked: None,
             }),
         }
+    }
+
+    /// The stage, to wrap it (a new node has no parked iterator).
+    pub fn into_stage(self) -> St {
+        self.state.into_inner().stage
     }
 
     /// The stage and its parked iterator, claimed together (an `ordered flat_map` claims them

@@ -73,7 +73,7 @@ pub mod __private {
     pub use crate::node::{run_parallel, run_serial, run_source};
     pub use crate::ordered::{
         run_ordered, run_ordered_flat_map, Credit, OrderedEdge, Renumber, TagIter, TaggedEdge,
-        TaggedStage,
+        TaggedStage, Untag,
     };
     pub use crate::wiring::*;
     pub use crate::{

@@ -7,9 +7,24 @@
 //! travels as a [`Tagged`] value: its `seq`, its *part* (which path through fan-outs it took)
 //! and the value, or nothing (a *hole*: a filter dropped it, and the ordered stage must still
 //! learn that nothing will come). The ordered stage consumes, for `seq = 0, 1, 2, …`, every
-//! part of that `seq` in part order. Parts are numbered densely in branch order (the macro
-//! gives each fan-out edge an offset), so after a fan-out and merge the ordered stage sees, per
-//! source item, the branch outputs in the order the branches are written.
+//! part of that `seq`, in its window's *order*.
+//!
+//! Parts are numbered by the predecessors a path enters each node through: at a node fed by
+//! several (a merge), the paths through the first take the first numbers, and so on. The macro
+//! gives each edge that offset ([`TaggedEdge`], [`OrderedEdge`]), so the parts of an item at
+//! any node are `0..paths to it`, a number that does not depend on what lies after the node:
+//! one tag serves every ordered stage its item reaches. The *order* lists the parts in branch
+//! order (depth first, branches left to right), which the macro computes from the graph; so
+//! after a fan-out and a merge the ordered stage sees, per source item, the branch outputs in
+//! the order the branches are written, and after a fan-out, a merge and another fan-out, each
+//! output of the first group through each branch of the second before the next one's.
+//!
+//! Tags are put on by the source (numbering) and kept by every stage up to the ordered stages
+//! their items reach ([`TaggedStage`]); a branch that reaches none takes them off ([`Untag`]:
+//! a hole is skipped there), and so does an ordered stage whose outputs reach none. An ordered
+//! stage whose outputs do reach another is *transparent* unless it is a flat-map: it consumes
+//! in order and passes each output on with its input's tag (a hole for a filtered item), so the
+//! next ordered stage sees it as the part of that source item it is.
 //!
 //! # Several sources
 //!
@@ -28,13 +43,19 @@
 //!
 //! # Several ordered stages
 //!
-//! An ordered stage whose outputs go on to another ordered stage is the *producer* of that
-//! stage's window: [`Renumber`] numbers its outputs `0, 1, 2, …` in the order it emits them and
-//! takes a credit for each in the next window, exactly as a source does (the next window has
-//! one source: this stage, which its `give_credits` wakes). So the second ordered stage sees
-//! items in the order the first one emitted them. A `flat_map` before an ordered stage is made
-//! such a producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as
-//! they are emitted, input by input in order, each input's in emission order.
+//! A source takes a credit, for each item, in the window of every ordered stage its tags reach
+//! (nested [`Credit`] senders, one per window): ordered stages in sibling branches, and a
+//! transparent one and those after it. Each window is bounded by its own credits.
+//!
+//! An ordered flat-map whose outputs go on to other ordered stages is the *producer* of their
+//! windows: [`Renumber`] numbers its outputs `0, 1, 2, …` in the order it emits them and takes
+//! a credit for each in those windows, exactly as a source does (each window has one source:
+//! this stage, which its `give_credits` wakes). So the next ordered stages see items in the
+//! order the flat-map emitted them. A `flat_map` before an ordered stage is made such a
+//! producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as they
+//! are emitted, input by input in order, each input's in emission order. (Its outputs must not
+//! meet items numbered by another root before an ordered stage: `pipeline!` refuses a
+//! `flat_map` in a fan-out branch there.)
 //!
 //! A producing ordered stage is serial, and a step gives back the credits it did not use (with
 //! `return_unused`, without a wake-up) *before* it lets go of the stage's claim: so no other step
@@ -76,8 +97,11 @@
 //! * [`Credit::reserve`] takes the inner queues' room *first* and credits only for that room, so
 //!   it never has credits to give back; room it cannot use goes back through the queues' own
 //!   `unreserve`, which wakes the producers waiting for it.
-//! * [`Credit::unreserve`] returns the credits of a source's last step, when it ran out of items:
-//!   a source step waiting for credits then has nothing left to produce.
+//! * [`Credit::unreserve`] returns the credits of a source's last step, when it ran out of items
+//!   (a source step waiting for credits then has nothing left to produce), and those an outer
+//!   window's [`Credit`] could not match (a source feeding several windows): the step that
+//!   returns them found the outer window short and set *its* `wanted`, so the outer stage wakes
+//!   the source, and that step finds these credits back.
 //!
 //! It used to take credits first and give back, taking `wanted`, those a full queue left
 //! unused, while several workers step a split source at once. The run could hang:
@@ -213,14 +237,50 @@ impl<I, S: StageMut<I>> StageMut<Tagged<I>> for TaggedStage<S> {
     }
 }
 
+/// A stage that takes tagged items and gives plain outputs: an ordered stage whose outputs
+/// lead to no other ordered stage, or the first node of a branch that leads to none. Applies
+/// the inner stage to values and skips holes (a filtered-out item: nothing to do).
+#[derive(Debug)]
+pub struct Untag<S>(pub S);
+
+impl<I, S: Stage<I>> Stage<Tagged<I>> for Untag<S> {
+    type Out = S::Out;
+    #[inline]
+    fn call(&self, t: Tagged<I>) -> Flow<Self::Out> {
+        match t.value {
+            Some(value) => self.0.call(value),
+            None => Flow::Skip,
+        }
+    }
+}
+
+impl<I, S: StageMut<I>> StageMut<Tagged<I>> for Untag<S> {
+    type Out = S::Out;
+    #[inline]
+    fn call_mut(&mut self, t: Tagged<I>) -> Flow<Self::Out> {
+        match t.value {
+            Some(value) => self.0.call_mut(value),
+            None => Flow::Skip,
+        }
+    }
+}
+
 /// One `seq`'s slot: the `P` parts, and which have arrived (bit `i` for part `i`).
 struct Slot<T, const P: usize> {
     parts: [UnsafeCell<MaybeUninit<Option<T>>>; P],
     arrived: AtomicUsize,
 }
 
-/// The most parts per `seq` (paths from the source to the ordered stage): one bit each.
-pub const MAX_PARTS: usize = usize::BITS as usize;
+/// The most parts per `seq` (paths from the source to the ordered stage): one bit each of a
+/// `usize`, and the same on every target (32, not `usize::BITS`), so that a pipeline that
+/// compiles on a 64-bit host compiles for a 32-bit chip too. `pipeline!` reports more at the
+/// `ordered` marker.
+pub const MAX_PARTS: usize = 32;
+
+const _: () = assert!(
+    usize::BITS as usize >= MAX_PARTS,
+    "para needs a usize of 32 bits or more"
+);
 
 /// One source's window: `W` sequence numbers, `P` parts each, and that source's credits. See
 /// the module docs.
@@ -230,19 +290,23 @@ struct Window<T, const W: usize, const P: usize> {
     free: AtomicUsize,
     /// The source found no credit; the next release wakes it.
     wanted: AtomicBool,
-    /// The ordered stage's progress: the next `seq` and part to consume. Touched only by the
-    /// worker holding the ordered stage's claim (the claim's Acquire/Release orders it).
+    /// The order in which the stage consumes a `seq`'s parts: part numbers (module docs,
+    /// "Order").
+    order: [u8; P],
+    /// The ordered stage's progress: the next `seq`, and how many of its parts (in `order`) are
+    /// consumed. Touched only by the worker holding the ordered stage's claim (the claim's
+    /// Acquire/Release orders it).
     cursor: UnsafeCell<(u64, usize)>,
 }
 
 impl<T, const W: usize, const P: usize> Window<T, W, P> {
-    const COMPLETE: usize = if P == MAX_PARTS {
+    const COMPLETE: usize = if P == usize::BITS as usize {
         usize::MAX
     } else {
         (1 << P) - 1
     };
 
-    fn new() -> Self {
+    fn new(order: [u8; P]) -> Self {
         Window {
             slots: core::array::from_fn(|_| Slot {
                 parts: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
@@ -250,6 +314,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             }),
             free: AtomicUsize::new(W),
             wanted: AtomicBool::new(false),
+            order,
             cursor: UnsafeCell::new((0, 0)),
         }
     }
@@ -334,12 +399,17 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
     }
 
     /// Consumes, in order, the parts of the next complete `seq`s through `process`, while it
-    /// returns [`Consumed::More`]. Returns how many `seq`s were completed and whether `process`
-    /// asked to stop; the cursor is left at the first part not consumed.
+    /// returns [`Consumed::More`]: each as a [`Tagged`] value (`src` is this window's source),
+    /// the parts of a `seq` in the window's `order`. Returns how many `seq`s were completed and
+    /// whether `process` asked to stop; the cursor is left at the first part not consumed.
     ///
     /// # Safety
     /// The caller holds the ordered stage's claim (the only consumer, and the cursor's owner).
-    unsafe fn consume(&self, mut process: impl FnMut(Option<T>) -> Consumed) -> (usize, bool) {
+    unsafe fn consume(
+        &self,
+        src: u16,
+        mut process: impl FnMut(Tagged<T>) -> Consumed,
+    ) -> (usize, bool) {
         // SAFETY: the cursor is only touched under the ordered stage's claim (caller's contract).
         let cursor = unsafe { &mut *self.cursor.get() };
         let mut seqs_done = 0;
@@ -349,17 +419,24 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             if slot.arrived.load(Ordering::Acquire) != Self::COMPLETE {
                 return (seqs_done, false);
             }
-            for part in first..P {
+            for k in first..P {
+                let part = self.order[k];
                 // SAFETY: the slot is complete (Acquire above pairs with every part's Release
                 // `fetch_or`), and parts from the cursor on are not consumed yet; only the
                 // claim holder consumes.
-                let value = unsafe { (*slot.parts[part].get()).assume_init_read() };
+                let value = unsafe { (*slot.parts[usize::from(part)].get()).assume_init_read() };
                 // Consumed before the stage sees it: if the stage panics, the value is dropped
                 // by the unwinding, and the window's `Drop` must not drop it again.
-                *cursor = (seq, part + 1);
-                match process(value) {
+                *cursor = (seq, k + 1);
+                let item = Tagged {
+                    seq,
+                    part: u32::from(part),
+                    src,
+                    value,
+                };
+                match process(item) {
                     Consumed::More => {}
-                    Consumed::Full if part + 1 < P => return (seqs_done, false),
+                    Consumed::Full if k + 1 < P => return (seqs_done, false),
                     Consumed::Full => {
                         slot.arrived.store(0, Ordering::Relaxed);
                         *cursor = (seq + 1, 0);
@@ -395,18 +472,19 @@ enum Consumed {
 impl<T, const W: usize, const P: usize> Drop for Window<T, W, P> {
     fn drop(&mut self) {
         // A run that stopped early leaves parts behind: drop each exactly once. In the slot at
-        // the cursor, parts before the cursor's part were consumed already.
+        // the cursor, the first `consumed` parts of `order` were consumed already.
         let (next, consumed) = *self.cursor.get_mut();
         for seq in next..next + W as u64 {
             let slot = self.slot(seq);
             let arrived = slot.arrived.load(Ordering::Acquire);
             let first = if seq == next { consumed } else { 0 };
-            for (part, cell) in slot.parts.iter().enumerate().skip(first) {
+            for &part in &self.order[first..] {
+                let part = usize::from(part);
                 if arrived & (1 << part) != 0 {
-                    // SAFETY: the bit says the cell was written; parts before `first` of the
-                    // cursor's slot were consumed, no others; `&mut self` excludes every
-                    // other access.
-                    unsafe { (*cell.get()).assume_init_drop() };
+                    // SAFETY: the bit says the cell was written; of the cursor's slot, the
+                    // parts consumed are those before `first` in `order`, no others; `&mut
+                    // self` excludes every other access.
+                    unsafe { (*slot.parts[part].get()).assume_init_drop() };
                 }
             }
         }
@@ -440,16 +518,32 @@ unsafe impl<T: Send, const W: usize, const P: usize, const S: usize> Sync
 impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S> {
     const SHAPE_OK: () = assert!(
         W >= 1 && P >= 1 && P <= MAX_PARTS && S >= 1 && S <= u16::MAX as usize,
-        "an ordered window needs W >= 1, 1 <= P <= usize::BITS paths to it, 1 <= S <= 65535 \
-         sources"
+        "an ordered window needs W >= 1, 1 <= P <= 32 paths to it, 1 <= S <= 65535 sources"
     );
 
-    /// Empty windows.
+    /// Empty windows, whose stage consumes the parts of a `seq` in part order.
     pub fn new() -> Self {
+        Self::with_order(core::array::from_fn(|part| part as u8))
+    }
+
+    /// Empty windows, whose stage consumes the parts of a `seq` in `order`: part numbers, each
+    /// of `0..P` once (module docs, "Order").
+    ///
+    /// # Panics
+    /// If `order` is not such a permutation.
+    pub fn with_order(order: [u8; P]) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE_OK;
+        let mut seen = 0usize;
+        for &part in &order {
+            assert!(
+                usize::from(part) < P && seen & (1 << part) == 0,
+                "para: an ordered window's order must list each part once"
+            );
+            seen |= 1 << part;
+        }
         OrderedBuffer {
-            windows: core::array::from_fn(|_| Window::new()),
+            windows: core::array::from_fn(|_| Window::new(order)),
             turn: UnsafeCell::new(0),
             produced: UnsafeCell::new(0),
         }
@@ -639,23 +733,24 @@ where
     }
 }
 
-/// The sender of an ordered stage whose outputs go on to another ordered stage: it numbers
-/// them in the order it emits them (a new `seq` each) and takes a credit in the next stage's
-/// window for each, as a source does ([`Credit`]). Module docs, "Several ordered stages".
+/// The sender of an ordered flat-map whose outputs go on to other ordered stages: it numbers
+/// them in the order it emits them (a new `seq` each), and `inner`, the [`Credit`]s of those
+/// stages' windows around the edges, takes a credit in each for every output, as for a
+/// source. Module docs, "Several ordered stages".
 #[derive(Debug)]
 pub struct Renumber<'b, T, S, const W: usize, const P: usize> {
-    credit: Credit<'b, T, S, W, P, 1>,
+    counter: &'b OrderedBuffer<T, W, P, 1>,
+    inner: S,
 }
 
 impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
-    /// `inner`, the edges of an ordered stage, numbering its outputs for `buffer`, the window of
-    /// the next ordered stage. Only that stage's step pushes through it, while it holds the
-    /// stage's claim (as `pipeline!` wires it): that claim is what orders the numbering, like
-    /// the credits order the window's cells (module docs).
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
-        Renumber {
-            credit: Credit::new(buffer, inner),
-        }
+    /// `inner`, the credited edges of an ordered stage, numbering its outputs with the counter
+    /// kept in `counter`, the window of one of the ordered stages it feeds. Only that stage's
+    /// step pushes through it, while it holds the stage's claim (as `pipeline!` wires it): that
+    /// claim is what orders the numbering, like the credits order the window's cells (module
+    /// docs).
+    pub fn new(counter: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
+        Renumber { counter, inner }
     }
 }
 
@@ -666,26 +761,26 @@ where
     const COPIES: usize = S::COPIES;
     #[inline]
     fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
-        self.credit.reserve(max, cx)
+        self.inner.reserve(max, cx)
     }
     /// Credits not used by a step: no other step of this (serial) stage can be waiting for
     /// them, so they go back without a wake-up ([`Window::return_unused`]).
     #[inline]
     fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
-        self.credit.unreserve(n, cx);
+        self.inner.unreserve(n, cx);
     }
     #[inline]
     fn push(&self, value: V) {
         // SAFETY: only the step of the producing stage pushes, under its claim (`new`), so this
         // is the only access to the counter, and the claim's Acquire/Release orders the steps.
-        let next = unsafe { &mut *self.credit.buffer.produced.get() };
+        let next = unsafe { &mut *self.counter.produced.get() };
         let seq = *next;
         *next += 1;
-        self.credit.push(Tagged::new(seq, value));
+        self.inner.push(Tagged::new(seq, value));
     }
     #[inline]
     fn notify(&self, cx: &mut Cx<'_>) {
-        self.credit.notify(cx);
+        self.inner.notify(cx);
     }
 }
 
@@ -701,7 +796,7 @@ pub fn run_ordered<T, St, S, const W: usize, const P: usize, const N: usize>(
     cx: &mut Cx<'_>,
 ) -> bool
 where
-    St: StageMut<T>,
+    St: StageMut<Tagged<T>>,
     S: Sender<St::Out>,
 {
     let Some(mut stage) = node.stage().try_claim() else {
@@ -734,12 +829,9 @@ where
         let window = &input.windows[w];
         // SAFETY: we hold the ordered stage's claim.
         let (seqs, stopped) = unsafe {
-            window.consume(|value| {
+            window.consume(w as u16, |item| {
                 done += 1;
-                let Some(value) = value else {
-                    return Consumed::More; // a hole
-                };
-                match stage.call_mut(value) {
+                match stage.call_mut(item) {
                     Flow::Emit(output) => {
                         out.push(output);
                         emitted += 1;
@@ -819,7 +911,7 @@ pub fn run_ordered_flat_map<T, St, S, const W: usize, const P: usize, const N: u
     cx: &mut Cx<'_>,
 ) -> bool
 where
-    St: StageMut<T>,
+    St: StageMut<Tagged<T>>,
     St::Out: IntoIterator,
     S: Sender<<St::Out as IntoIterator>::Item>,
 {
@@ -857,31 +949,25 @@ where
         let w = (first + k) % N;
         // SAFETY: we hold the ordered stage's claim.
         let (seqs, stopped) = unsafe {
-            input.windows[w].consume(|value| {
-                let Some(value) = value else {
-                    finished += 1; // a hole
-                    return Consumed::More;
-                };
-                match state.stage.call_mut(value) {
-                    Flow::Emit(outputs) => {
-                        let mut iter = outputs.into_iter();
-                        if drain(&mut iter, &out, &mut emitted, room) {
-                            finished += 1;
-                        } else {
-                            state.parked = Some(iter);
-                        }
-                        if emitted == room {
-                            Consumed::Full
-                        } else {
-                            Consumed::More
-                        }
-                    }
-                    Flow::Skip => {
+            input.windows[w].consume(w as u16, |item| match state.stage.call_mut(item) {
+                Flow::Emit(outputs) => {
+                    let mut iter = outputs.into_iter();
+                    if drain(&mut iter, &out, &mut emitted, room) {
                         finished += 1;
+                    } else {
+                        state.parked = Some(iter);
+                    }
+                    if emitted == room {
+                        Consumed::Full
+                    } else {
                         Consumed::More
                     }
-                    Flow::Stop => Consumed::Stop,
                 }
+                Flow::Skip => {
+                    finished += 1;
+                    Consumed::More
+                }
+                Flow::Stop => Consumed::Stop,
             })
         };
         seqs_done[w] = seqs;

@@ -10,7 +10,7 @@ use core::marker::PhantomData;
 
 use crate::flat_map::{FlatMapNode, SerialFlatMapNode};
 use crate::node::{ParallelNode, SerialNode, SourceNode};
-use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage};
+use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage, Untag};
 use crate::queue::Queue;
 use crate::stage::{
     ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, TryFilter, TryFilterMap, TrySink,
@@ -299,14 +299,59 @@ where
     (SourceNode::new(TagIter::new(items.into_iter())), ty())
 }
 
-/// A parallel node before an ordered stage: works on tagged items.
-pub fn tag_parallel<S>(node: ParallelNode<S>) -> ParallelNode<TaggedStage<S>> {
-    ParallelNode::new(TaggedStage(node.into_stage()))
+/// A node whose stage can be wrapped: to make it work on tagged items ([`tag`], [`untag`]).
+pub trait WrapStage: Sized {
+    /// The node's stage.
+    type Stage;
+    /// The same kind of node, running stage `W`.
+    type With<W>;
+    /// The node running `wrap(stage)`.
+    fn wrap_stage<W>(self, wrap: impl FnOnce(Self::Stage) -> W) -> Self::With<W>;
 }
 
-/// A serial node before an ordered stage: works on tagged items.
-pub fn tag_serial<S>(node: SerialNode<S>) -> SerialNode<TaggedStage<S>> {
-    SerialNode::new(TaggedStage(node.into_stage()))
+impl<S> WrapStage for ParallelNode<S> {
+    type Stage = S;
+    type With<W> = ParallelNode<W>;
+    fn wrap_stage<W>(self, wrap: impl FnOnce(S) -> W) -> ParallelNode<W> {
+        ParallelNode::new(wrap(self.into_stage()))
+    }
+}
+
+impl<S> WrapStage for SerialNode<S> {
+    type Stage = S;
+    type With<W> = SerialNode<W>;
+    fn wrap_stage<W>(self, wrap: impl FnOnce(S) -> W) -> SerialNode<W> {
+        SerialNode::new(wrap(self.into_stage()))
+    }
+}
+
+impl<S, It> WrapStage for FlatMapNode<S, It> {
+    type Stage = S;
+    type With<W> = FlatMapNode<W, It>;
+    fn wrap_stage<W>(self, wrap: impl FnOnce(S) -> W) -> FlatMapNode<W, It> {
+        FlatMapNode::new(wrap(self.into_stage()))
+    }
+}
+
+impl<S, It> WrapStage for SerialFlatMapNode<S, It> {
+    type Stage = S;
+    type With<W> = SerialFlatMapNode<W, It>;
+    fn wrap_stage<W>(self, wrap: impl FnOnce(S) -> W) -> SerialFlatMapNode<W, It> {
+        SerialFlatMapNode::new(wrap(self.into_stage()))
+    }
+}
+
+/// A node before an ordered stage (or a transparent ordered stage): works on tagged items and
+/// keeps their tags.
+pub fn tag<N: WrapStage>(node: N) -> N::With<TaggedStage<N::Stage>> {
+    node.wrap_stage(TaggedStage)
+}
+
+/// A node whose input is tagged and whose outputs lead to no ordered stage: an ordered stage,
+/// or the first node of a branch that leaves the ordered stages' paths. Strips the tags and
+/// skips holes.
+pub fn untag<N: WrapStage>(node: N) -> N::With<Untag<N::Stage>> {
+    node.wrap_stage(Untag)
 }
 
 /// The input queue, of capacity `N`, of a node before an ordered stage.
@@ -315,11 +360,12 @@ pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Queue<Tagged<T>, N> {
 }
 
 /// The input of an ordered stage: per source (`S` of them), a window of `W` sequence numbers
-/// of `P` parts each.
+/// of `P` parts each, consumed in `order` (para-core's `ordered.rs`, "Order").
 pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
     _input: Ty<T>,
+    order: [u8; P],
 ) -> OrderedBuffer<T, W, P, S> {
-    OrderedBuffer::new()
+    OrderedBuffer::with_order(order)
 }
 
 /// Checks that items of type `T` may be fanned out.

@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering as StdOrdering;
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use para_core::__private::{
-    parallel_map, run_ordered, run_parallel, run_source, serial_map, sink, tag_parallel, Credit,
+    parallel_map, run_ordered, run_parallel, run_source, serial_map, sink, tag, untag, Credit,
     OrderedEdge, Renumber, Ty,
 };
 use para_core::{
@@ -167,14 +167,14 @@ fn ordered_credits_model(credits_first: bool) {
     let split = SplitNode::<Range<usize>, Numbered>::new(0..ITEMS);
     let queue = Queue::<Tagged<usize>, 1>::new();
     let window = OrderedBuffer::<usize, WINDOW, 1>::new();
-    let stage = tag_parallel(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
+    let stage = tag(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
     let counted = seen.clone();
     let mut next = 0;
-    let ordered = sink(Ty::<usize>::new(), move |x: usize| {
+    let ordered = untag(sink(Ty::<usize>::new(), move |x: usize| {
         assert_eq!(x, next, "the ordered sink saw {x} when {next} was due");
         next += 1;
         counted.store(next, StdOrdering::Relaxed);
-    });
+    }));
     let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
         match node {
             SOURCE if credits_first => {
@@ -268,18 +268,18 @@ fn chained_credits_model(wakes: NodeId) {
     let first_window = OrderedBuffer::<usize, 2, 1>::new();
     let second_window = OrderedBuffer::<usize, 1, 1>::new();
     let queue = Queue::<Tagged<usize>, 1>::new();
-    let first = serial_map(Ty::<usize>::new(), |x: usize| x).0;
-    let stage = tag_parallel(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
+    let first = untag(serial_map(Ty::<usize>::new(), |x: usize| x).0);
+    let stage = tag(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
     let counted = seen.clone();
     let mut next = 0;
-    let second = sink(Ty::<usize>::new(), move |x: usize| {
+    let second = untag(sink(Ty::<usize>::new(), move |x: usize| {
         assert_eq!(
             x, next,
             "the second ordered stage saw {x} when {next} was due"
         );
         next += 1;
         counted.store(next, StdOrdering::Relaxed);
-    });
+    }));
     let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
         match node {
             CHAIN_SOURCE => {
@@ -287,7 +287,10 @@ fn chained_credits_model(wakes: NodeId) {
                 run_source(CHAIN_SOURCE, &split, out, cx)
             }
             FIRST => {
-                let out = Renumber::new(&second_window, Edge::new(&queue, CHAIN_STAGE));
+                let out = Renumber::new(
+                    &second_window,
+                    Credit::new(&second_window, Edge::new(&queue, CHAIN_STAGE)),
+                );
                 run_ordered(FIRST, &first_window, &first, out, CHAIN_SOURCE, cx)
             }
             CHAIN_STAGE => {

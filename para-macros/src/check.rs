@@ -9,7 +9,7 @@
 
 use syn::{Expr, Lit};
 
-use crate::graph::{priority_value, Node};
+use crate::graph::{priority_value, Node, MAX_PARTS};
 use crate::parse::{Chain, Elem, Pipeline};
 
 /// The options the macro understands, in the order error messages list them.
@@ -189,29 +189,30 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             }
             seen.push(word);
         }
-        if node.leaks {
-            errors.push(syn::Error::new_spanned(
-                node.expr,
-                "this node feeds an `ordered` stage and also a branch that does not lead to it; \
-                 every node before an `ordered` stage (or before a `flat_map` that leads to one, \
-                 which runs in order) must lead only to it, for now",
-            ));
+        if node.conflict {
+            let marker = node.markers.iter().find(|m| m.name == "flat_map");
+            let message = "this `flat_map` runs in order (an `ordered` stage follows it), and \
+                           its outputs meet items of another fan-out branch before that stage: \
+                           interleaving them in source order is not supported yet; move the \
+                           `flat_map` before the fan-out or after the `ordered` stage";
+            errors.push(match marker {
+                Some(m) => syn::Error::new_spanned(&m.name, message),
+                None => syn::Error::new_spanned(node.expr, message),
+            });
         }
         let marked = node.markers.iter().any(|m| m.name == "ordered");
         if node.ordered && !marked && node.parts > MAX_PARTS {
-            errors.push(syn::Error::new_spanned(
-                node.expr,
-                format!(
-                    "{} paths lead to this `flat_map`, which runs in order because an `ordered` \
-                     stage follows it; at most {MAX_PARTS} are supported",
-                    node.parts
-                ),
-            ));
+            let marker = node.markers.iter().find(|m| m.name == "flat_map");
+            let message = format!(
+                "{} paths lead to this `flat_map`, which runs in order because an `ordered` \
+                 stage follows it; at most {MAX_PARTS} are supported",
+                node.parts
+            );
+            errors.push(match marker {
+                Some(m) => syn::Error::new_spanned(&m.name, message),
+                None => syn::Error::new_spanned(node.expr, message),
+            });
         }
     }
     errors
 }
-
-/// The most paths from the source to an ordered stage (para-core's `MAX_PARTS` on 64-bit
-/// targets; 32-bit targets check it again at compile time).
-const MAX_PARTS: usize = 64;

@@ -73,7 +73,7 @@ pub(crate) fn expand(
         stmts.push(match node.kind {
             Kind::Source => {
                 // A split source if the type allows, else an iterator (`para-std/src/source.rs`).
-                let method = if node.tagged {
+                let method = if node.tagged_out {
                     "tagged_source"
                 } else {
                     "source"
@@ -96,10 +96,15 @@ pub(crate) fn expand(
                     quote!(#input, #expr)
                 };
                 let call = g.call(func, place, args);
-                let tag = match kind {
-                    _ if !node.tagged => quote!(),
-                    Kind::Parallel | Kind::ParallelSink => quote!(let #n = #k::tag_parallel(#n);),
-                    _ => quote!(let #n = #k::tag_serial(#n);),
+                // On tagged inputs, a stage keeps the tags if its outputs lead to an ordered
+                // stage (a transparent ordered stage too), else takes them off; an ordered
+                // flat-map numbers its outputs anew (its sender does).
+                let tag = if !node.tagged_in {
+                    quote!()
+                } else if node.tagged_out && !(node.ordered && node.shape == Shape::FlatMap) {
+                    quote!(let #n = #k::tag(#n);)
+                } else {
+                    quote!(let #n = #k::untag(#n);)
                 };
                 if matches!(kind, Kind::Sink | Kind::ParallelSink) {
                     quote!(let #n = #call; #tag)
@@ -135,8 +140,14 @@ pub(crate) fn expand(
                 Some(_) => 1,
                 None => nodes.iter().filter(|n| n.kind == Kind::Source).count(),
             };
-            quote!(let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(#input);)
-        } else if node.tagged {
+            let order = node.order.iter().map(|&part| Literal::u8_unsuffixed(part));
+            quote! {
+                let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(
+                    #input,
+                    [#(#order),*],
+                );
+            }
+        } else if node.tagged_in {
             quote!(let #q = #k::tagged_queue::<_, { #capacity }>(#input);)
         } else {
             quote!(let #q = #k::queue::<_, { #capacity }>(#input);)
@@ -358,19 +369,26 @@ impl<'a> Gen<'a> {
         let node = &self.nodes[from];
         let edges = self.edges(from, &node.succs, &node.offsets);
         let k = &self.k;
-        match node.feeds {
-            Some(ordered) if node.kind == Kind::Source => {
-                // The source takes a credit in the ordered stage's window for every item.
-                let window = self.local("__para_q", ordered, "");
-                let src = u16::try_from(from).expect("a source's id is its index");
-                quote!(#k::Credit::for_source(&#window, #src, #edges))
+        if node.feeds.is_empty() {
+            return edges;
+        }
+        // A root takes a credit in the window of every ordered stage its numbering reaches.
+        let src = (node.kind == Kind::Source)
+            .then(|| u16::try_from(from).expect("a source's id is its index"));
+        let credited = node.feeds.iter().rev().fold(edges, |inner, &ordered| {
+            let window = self.local("__para_q", ordered, "");
+            match src {
+                Some(src) => quote!(#k::Credit::for_source(&#window, #src, #inner)),
+                None => quote!(#k::Credit::new(&#window, #inner)),
             }
-            Some(ordered) if node.ordered => {
-                // An ordered stage feeding another numbers its outputs for the next window.
-                let window = self.local("__para_q", ordered, "");
-                quote!(#k::Renumber::new(&#window, #edges))
-            }
-            _ => edges,
+        });
+        if src.is_some() {
+            credited
+        } else {
+            // An ordered flat-map numbers its outputs anew; the counter lives in the first
+            // window it feeds.
+            let window = self.local("__para_q", node.feeds[0], "");
+            quote!(#k::Renumber::new(&#window, #credited))
         }
     }
 
@@ -387,7 +405,7 @@ impl<'a> Gen<'a> {
                 let offset = offsets.first().copied().unwrap_or(0);
                 if self.nodes[*s].ordered {
                     quote!(#k::OrderedEdge::new(&#q, #lit, #offset))
-                } else if self.nodes[from].tagged || self.nodes[from].feeds.is_some() {
+                } else if self.nodes[from].tagged_out {
                     quote!(#k::TaggedEdge::new(#k::Edge::new(&#q, #lit), #offset))
                 } else {
                     quote!(#k::Edge::new(&#q, #lit))

@@ -50,25 +50,32 @@ pub(crate) struct Node<'a> {
     pub(crate) priority: Option<u8>,
     /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an
     /// ordered stage, which runs as an ordered flat-map (para-core's `ordered.rs`, "Several
-    /// ordered stages").
+    /// ordered stages"). An ordered stage that is not a flat-map and whose outputs lead to
+    /// another is *transparent*: its outputs keep their tags, as from any stage.
     pub(crate) ordered: bool,
-    /// Whether this node lies before an ordered stage (a source, or a stage between it and the
-    /// previous ordered stage): it handles tagged items.
-    pub(crate) tagged: bool,
-    /// For a tagged node: the ordered stage its outputs lead to. For an ordered stage: the next
-    /// ordered stage, if its outputs lead to one (it then numbers them for that stage's window).
-    pub(crate) feeds: Option<usize>,
-    /// For an ordered stage fed by another: that stage (the producer of its window); `None`
-    /// when the sources feed it.
+    /// Its input is tagged (para-core's `ordered.rs`): it lies after a source or an ordered
+    /// flat-map, before an ordered stage (or is one: a window is tagged).
+    pub(crate) tagged_in: bool,
+    /// Its outputs are tagged: they lead to an ordered stage (through no other ordered stage
+    /// than transparent ones, see `transparent`).
+    pub(crate) tagged_out: bool,
+    /// For the root of a numbering (a source, or an ordered flat-map with `tagged_out`): the
+    /// ordered stages whose windows it takes a credit in for each item it emits.
+    pub(crate) feeds: Vec<usize>,
+    /// For an ordered stage: the ordered flat-map whose numbering fills its window; `None` when
+    /// the sources' does.
     pub(crate) producer: Option<usize>,
-    /// For a tagged node or a producing ordered stage: some successor does not lead to the
-    /// ordered stage it feeds.
-    pub(crate) leaks: bool,
+    /// For an ordered flat-map: its outputs meet, before an ordered stage, items numbered by
+    /// another root (it stands in a fan-out branch). Refused, for now.
+    pub(crate) conflict: bool,
     /// Per successor (parallel to `succs`): the part offset of that edge (see para-core's
     /// `ordered.rs`).
     pub(crate) offsets: Vec<u32>,
-    /// For the ordered stage: the number of paths from the source to it (parts per item).
+    /// For an ordered stage: the number of paths from its root to it (parts per item).
     pub(crate) parts: usize,
+    /// For an ordered stage: the order in which it consumes an item's parts (part numbers, in
+    /// branch order: depth first, branches left to right).
+    pub(crate) order: Vec<u8>,
     /// The nodes whose outputs feed this node's input queue, ascending. More than one: a merge.
     pub(crate) preds: Vec<usize>,
     /// The nodes this node's outputs go to, ascending. More than one: a fan-out.
@@ -99,7 +106,7 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
     }
     // A flat-map before an ordered stage runs as an ordered flat-map: it numbers its outputs as
     // it emits them, one input's before the next input's.
-    let reaches_ordered = reaches(&nodes, |n| n.ordered);
+    let reaches_ordered = reaches(&nodes, |_, n| n.ordered);
     for (id, node) in nodes.iter_mut().enumerate() {
         let is_flat_map = node.markers.iter().any(|m| m.name == "flat_map");
         if is_flat_map && id >= sources.len() && node.succs.iter().any(|&s| reaches_ordered[s]) {
@@ -132,72 +139,153 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             .and_then(|m| m.arg.as_ref())
             .and_then(priority_value);
     }
-    let ordered: Vec<usize> = (0..nodes.len()).filter(|&o| nodes[o].ordered).collect();
-    for &o in &ordered {
-        mark_ordered_paths(&mut nodes, o, sources.len());
-    }
+    mark_tags(&mut nodes, sources.len());
     nodes
 }
 
 /// Per node: whether it is `target` or has a path to a node that is.
-fn reaches(nodes: &[Node<'_>], target: impl Fn(&Node<'_>) -> bool) -> Vec<bool> {
+fn reaches(nodes: &[Node<'_>], target: impl Fn(usize, &Node<'_>) -> bool) -> Vec<bool> {
     let mut reach = vec![false; nodes.len()];
     // Edges go from lower to higher ids, so descending ids is a reverse topological order.
     for n in (0..nodes.len()).rev() {
-        reach[n] = target(&nodes[n]) || nodes[n].succs.iter().any(|&s| reach[s]);
+        reach[n] = target(n, &nodes[n]) || nodes[n].succs.iter().any(|&s| reach[s]);
     }
     reach
 }
 
-/// Marks the nodes before the ordered stage `o` (those with a path to it that passes no other
-/// ordered stage), counts those paths, and gives each edge on them its part offset: the paths
-/// of the earlier branches, so that the parts of one item are numbered densely in branch order.
-/// An ordered stage on such a path is the producer of `o`'s window; without one, the sources
-/// are.
-fn mark_ordered_paths(nodes: &mut [Node<'_>], o: usize, sources: usize) {
-    let mut paths = vec![0usize; nodes.len()];
-    paths[o] = 1;
-    for n in (0..o).rev() {
-        paths[n] = nodes[n]
+/// Decides which nodes carry tagged items, numbers the parts of each ordered stage, and gives
+/// each edge its part offset (para-core's `ordered.rs`, "Order").
+///
+/// A *root* numbers items: the sources (together: every source has the same paths, and each
+/// numbers its own items), or an ordered flat-map whose outputs lead to an ordered stage. Tags
+/// keep their root's numbering through stages and transparent ordered stages, up to the first
+/// ordered stages, whose windows the root takes a credit in for each item.
+///
+/// A tag's part identifies the path the item took from its root: at a node fed by several
+/// predecessors, the paths through the first take the first numbers, and so on (an edge's
+/// offset is the number of paths to the predecessors before it). So the parts at any node are
+/// `0..paths`, however many ordered stages share the root, and an ordered stage's `order` lists
+/// them in branch order.
+fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
+    for n in (0..nodes.len()).rev() {
+        let out = nodes[n]
             .succs
             .iter()
-            .filter(|&&s| s == o || !nodes[s].ordered)
-            .map(|&s| paths[s])
-            .sum();
+            .any(|&s| nodes[s].ordered || nodes[s].tagged_out);
+        nodes[n].tagged_out = out;
     }
-    for n in 0..o {
-        if paths[n] == 0 {
+    // Per node: the root whose numbering its outputs carry (`SOURCES` for the sources'), and
+    // how many paths from it lead there.
+    const SOURCES: usize = usize::MAX;
+    let mut root_out: Vec<Option<usize>> = vec![None; nodes.len()];
+    let mut paths_out = vec![0usize; nodes.len()];
+    for n in 0..nodes.len() {
+        let tagged_in = nodes[n].ordered || nodes[n].preds.iter().any(|&p| nodes[p].tagged_out);
+        nodes[n].tagged_in = tagged_in;
+        // The predecessors' roots (sources as one) and the paths to this node.
+        let mut roots: Vec<usize> = Vec::new();
+        let mut paths = 0usize;
+        for &p in &nodes[n].preds {
+            let Some(r) = root_out[p] else { continue };
+            if !roots.contains(&r) {
+                roots.push(r);
+            }
+            if p == 0 || p >= sources {
+                paths = paths.saturating_add(paths_out[p]);
+            }
+        }
+        if roots.len() > 1 {
+            // Items of two numberings meet: an ordered flat-map in a fan-out branch.
+            for &r in roots.iter().filter(|&&r| r != SOURCES) {
+                nodes[r].conflict = true;
+            }
+        }
+        let root_in = roots.first().copied();
+        if nodes[n].ordered {
+            if let Some(root) = root_in {
+                nodes[n].parts = paths;
+                nodes[n].producer = (root != SOURCES).then_some(root);
+                let roots = if root == SOURCES {
+                    0..sources
+                } else {
+                    root..root + 1
+                };
+                for r in roots {
+                    nodes[r].feeds.push(n);
+                }
+            }
+        }
+        if !nodes[n].tagged_out {
             continue;
         }
-        if nodes[n].ordered {
-            // Another route to `o` from outside this producer makes some node on it leak
-            // (below), so the first producer found is the only one in a graph that passes.
-            nodes[o].producer.get_or_insert(n);
+        (root_out[n], paths_out[n]) = if n < sources {
+            (Some(SOURCES), 1)
+        } else if is_root(&nodes[n]) {
+            (Some(n), 1)
         } else {
-            nodes[n].tagged = true;
-        }
-        if n < sources || nodes[n].ordered {
-            nodes[o].parts = nodes[o].parts.max(paths[n]);
-        }
-        let leaks = nodes[n]
-            .succs
-            .iter()
-            .any(|&s| s != o && (nodes[s].ordered || paths[s] == 0));
-        let node = &mut nodes[n];
-        node.feeds = Some(o);
-        node.leaks |= leaks;
-        let mut offset = 0;
-        node.offsets = node
+            (root_in, paths)
+        };
+    }
+    // An edge's offset: the paths to the predecessors of its target before it (the sources
+    // share theirs: all 0).
+    for n in 0..nodes.len() {
+        let offsets = nodes[n]
             .succs
             .iter()
             .map(|&s| {
-                let this = offset;
-                offset += paths[s];
-                u32::try_from(this).unwrap_or(u32::MAX)
+                let before = nodes[s]
+                    .preds
+                    .iter()
+                    .take_while(|&&p| p != n)
+                    .filter(|&&p| p >= sources && root_out[p].is_some())
+                    .map(|&p| paths_out[p])
+                    .fold(0, usize::saturating_add);
+                u32::try_from(before).unwrap_or(u32::MAX)
             })
             .collect();
+        nodes[n].offsets = offsets;
+    }
+    for o in 0..nodes.len() {
+        if !nodes[o].ordered || nodes[o].parts == 0 || nodes[o].parts > MAX_PARTS {
+            continue; // too many paths: reported by `check`
+        }
+        let root = nodes[o].producer.unwrap_or(0);
+        let reach = reaches(nodes, |n, _| n == o);
+        let mut order = Vec::new();
+        walk_paths(nodes, root, o, 0, &reach, &mut order);
+        nodes[o].order = order;
     }
 }
+
+/// Whether `node` starts a numbering of its own: an ordered flat-map.
+fn is_root(node: &Node<'_>) -> bool {
+    node.ordered && node.shape == Shape::FlatMap
+}
+
+/// Appends to `order` the parts of the paths from `n` (reached with part `part`) to ordered
+/// stage `o`, in branch order: depth first, successors in id order (branches left to right).
+/// Paths pass through stages and transparent ordered stages, not through another root.
+fn walk_paths(
+    nodes: &[Node<'_>],
+    n: usize,
+    o: usize,
+    part: u32,
+    reach: &[bool],
+    order: &mut Vec<u8>,
+) {
+    for (&s, &offset) in nodes[n].succs.iter().zip(&nodes[n].offsets) {
+        let part = part.saturating_add(offset);
+        if s == o {
+            order.push(u8::try_from(part).unwrap_or(u8::MAX));
+        } else if reach[s] && !is_root(&nodes[s]) {
+            walk_paths(nodes, s, o, part, reach, order);
+        }
+    }
+}
+
+/// The most paths from a root to an ordered stage: one bit each in its window (para-core's
+/// `MAX_PARTS`).
+pub(crate) const MAX_PARTS: usize = 32;
 
 /// The sources: the elements of a tuple `(a, b, …)` in source position, or the one source.
 pub(crate) fn sources(source: &Expr) -> Vec<&Expr> {
@@ -228,12 +316,14 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         fallible: false,
         priority: None,
         ordered: false,
-        tagged: false,
-        feeds: None,
+        tagged_in: false,
+        tagged_out: false,
+        feeds: Vec::new(),
         producer: None,
-        leaks: false,
+        conflict: false,
         offsets: Vec::new(),
         parts: 0,
+        order: Vec::new(),
         preds,
         succs: Vec::new(),
         fan_out_span: None,

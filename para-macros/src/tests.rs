@@ -288,9 +288,10 @@ fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
             quote!(d => (flat_map f, g) => ordered s),
-            "this node feeds an `ordered` stage and also a branch that does not lead to it; \
-             every node before an `ordered` stage (or before a `flat_map` that leads to one, \
-             which runs in order) must lead only to it, for now",
+            "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs meet \
+             items of another fan-out branch before that stage: interleaving them in source \
+             order is not supported yet; move the `flat_map` before the fan-out or after the \
+             `ordered` stage",
         ),
         (
             quote!(d => try filter flat_map f => s),
