@@ -1,6 +1,7 @@
 //! loom models of an ordered stage's credits: a split source stepped by two workers at once, a
-//! parallel stage, and an ordered sink; and two ordered stages, the first producing into the
-//! second's window. Wired as `pipeline!` wires them and run by the real node steps
+//! parallel stage, and an ordered sink; two ordered stages, the first producing into the
+//! second's window; and ordered sinks in sibling branches, the source taking credits in both
+//! windows. Wired as `pipeline!` wires them and run by the real node steps
 //! (`run_source`, `run_parallel`, `run_ordered`). Run it with `scripts/loom.sh`, or:
 //!
 //! ```text
@@ -341,4 +342,118 @@ fn broken_chained_credits_wake_the_wrong_node() {
     check("BROKEN chained ordered stages: wake the source", 2, || {
         chained_credits_model(CHAIN_SOURCE)
     });
+}
+
+// ------------------------------------------------------------------------------------------
+// Ordered stages in sibling branches: the source takes a credit in both windows
+
+const TWIN_STAGE: NodeId = 1;
+const TWIN_A: NodeId = 2;
+const TWIN_B: NodeId = 3;
+
+const TWINS: &[NodeInfo] = &[
+    NodeInfo::new("0..3", NodeKind::Source, &[]),
+    NodeInfo::new("|x| x", NodeKind::Parallel, &[SOURCE]),
+    NodeInfo::new("ordered |x| a.push(x)", NodeKind::Sink, &[TWIN_STAGE]),
+    NodeInfo::new("ordered |x| b.push(x)", NodeKind::Sink, &[TWIN_STAGE]),
+];
+
+/// `pipeline!(capacity = 1, 0..3 => |x| x => (ordered |x| …, ordered |x| …))`, but with windows of
+/// two credits (A) and one (B), on three workers: one steps the source, one the parallel stage
+/// and the source, one both ordered sinks. A source step takes the queue's room, then B's
+/// credits, then A's, and gives back what the next one could not match (`Credit::unreserve`,
+/// leaving `wanted` alone): while one step holds B's credit another may find none, and the
+/// first may then find A short and give B's back. Checks: the run finishes (no lost wake-up)
+/// and each sink saw every item once, in order. With `both = false` the source takes credits
+/// in A's window only, and B's one-slot window is overrun.
+fn twin_windows_model(both: bool) {
+    let (seen_a, seen_b) = (
+        std::sync::Arc::new(StdAtomicUsize::new(0)),
+        std::sync::Arc::new(StdAtomicUsize::new(0)),
+    );
+    let tokens = Arc::new(Tokens::new());
+    let split = SplitNode::<Range<usize>, Numbered>::new(0..ITEMS);
+    let queue = Queue::<Tagged<usize>, 1>::new();
+    let window_a = OrderedBuffer::<usize, 2, 1>::new();
+    let window_b = OrderedBuffer::<usize, 1, 1>::new();
+    let stage = tag(parallel_map(Ty::<usize>::new(), |x: usize| x).0);
+    let in_order = |seen: &std::sync::Arc<StdAtomicUsize>, name: &'static str| {
+        let counted = seen.clone();
+        let mut next = 0;
+        untag(sink(Ty::<usize>::new(), move |x: usize| {
+            assert_eq!(x, next, "ordered sink {name} saw {x} when {next} was due");
+            next += 1;
+            counted.store(next, StdOrdering::Relaxed);
+        }))
+    };
+    let (sink_a, sink_b) = (in_order(&seen_a, "A"), in_order(&seen_b, "B"));
+    let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
+        match node {
+            SOURCE if both => {
+                let edge = Edge::new(&queue, TWIN_STAGE);
+                let out = Credit::new(&window_a, Credit::new(&window_b, edge));
+                run_source(SOURCE, &split, out, cx)
+            }
+            SOURCE => {
+                let out = Credit::new(&window_a, Edge::new(&queue, TWIN_STAGE));
+                run_source(SOURCE, &split, out, cx)
+            }
+            TWIN_STAGE => {
+                let out = (
+                    OrderedEdge::new(&window_a, TWIN_A, 0),
+                    OrderedEdge::new(&window_b, TWIN_B, 0),
+                );
+                run_parallel(TWIN_STAGE, &queue, &stage, out, cx)
+            }
+            TWIN_A => run_ordered(TWIN_A, &window_a, &sink_a, Discard, SOURCE, cx),
+            _ => run_ordered(TWIN_B, &window_b, &sink_b, Discard, SOURCE, cx),
+        }
+    };
+    let graph = Arc::new(Graph::new(TWINS, dispatch));
+    let workers: [&'static [NodeId]; 3] = [&[SOURCE], &[TWIN_STAGE, SOURCE], &[TWIN_A, TWIN_B]];
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|nodes| {
+            let (graph, tokens) = (graph.clone(), tokens.clone());
+            thread::spawn(move || {
+                let mut sched = ModelScheduler(tokens.clone());
+                while let Some(node) = tokens.take(nodes) {
+                    graph.run_node(node, &mut sched);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert!(graph.is_finished(), "the run ended without finishing");
+    assert_eq!(
+        seen_a.load(StdOrdering::Relaxed),
+        ITEMS,
+        "items were lost (A)"
+    );
+    assert_eq!(
+        seen_b.load(StdOrdering::Relaxed),
+        ITEMS,
+        "items were lost (B)"
+    );
+}
+
+#[test]
+fn a_source_feeding_two_windows_takes_credits_in_both() {
+    check("ordered stages in sibling branches", 2, || {
+        twin_windows_model(true)
+    });
+}
+
+/// Broken: the source takes credits in A's window only; B's window of one slot is overrun (an
+/// item lands in the slot of one not yet consumed).
+#[test]
+#[should_panic]
+fn broken_twin_windows_with_credits_in_one_window_overrun_the_other() {
+    check(
+        "BROKEN sibling ordered stages: credits in one window",
+        2,
+        || twin_windows_model(false),
+    );
 }
