@@ -191,6 +191,26 @@ pub(crate) struct Expansion<St, It> {
     pub(crate) parked: Option<It>,
 }
 
+impl<St, It: Iterator> Expansion<St, It> {
+    /// Drains the parked iterator, if any, into `out` until `*emitted == room`; returns whether
+    /// it ran out (its input is then finished).
+    pub(crate) fn resume<S: Sender<It::Item>>(
+        &mut self,
+        out: &S,
+        emitted: &mut usize,
+        room: usize,
+    ) -> bool {
+        let Some(iter) = self.parked.as_mut() else {
+            return false;
+        };
+        let ended = drain(iter, out, emitted, room);
+        if ended {
+            self.parked = None;
+        }
+        ended
+    }
+}
+
 impl<St, It> SerialFlatMapNode<St, It> {
     /// A serial flat-map node running `stage`, whose outputs are iterables.
     pub fn new(stage: St) -> Self {
@@ -255,11 +275,8 @@ where
     let (mut emitted, mut consumed, mut finished) = (0, 0, 0);
     let state = &mut *claim;
 
-    if let Some(iter) = state.parked.as_mut() {
-        if drain(iter, &out, &mut emitted, room) {
-            state.parked = None;
-            finished += 1;
-        }
+    if state.resume(&out, &mut emitted, room) {
+        finished += 1;
     }
     while state.parked.is_none() && emitted < room {
         let Some(item) = input.pop() else { break };

@@ -432,6 +432,74 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    /// Per node: (tagged_in, tagged_out, feeds, parts, order, conflict).
+    type Tags = (bool, bool, Vec<usize>, usize, Vec<u8>, bool);
+
+    fn tags(input: proc_macro2::TokenStream) -> Vec<Tags> {
+        let pipeline: Pipeline = syn::parse2(quote!([k] #input)).unwrap();
+        analyze(&pipeline)
+            .into_iter()
+            .map(|n| {
+                (
+                    n.tagged_in,
+                    n.tagged_out,
+                    n.feeds,
+                    n.parts,
+                    n.order,
+                    n.conflict,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_are_numbered_by_merge_and_consumed_depth_first() {
+        // src => (a, b) => (c, d) => ordered o: at c and d, the path through a is part 0 and
+        // through b part 1; at o, c's paths come first: a-c 0, b-c 1, a-d 2, b-d 3. Depth first
+        // is a-c, a-d, b-c, b-d.
+        let got = tags(quote!(src => (a, b) => (c, d) => ordered o));
+        assert_eq!(got[0].2, vec![5], "the source takes credits in o's window");
+        assert_eq!(got[5].3, 4);
+        assert_eq!(got[5].4, vec![0, 2, 1, 3]);
+    }
+
+    #[test]
+    fn a_branch_leading_to_no_ordered_stage_takes_the_tags_off() {
+        let got = tags(quote!(src => a => (ordered o, b => c)));
+        assert_eq!(
+            got[1],
+            (true, true, vec![], 0, vec![], false),
+            "a keeps tags"
+        );
+        assert_eq!(got[2].3, 1, "o has one part");
+        assert_eq!((got[3].0, got[3].1), (true, false), "b takes them off");
+        assert_eq!((got[4].0, got[4].1), (false, false), "c is plain");
+    }
+
+    #[test]
+    fn sibling_and_transparent_ordered_stages_share_the_sources_numbering() {
+        // Sibling ordered sinks: the source feeds both windows.
+        let got = tags(quote!(src => (ordered a, f => ordered b)));
+        assert_eq!(got[0].2, vec![1, 3]);
+        // A transparent ordered stage in a branch: its outputs keep their tags for o.
+        let got = tags(quote!(src => (ordered a, b) => ordered o));
+        assert_eq!(got[0].2, vec![1, 3], "credits in a's and o's windows");
+        assert_eq!((got[1].0, got[1].1), (true, true), "a is transparent");
+        assert_eq!((got[3].3, got[3].4.clone()), (2, vec![0, 1]));
+    }
+
+    #[test]
+    fn a_flat_map_in_a_branch_is_a_root_of_its_own() {
+        // In a branch of its own up to the ordered stage: fine, it produces that window.
+        let got = tags(quote!(src => (flat_map f => ordered a, ordered b)));
+        assert_eq!(got[0].2, vec![1, 3], "the source feeds f's and b's windows");
+        assert_eq!(got[1].2, vec![2], "f feeds a's");
+        assert!(!got[1].5);
+        // Meeting another branch before the ordered stage: refused.
+        let got = tags(quote!(src => (flat_map f, g) => ordered o));
+        assert!(got[1].5, "f conflicts");
+    }
+
     #[test]
     fn single_branch_group_is_inline() {
         assert_eq!(

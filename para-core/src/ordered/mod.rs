@@ -1,0 +1,134 @@
+//! Ordered stages: a serial stage that sees items in source order although the stages before
+//! it run in parallel (oneTBB's `serial_in_order`).
+//!
+//! # Order
+//!
+//! The source numbers its items (`seq`). Every item between the source and the ordered stage
+//! travels as a [`Tagged`] value: its `seq`, its *part* (which path through fan-outs it took)
+//! and the value, or nothing (a *hole*: a filter dropped it, and the ordered stage must still
+//! learn that nothing will come). The ordered stage consumes, for `seq = 0, 1, 2, …`, every
+//! part of that `seq`, in its window's *order*.
+//!
+//! Parts are numbered by the predecessors a path enters each node through: at a node fed by
+//! several (a merge), the paths through the first take the first numbers, and so on. The macro
+//! gives each edge that offset ([`TaggedEdge`], [`OrderedEdge`]), so the parts of an item at
+//! any node are `0..paths to it`, a number that does not depend on what lies after the node:
+//! one tag serves every ordered stage its item reaches. The *order* lists the parts in branch
+//! order (depth first, branches left to right), which the macro computes from the graph; so
+//! after a fan-out and a merge the ordered stage sees, per source item, the branch outputs in
+//! the order the branches are written, and after a fan-out, a merge and another fan-out, each
+//! output of the first group through each branch of the second before the next one's.
+//!
+//! Tags are put on by the source (numbering) and kept by every stage up to the ordered stages
+//! their items reach ([`TaggedStage`]); a branch that reaches none takes them off ([`Untag`]:
+//! a hole is skipped there), and so does an ordered stage whose outputs reach none. An ordered
+//! stage whose outputs do reach another is *transparent* unless it is a flat-map: it consumes
+//! in order and passes each output on with its input's tag (a hole for a filtered item), so the
+//! next ordered stage sees it as the part of that source item it is.
+//!
+//! # Several sources
+//!
+//! With `S` sources (`pipeline!((a, b) => …)`), each numbers its own items, and a tag also
+//! carries its source's index (`src`, set by the source's [`Credit`] sender). Order is per
+//! source: the ordered stage consumes each source's `seq`s in order, as above, and interleaves
+//! the sources in any order (each step visits every source's window, starting with a different
+//! one each time, so none is starved).
+//!
+//! # Ordered flat-maps
+//!
+//! An `ordered flat_map` consumes its inputs in the order above and emits each input's outputs
+//! lazily, in emission order, all before the next input's ([`run_ordered_flat_map`]): when the
+//! room downstream runs out mid-expansion, the iterator is parked under the stage's claim and
+//! finished by the next step before any other part is consumed.
+//!
+//! # Several ordered stages
+//!
+//! A source takes a credit, for each item, in the window of every ordered stage its tags reach
+//! (nested [`Credit`] senders, one per window): ordered stages in sibling branches, and a
+//! transparent one and those after it. Each window is bounded by its own credits.
+//!
+//! An ordered flat-map whose outputs go on to other ordered stages is the *producer* of their
+//! windows: [`Renumber`] numbers its outputs `0, 1, 2, …` in the order it emits them and takes
+//! a credit for each in those windows, exactly as a source does (each window has one source:
+//! this stage, which its `give_credits` wakes). So the next ordered stages see items in the
+//! order the flat-map emitted them. A `flat_map` before an ordered stage is made such a
+//! producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as they
+//! are emitted, input by input in order, each input's in emission order. (Its outputs must not
+//! meet items numbered by another root before an ordered stage: `pipeline!` refuses a
+//! `flat_map` in a fan-out branch there.)
+//!
+//! A producing ordered stage is serial, and a step gives back the credits it did not use (with
+//! `return_unused`, without a wake-up) *before* it lets go of the stage's claim: so no other step
+//! of it can be waiting for those credits meanwhile. A step that finds none sets `wanted` and is
+//! woken by the next window's stage. (Giving them back after the release lost a wake-up: a
+//! second step, started in between, found no credit and set `wanted`, and the credits came back
+//! with nothing left in flight to return more; the stress test of two chained flat-maps with two
+//! sources hung about one run in ten.)
+//!
+//! # Memory
+//!
+//! The ordered stage's input ([`OrderedBuffer`]) holds one window per source. A window has `W`
+//! slots, one per `seq`, each holding the `P` parts of that `seq`. A source takes a *credit* in
+//! its own window for `seq` before it emits it, and the ordered stage returns the credit when
+//! it has consumed the whole `seq`. So every tagged item alive belongs to one of at most `W`
+//! consecutive `seq`s of its source: a slow item holds back its source, not memory (and not
+//! the other sources). At most `S × W × P` items (holes included) are between the sources and
+//! the ordered stage, however slow one of them is.
+//!
+//! # Progress
+//!
+//! The window never refuses a part: its slot was reserved by the credit. So every stage before
+//! the ordered one can always push, every part of the oldest `seq` eventually arrives, and the
+//! ordered stage can always consume it: no deadlock for any capacity ≥ 1.
+//!
+//! # Waking the source
+//!
+//! Each window has its own credits and `wanted` flag, and wakes its own source: everything
+//! below holds per source. A source step that finds no credit returns, and the ordered stage
+//! wakes the source when it gives credits back. The handshake is the one of a full queue (`queue.rs`, "Blocked
+//! producers"): the source sets `wanted` and retries, reading `free` with an RMW; the ordered
+//! stage adds to `free`, then takes `wanted`. Of the two RMWs on `free`, one reads the other's
+//! write: either the retry sees the credits, or the ordered stage synchronises with the retry
+//! and sees `wanted` (acquire/release and RMW atomicity suffice, which loom checks).
+//!
+//! Whoever takes `wanted` owns the wake-up, so only the ordered stage takes it, and it always
+//! notifies the source. Credits reach `free` from two other places, which leave `wanted` alone:
+//!
+//! * [`Credit::reserve`] takes the inner queues' room *first* and credits only for that room, so
+//!   it never has credits to give back; room it cannot use goes back through the queues' own
+//!   `unreserve`, which wakes the producers waiting for it.
+//! * [`Credit::unreserve`] returns the credits of a source's last step, when it ran out of items
+//!   (a source step waiting for credits then has nothing left to produce), and those an outer
+//!   window's [`Credit`] could not match (a source feeding several windows): the step that
+//!   returns them found the outer window short and set *its* `wanted`, so the outer stage wakes
+//!   the source, and that step finds these credits back.
+//!
+//! It used to take credits first and give back, taking `wanted`, those a full queue left
+//! unused, while several workers step a split source at once. The run could hang:
+//!
+//! ```text
+//!   source step Y               consumer of queue Q           source step Z
+//!   takes the last credit
+//!   Q.reserve → 0 (full):
+//!     sets Q.wanted
+//!                               Q.release takes Q.wanted,
+//!                               notifies the source ────────▶ no credit: sets `wanted`,
+//!                                                             returns 0
+//!   gives its credit back,
+//!     takes `wanted`, drops
+//!     the wake-up, returns 0
+//! ```
+//!
+//! Both wake-ups are spent, and the seqs still in flight return their credits with `wanted`
+//! clear: the window empties and the source is never stepped again (a hang seen under
+//! qemu-arm; the loom model in `tests/loom_ordered.rs` finds it, and passes on this code).
+
+mod senders;
+mod steps;
+mod tags;
+mod window;
+
+pub use senders::{Credit, OrderedEdge, Renumber, TaggedEdge};
+pub use steps::{run_ordered, run_ordered_flat_map};
+pub use tags::{TagIter, Tagged, TaggedStage, Untag};
+pub use window::{OrderedBuffer, MAX_PARTS};

@@ -1,0 +1,220 @@
+//! The senders into and before ordered stages: edges that add a path's part offset, a root's
+//! credits in the windows its items reach, and the renumbering of an ordered flat-map's
+//! outputs. See the module docs of `ordered` ("Order", "Several ordered stages", "Waking the
+//! source").
+
+use super::window::{OrderedBuffer, Window};
+use super::Tagged;
+use crate::graph::{Cx, NodeId};
+use crate::outbox::Outbox;
+use crate::sender::Sender;
+
+/// A producer's edge into an ordered stage's windows, adding the part offset of this edge.
+#[derive(Debug)]
+pub struct OrderedEdge<'b, T, const W: usize, const P: usize, const S: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, S>,
+    to: NodeId,
+    offset: u32,
+}
+
+impl<'b, T, const W: usize, const P: usize, const S: usize> OrderedEdge<'b, T, W, P, S> {
+    /// The edge into `buffer`, the input of node `to`; parts sent here are shifted by `offset`.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, to: NodeId, offset: u32) -> Self {
+        OrderedEdge { buffer, to, offset }
+    }
+}
+
+impl<T, const W: usize, const P: usize, const S: usize> Sender<Tagged<T>>
+    for OrderedEdge<'_, T, W, P, S>
+{
+    const COPIES: usize = 1;
+
+    /// Always room: the source took a credit for the whole `seq`.
+    #[inline]
+    fn reserve(&self, max: usize, _cx: &mut Cx<'_>) -> usize {
+        max
+    }
+
+    #[inline]
+    fn unreserve(&self, _n: usize, _cx: &mut Cx<'_>) {}
+
+    #[inline]
+    fn push(&self, mut item: Tagged<T>) {
+        item.part += self.offset;
+        self.buffer.put(item);
+    }
+
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        cx.notify(self.to);
+    }
+}
+
+/// A producer's edge into a queue of tagged items, adding the part offset of this edge.
+#[derive(Debug)]
+pub struct TaggedEdge<S> {
+    inner: S,
+    offset: u32,
+}
+
+impl<S> TaggedEdge<S> {
+    /// `inner`, with parts sent through it shifted by `offset`.
+    pub fn new(inner: S, offset: u32) -> Self {
+        TaggedEdge { inner, offset }
+    }
+}
+
+impl<T, S: Sender<Tagged<T>>> Sender<Tagged<T>> for TaggedEdge<S> {
+    const COPIES: usize = S::COPIES;
+    #[inline]
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        self.inner.reserve(max, cx)
+    }
+    #[inline]
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.inner.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, mut item: Tagged<T>) {
+        item.part += self.offset;
+        self.inner.push(item);
+    }
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.inner.notify(cx);
+    }
+}
+
+/// A source's sender when an ordered stage is downstream: one credit per item in the source's
+/// window, on top of the inner sender's room (taken first: module docs, "Waking the source");
+/// stamps the source's index on its items.
+#[derive(Debug)]
+pub struct Credit<'b, T, S, const W: usize, const P: usize, const N: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, N>,
+    src: u16,
+    inner: S,
+}
+
+impl<'b, T, S, const W: usize, const P: usize, const N: usize> Credit<'b, T, S, W, P, N> {
+    /// `inner`, limited by the credits of `buffer`, for a pipeline's only source.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
+        Self::for_source(buffer, 0, inner)
+    }
+
+    /// `inner`, limited by the credits of source number `src`'s window in `buffer`.
+    pub fn for_source(buffer: &'b OrderedBuffer<T, W, P, N>, src: u16, inner: S) -> Self {
+        assert!(
+            usize::from(src) < N,
+            "para: source {src} has no ordered window"
+        );
+        Credit { buffer, src, inner }
+    }
+
+    fn window(&self) -> &'b Window<T, W, P> {
+        &self.buffer.windows[usize::from(self.src)]
+    }
+}
+
+impl<T, V, S, const W: usize, const P: usize, const N: usize> Sender<Tagged<V>>
+    for Credit<'_, T, S, W, P, N>
+where
+    S: Sender<Tagged<V>>,
+{
+    const COPIES: usize = S::COPIES;
+    /// The inner room first, then credits for at most that room. So no credit is ever given
+    /// back here, which could spend the wake-up of another step of a split source waiting for
+    /// credits (module docs, "Waking the source").
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        let room = self.inner.reserve(max, cx);
+        if room == 0 {
+            return 0; // the full queue wakes the source when it drains
+        }
+        let credits = self.window().take_credits(room);
+        if credits < room {
+            // The queues' own `unreserve` wakes the producers waiting for this room; with no
+            // credit, the ordered stage wakes the source when it returns credits.
+            self.inner.unreserve(room - credits, cx);
+        }
+        credits
+    }
+
+    /// Room a source step reserved and did not fill, which happens only at its end (it ran out
+    /// of items): see [`Window::return_unused`].
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.window().return_unused(n);
+        self.inner.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, mut value: Tagged<V>) {
+        value.src = self.src;
+        self.inner.push(value);
+    }
+    #[inline]
+    fn push_all<const K: usize>(&self, outbox: &mut Outbox<Tagged<V>, K>) {
+        if N == 1 {
+            // One source: its items already carry index 0.
+            self.inner.push_all(outbox);
+        } else {
+            let mut stamped = Outbox::<Tagged<V>, K>::new();
+            for mut value in outbox.drain() {
+                value.src = self.src;
+                let _ = stamped.push(value); // cannot fail: as many as `outbox` held
+            }
+            self.inner.push_all(&mut stamped);
+        }
+    }
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.inner.notify(cx);
+    }
+}
+
+/// The sender of an ordered flat-map whose outputs go on to other ordered stages: it numbers
+/// them in the order it emits them (a new `seq` each), and `inner`, the [`Credit`]s of those
+/// stages' windows around the edges, takes a credit in each for every output, as for a
+/// source. Module docs, "Several ordered stages".
+#[derive(Debug)]
+pub struct Renumber<'b, T, S, const W: usize, const P: usize> {
+    counter: &'b OrderedBuffer<T, W, P, 1>,
+    inner: S,
+}
+
+impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
+    /// `inner`, the credited edges of an ordered stage, numbering its outputs with the counter
+    /// kept in `counter`, the window of one of the ordered stages it feeds. Only that stage's
+    /// step pushes through it, while it holds the stage's claim (as `pipeline!` wires it): that
+    /// claim is what orders the numbering, like the credits order the window's cells (module
+    /// docs).
+    pub fn new(counter: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
+        Renumber { counter, inner }
+    }
+}
+
+impl<T, V, S, const W: usize, const P: usize> Sender<V> for Renumber<'_, T, S, W, P>
+where
+    S: Sender<Tagged<V>>,
+{
+    const COPIES: usize = S::COPIES;
+    #[inline]
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        self.inner.reserve(max, cx)
+    }
+    /// Credits not used by a step: no other step of this (serial) stage can be waiting for
+    /// them, so they go back without a wake-up ([`Window::return_unused`]).
+    #[inline]
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.inner.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, value: V) {
+        // SAFETY: only the step of the producing stage pushes, under its claim (`new`), so this
+        // is the only access to the counter, and the claim's Acquire/Release orders the steps.
+        let next = unsafe { &mut *self.counter.produced.get() };
+        let seq = *next;
+        *next += 1;
+        self.inner.push(Tagged::new(seq, value));
+    }
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.inner.notify(cx);
+    }
+}

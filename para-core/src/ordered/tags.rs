@@ -1,0 +1,135 @@
+//! Tags: an item's place in its root's order, put on by the source ([`TagIter`]), kept by the
+//! stages before an ordered stage ([`TaggedStage`]) and taken off after it ([`Untag`]). See the
+//! module docs of `ordered`.
+
+use crate::stage::{Flow, Stage, StageMut};
+
+/// An item on its way to an ordered stage: its place in the source order, and its value or a
+/// hole.
+#[derive(Clone, Debug)]
+pub struct Tagged<T> {
+    pub(super) seq: u64,
+    pub(super) part: u32,
+    /// The index of its source (set by the source's [`Credit`](super::Credit) sender).
+    pub(super) src: u16,
+    pub(super) value: Option<T>,
+}
+
+impl<T> Tagged<T> {
+    /// Item number `seq` of the source.
+    pub fn new(seq: u64, value: T) -> Self {
+        Tagged {
+            seq,
+            part: 0,
+            src: 0,
+            value: Some(value),
+        }
+    }
+}
+
+/// A source iterator that numbers its items.
+#[derive(Debug)]
+pub struct TagIter<I> {
+    iter: I,
+    next: u64,
+}
+
+impl<I> TagIter<I> {
+    /// Numbers the items of `iter` from 0.
+    pub fn new(iter: I) -> Self {
+        TagIter { iter, next: 0 }
+    }
+}
+
+impl<I: Iterator> Iterator for TagIter<I> {
+    type Item = Tagged<I::Item>;
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let value = self.iter.next()?;
+        let seq = self.next;
+        self.next += 1;
+        Some(Tagged {
+            seq,
+            part: 0,
+            src: 0,
+            value: Some(value),
+        })
+    }
+}
+
+/// A stage before an ordered one: applies the inner stage to values, keeps tags, passes holes
+/// on, and turns a filtered-out item into a hole.
+#[derive(Debug)]
+pub struct TaggedStage<S>(pub S);
+
+#[inline]
+fn retag<I, O>(t: &Tagged<I>, flow: Flow<O>) -> Flow<Tagged<O>> {
+    let (seq, part, src) = (t.seq, t.part, t.src);
+    match flow {
+        Flow::Emit(value) => Flow::Emit(Tagged {
+            seq,
+            part,
+            src,
+            value: Some(value),
+        }),
+        Flow::Skip => Flow::Emit(Tagged {
+            seq,
+            part,
+            src,
+            value: None,
+        }),
+        Flow::Stop => Flow::Stop,
+    }
+}
+
+impl<I, S: Stage<I>> Stage<Tagged<I>> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
+    #[inline]
+    fn call(&self, t: Tagged<I>) -> Flow<Self::Out> {
+        let mut t = t;
+        match t.value.take() {
+            Some(value) => retag(&t, self.0.call(value)),
+            None => retag(&t, Flow::<S::Out>::Skip),
+        }
+    }
+}
+
+impl<I, S: StageMut<I>> StageMut<Tagged<I>> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
+    #[inline]
+    fn call_mut(&mut self, t: Tagged<I>) -> Flow<Self::Out> {
+        let mut t = t;
+        match t.value.take() {
+            Some(value) => retag(&t, self.0.call_mut(value)),
+            None => retag(&t, Flow::<S::Out>::Skip),
+        }
+    }
+}
+
+/// A stage that takes tagged items and gives plain outputs: an ordered stage whose outputs
+/// lead to no other ordered stage, or the first node of a branch that leads to none. Applies
+/// the inner stage to values and skips holes (a filtered-out item: nothing to do).
+#[derive(Debug)]
+pub struct Untag<S>(pub S);
+
+impl<I, S: Stage<I>> Stage<Tagged<I>> for Untag<S> {
+    type Out = S::Out;
+    #[inline]
+    fn call(&self, t: Tagged<I>) -> Flow<Self::Out> {
+        match t.value {
+            Some(value) => self.0.call(value),
+            None => Flow::Skip,
+        }
+    }
+}
+
+impl<I, S: StageMut<I>> StageMut<Tagged<I>> for Untag<S> {
+    type Out = S::Out;
+    #[inline]
+    fn call_mut(&mut self, t: Tagged<I>) -> Flow<Self::Out> {
+        match t.value {
+            Some(value) => self.0.call_mut(value),
+            None => Flow::Skip,
+        }
+    }
+}
