@@ -59,6 +59,25 @@ macro_rules! stage {
     };
 }
 
+/// Two stateless stages fused into one: `A`'s output goes straight into `B`, with no queue
+/// between them. `pipeline!` fuses a chain of stateless stages (`|x| a => |y| b`) into one
+/// node this way: each item crosses a queue, and possibly a core, once per chain instead of
+/// once per stage.
+#[derive(Debug)]
+pub struct Then<A, B>(pub A, pub B);
+
+impl<I, A: Stage<I>, B: Stage<A::Out>> Stage<I> for Then<A, B> {
+    type Out = B::Out;
+    #[inline]
+    fn call(&self, input: I) -> Flow<B::Out> {
+        match self.0.call(input) {
+            Flow::Emit(value) => self.1.call(value),
+            Flow::Skip => Flow::Skip,
+            Flow::Stop => Flow::Stop,
+        }
+    }
+}
+
 /// `|x| y`: one output per input.
 #[derive(Debug)]
 pub struct Map<F>(pub F);

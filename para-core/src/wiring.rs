@@ -13,7 +13,8 @@ use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage, Untag};
 use crate::queue::Queue;
 use crate::stage::{
-    ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, TryFilter, TryFilterMap, TrySink,
+    ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, Then, TryFilter, TryFilterMap,
+    TrySink,
 };
 
 /// The type of the items on an edge, as a value the macro can pass around.
@@ -339,6 +340,13 @@ impl<S, It> WrapStage for SerialFlatMapNode<S, It> {
     fn wrap_stage<W>(self, wrap: impl FnOnce(S) -> W) -> SerialFlatMapNode<W, It> {
         SerialFlatMapNode::new(wrap(self.into_stage()))
     }
+}
+
+/// A stateless node fused in front of `tail`: one node that runs `head`'s stage, then
+/// `tail`'s, on each input ([`Then`]).
+pub fn fuse<A, N: WrapStage>(head: ParallelNode<A>, tail: N) -> N::With<Then<A, N::Stage>> {
+    let head = head.into_stage();
+    tail.wrap_stage(|tail| Then(head, tail))
 }
 
 /// A node before an ordered stage (or a transparent ordered stage): works on tagged items and

@@ -42,7 +42,9 @@ pub(crate) fn expand(
     let id = g.name("__para_id");
     let cx = g.name("__para_cx");
     let errors = g.name("__para_errors");
-    let fallible = nodes.iter().any(|node| node.fallible);
+    let fallible = nodes
+        .iter()
+        .any(|node| node.fallible || node.prefix.iter().any(|member| member.fallible));
     let mut stmts = Vec::new();
 
     stmts.push(match settings.threads {
@@ -88,7 +90,26 @@ pub(crate) fn expand(
                 }
             }
             kind => {
-                let input = g.input_ty(i);
+                // Stages fused in front of this one (`fuse.rs`): each built by its own typed
+                // constructor, so its closure infers its types as usual, then composed.
+                let mut input = g.input_ty(i);
+                let mut prefix = Vec::new();
+                let mut fused = Vec::new();
+                for (j, member) in node.prefix.iter().enumerate() {
+                    let pn = g.local("__para_p", i, &format!("_{j}"));
+                    let pt = g.local("__para_pt", i, &format!("_{j}"));
+                    let func = constructor(Kind::Parallel, member.shape, member.fallible);
+                    let m = member.expr;
+                    let args = if member.fallible {
+                        quote!(#input, &#errors, #m)
+                    } else {
+                        quote!(#input, #m)
+                    };
+                    let call = g.call(func, Place::of(m), args);
+                    prefix.push(quote!(let (#pn, #pt) = #call;));
+                    fused.push(pn);
+                    input = pt;
+                }
                 let func = constructor(kind, node.shape, node.fallible);
                 let args = if node.fallible {
                     quote!(#input, &#errors, #expr)
@@ -96,6 +117,15 @@ pub(crate) fn expand(
                     quote!(#input, #expr)
                 };
                 let call = g.call(func, place, args);
+                let fuse = if fused.is_empty() {
+                    quote!()
+                } else {
+                    let composed = fused
+                        .iter()
+                        .rev()
+                        .fold(quote!(#n), |tail, head| quote!(#k::fuse(#head, #tail)));
+                    quote!(let #n = #composed;)
+                };
                 // On tagged inputs, a stage keeps the tags if its outputs lead to an ordered
                 // stage (a transparent ordered stage too), else takes them off; an ordered
                 // flat-map numbers its outputs anew (its sender does).
@@ -107,9 +137,9 @@ pub(crate) fn expand(
                     quote!(let #n = #k::untag(#n);)
                 };
                 if matches!(kind, Kind::Sink | Kind::ParallelSink) {
-                    quote!(let #n = #call; #tag)
+                    quote!(#(#prefix)* let #n = #call; #fuse #tag)
                 } else {
-                    quote!(let (#n, #t) = #call; #tag)
+                    quote!(#(#prefix)* let (#n, #t) = #call; #fuse #tag)
                 }
             }
         });

@@ -40,6 +40,9 @@ pub(crate) enum Shape {
 }
 
 pub(crate) struct Node<'a> {
+    /// Stateless stages fused in front of this node (`fuse.rs`), first first: the node runs
+    /// them, then its own `expr`, on each input.
+    pub(crate) prefix: Vec<Member<'a>>,
     pub(crate) expr: &'a Expr,
     pub(crate) markers: &'a [Marker],
     pub(crate) kind: Kind,
@@ -85,6 +88,14 @@ pub(crate) struct Node<'a> {
     pub(crate) fan_out_span: Option<Span>,
     /// The node's source text, shortened, for `NodeInfo::name`.
     pub(crate) name: String,
+}
+
+/// A stateless stage fused into the node after it.
+#[derive(Clone, Copy)]
+pub(crate) struct Member<'a> {
+    pub(crate) expr: &'a Expr,
+    pub(crate) shape: Shape,
+    pub(crate) fallible: bool,
 }
 
 /// Flattens `pipeline` into its nodes, indexed by node id. `check` must have accepted its shape
@@ -166,7 +177,17 @@ fn reaches(nodes: &[Node<'_>], target: impl Fn(usize, &Node<'_>) -> bool) -> Vec
 /// offset is the number of paths to the predecessors before it). So the parts at any node are
 /// `0..paths`, however many ordered stages share the root, and an ordered stage's `order` lists
 /// them in branch order.
-fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
+pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
+    for node in nodes.iter_mut() {
+        node.tagged_in = false;
+        node.tagged_out = false;
+        node.feeds.clear();
+        node.producer = None;
+        node.conflict = false;
+        node.offsets.clear();
+        node.parts = 0;
+        node.order.clear();
+    }
     for n in (0..nodes.len()).rev() {
         let out = nodes[n]
             .succs
@@ -309,6 +330,7 @@ pub(crate) fn priority_value(arg: &Expr) -> Option<u8> {
 
 fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Node<'a> {
     Node {
+        prefix: Vec::new(),
         expr,
         markers,
         kind: Kind::Parallel,

@@ -36,14 +36,16 @@
 //!
 //! As in RTIC, each step is its own module and the output depends on the input only:
 //! `parse` (syntax into an AST) → `check` (semantic errors, all reported at once, each at the
-//! token at fault) → `graph` (nodes numbered in textual order, with their edges) →
-//! `codegen` (one block expression that builds the graph on the stack and runs it). `name`
+//! token at fault) → `graph` (nodes numbered in textual order, with their edges) → `fuse`
+//! (chains of stateless stages become one node) → `codegen` (one block expression that builds
+//! the graph on the stack and runs it). `name`
 //! prints a node's tokens for the graph's table of node names.
 
 use proc_macro::TokenStream;
 
 mod check;
 mod codegen;
+mod fuse;
 mod graph;
 mod name;
 mod parse;
@@ -72,6 +74,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         let all = all.map(syn::Error::to_compile_error);
         return quote::quote!({ #(#all)* });
     }
+    let sources = graph::sources(&pipeline.source).len();
+    let nodes = fuse::fuse(nodes, sources);
     let expansion = codegen::expand(&pipeline.krate, &checked.settings, &nodes);
     if checked.errors.is_empty() {
         expansion

@@ -46,29 +46,28 @@ fn seed_example_expansion() {
             (&&K::__private::SourceArg::new(data)).source()
         };
         let __para_t0f = K::__private::fan_out(__para_t0);
-        let (__para_n1, __para_t1) = K::__private::parallel_map(__para_t0f, |x| (x * 2, x));
-        let (__para_n2, __para_t2) = K::__private::parallel_map(__para_t1, |(x2, x)| x2 - x);
-        let (__para_n3, __para_t3) = K::__private::parallel_map(__para_t0f, |x| -x);
-        let __para_m4 = K::__private::merge(__para_t2, __para_t3);
-        let __para_n4 = K::__private::sink(__para_m4, |x| sum += x);
+        // The two stateless stages of the first branch are fused into one node (`fuse.rs`).
+        let (__para_p1_0, __para_pt1_0) = K::__private::parallel_map(__para_t0f, |x| (x * 2, x));
+        let (__para_n1, __para_t1) = K::__private::parallel_map(__para_pt1_0, |(x2, x)| x2 - x);
+        let __para_n1 = K::__private::fuse(__para_p1_0, __para_n1);
+        let (__para_n2, __para_t2) = K::__private::parallel_map(__para_t0f, |x| -x);
+        let __para_m3 = K::__private::merge(__para_t1, __para_t2);
+        let __para_n3 = K::__private::sink(__para_m3, |x| sum += x);
         let __para_q1 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t0f);
-        let __para_q2 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t1);
-        let __para_q3 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t0f);
-        let __para_q4 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_m4);
+        let __para_q2 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t0f);
+        let __para_q3 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_m3);
         const __PARA_NODES: &[K::__private::NodeInfo] = &[
             K::__private::NodeInfo { name: "data", kind: K::__private::NodeKind::Source, preds: &[], priority: K::__private::NodeKind::Source.default_priority(), },
-            K::__private::NodeInfo { name: "|x| (x * 2, x)", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
-            K::__private::NodeInfo { name: "|(x2, x)| x2 - x", kind: K::__private::NodeKind::Parallel, preds: &[1], priority: K::__private::NodeKind::Parallel.default_priority(), },
+            K::__private::NodeInfo { name: "|x| (x * 2, x) => |(x2, x)| x2 - x", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
             K::__private::NodeInfo { name: "|x| -x", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
-            K::__private::NodeInfo { name: "|x| sum += x", kind: K::__private::NodeKind::Sink, preds: &[2, 3], priority: K::__private::NodeKind::Sink.default_priority(), }
+            K::__private::NodeInfo { name: "|x| sum += x", kind: K::__private::NodeKind::Sink, preds: &[1, 2], priority: K::__private::NodeKind::Sink.default_priority(), }
         ];
         let __para_graph = K::__private::Graph::new(__PARA_NODES, |__para_id: u16, __para_cx: &mut K::__private::Cx<'_>| -> bool {
             match __para_id {
-                0 => K::__private::run_source(0, &__para_n0, (K::__private::Edge::new(&__para_q1, 1), K::__private::Edge::new(&__para_q3, 3)), __para_cx),
-                1 => K::__private::run_parallel(1, &__para_q1, &__para_n1, K::__private::Edge::new(&__para_q2, 2), __para_cx),
-                2 => K::__private::run_parallel(2, &__para_q2, &__para_n2, K::__private::Edge::new(&__para_q4, 4), __para_cx),
-                3 => K::__private::run_parallel(3, &__para_q3, &__para_n3, K::__private::Edge::new(&__para_q4, 4), __para_cx),
-                4 => K::__private::run_serial(4, &__para_q4, &__para_n4, K::__private::Discard, __para_cx),
+                0 => K::__private::run_source(0, &__para_n0, (K::__private::Edge::new(&__para_q1, 1), K::__private::Edge::new(&__para_q2, 2)), __para_cx),
+                1 => K::__private::run_parallel(1, &__para_q1, &__para_n1, K::__private::Edge::new(&__para_q3, 3), __para_cx),
+                2 => K::__private::run_parallel(2, &__para_q2, &__para_n2, K::__private::Edge::new(&__para_q3, 3), __para_cx),
+                3 => K::__private::run_serial(3, &__para_q3, &__para_n3, K::__private::Discard, __para_cx),
                 _ => false,
             }
         });
@@ -305,4 +304,67 @@ fn marker_combinations_still_refused() {
     for (input, message) in cases {
         assert_eq!(errors(input.clone()), [*message], "for `{input}`");
     }
+}
+
+/// The node names of an expansion's table, in id order.
+fn node_names(input: TokenStream) -> Vec<String> {
+    let got = expansion(input);
+    got.split("name : \"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[test]
+fn chains_of_stateless_stages_are_fused() {
+    // a, b (a filter) and c run as one node; so does a map in front of a flat-map, or of a
+    // parallel sink.
+    assert_eq!(
+        node_names(quote!(src => |x| a(x) => filter |x| b(x) => |x| c(x) => |x| s(x))),
+        ["src", "|x| a(x) => |x| b(x) => |x| c(x)", "|x| s(x)"]
+    );
+    assert_eq!(
+        node_names(quote!(src => |x| a(x) => flat_map |x| f(x) => |x| s(x))),
+        ["src", "|x| a(x) => |x| f(x)", "|x| s(x)"]
+    );
+    assert_eq!(
+        node_names(quote!(src => |x| a(x) => parallel |x| s(x))),
+        ["src", "|x| a(x) => |x| s(x)"]
+    );
+    let got = expansion(quote!(src => try |x| a(x) => |x| b(x) => |x| s(x)));
+    assert!(
+        got.contains("K :: __private :: fuse (__para_p1_0 , __para_n1)"),
+        "{got}"
+    );
+    assert!(
+        got.contains("into_result"),
+        "a fused `try` stage makes the run fallible: {got}"
+    );
+}
+
+#[test]
+fn stateful_ordered_flat_map_priority_fan_out_and_merge_nodes_are_not_fused() {
+    for input in [
+        quote!(src => |x| a(x) => serial |x| b(x) => |x| s(x)),
+        quote!(src => |x| a(x) => ordered |x| b(x) => |x| s(x)),
+        quote!(src => flat_map |x| a(x) => |x| b(x) => |x| s(x)),
+        quote!(src => |x| a(x) => priority(3) |x| b(x) => |x| s(x)),
+        quote!(src => priority(0) |x| a(x) => |x| b(x) => |x| s(x)),
+    ] {
+        assert_eq!(node_names(input.clone()).len(), 4, "for `{input}`");
+    }
+    // A fan-out node, and a merge node, stay; the stages inside each branch fuse.
+    assert_eq!(
+        node_names(
+            quote!(src => |x| a(x) => (|x| b(x) => |x| c(x), |x| d(x)) => |x| e(x) => |x| s(x))
+        ),
+        [
+            "src",
+            "|x| a(x)",
+            "|x| b(x) => |x| c(x)",
+            "|x| d(x)",
+            "|x| e(x)",
+            "|x| s(x)"
+        ]
+    );
 }
