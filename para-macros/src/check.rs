@@ -9,8 +9,9 @@
 
 use syn::{Expr, Lit};
 
-use crate::graph::{priority_value, Node, MAX_PARTS};
+use crate::graph::{priority_value, Node};
 use crate::parse::{Chain, Elem, Pipeline};
+use crate::tags::MAX_PARTS;
 
 /// The options the macro understands, in the order error messages list them.
 const OPTIONS: [&str; 2] = ["capacity", "pin"];

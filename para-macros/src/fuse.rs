@@ -11,7 +11,8 @@
 //! nodes of their own, so the order, state and memory promises do not change (the memory bound
 //! only shrinks: fewer queues).
 
-use crate::graph::{mark_tags, Kind, Member, Node, Shape};
+use crate::graph::{Kind, Member, Node, Shape};
+use crate::tags::mark_tags;
 
 /// `nodes` with every fusable chain merged into its last node, ids renumbered, and the tags
 /// computed again for the new graph. `check` must have accepted `nodes`.

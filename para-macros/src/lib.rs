@@ -49,6 +49,7 @@ mod fuse;
 mod graph;
 mod name;
 mod parse;
+mod tags;
 
 /// Expands `[krate] pipeline-body`. Called by `para_std::pipeline!`; see the crate docs.
 #[proc_macro]
