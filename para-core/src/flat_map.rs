@@ -189,6 +189,11 @@ pub(crate) struct Expansion<St, It> {
     pub(crate) stage: St,
     /// The outputs of the input being expanded, if the room ran out before they did.
     pub(crate) parked: Option<It>,
+    /// An ordered flat-map feeding a stream: the source of the input being expanded, and
+    /// whether its end marker is still to be sent (the room ran out right after its last
+    /// output).
+    pub(crate) origin: u16,
+    pub(crate) end_pending: bool,
 }
 
 impl<St, It: Iterator> Expansion<St, It> {
@@ -218,6 +223,8 @@ impl<St, It> SerialFlatMapNode<St, It> {
             state: Serial::new(Expansion {
                 stage,
                 parked: None,
+                origin: 0,
+                end_pending: false,
             }),
         }
     }

@@ -57,7 +57,7 @@ mod worker;
 pub use flat_map::{FlatMapNode, SerialFlatMapNode, PARKING};
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
 pub use node::{ParallelNode, SerialNode, SourceNode, SourceStep, BATCH};
-pub use ordered::{OrderedBuffer, Tagged, MAX_PARTS};
+pub use ordered::{OrderedBuffer, Streams, Tagged, MAX_PARTS, MAX_STREAMS};
 pub use outbox::{Outbox, SMALL_ITEM};
 pub use queue::{Queue, DEFAULT_CAPACITY};
 pub use sender::{Discard, Edge, Sender};
@@ -72,8 +72,8 @@ pub mod __private {
     pub use crate::flat_map::{run_flat_map, run_serial_flat_map};
     pub use crate::node::{run_parallel, run_serial, run_source};
     pub use crate::ordered::{
-        run_ordered, run_ordered_flat_map, Credit, OrderedEdge, Renumber, TagIter, TaggedEdge,
-        TaggedStage, Untag,
+        run_ordered, run_ordered_flat_map, Credit, OrderedEdge, Renumber, Stream, TagIter,
+        TaggedEdge, TaggedStage, Untag,
     };
     pub use crate::wiring::*;
     pub use crate::{

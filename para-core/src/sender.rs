@@ -41,6 +41,19 @@ pub trait Sender<T> {
 
     /// Tells the consumers that items arrived.
     fn notify(&self, cx: &mut Cx<'_>);
+
+    /// Whether an ordered flat-map sending here ends each input's outputs with an end marker,
+    /// which takes one unit of reserved room (its outputs feed a stream: the `ordered` module
+    /// docs, "Flat-maps in fan-out branches").
+    const MARKS_ENDS: bool = false;
+
+    /// Pushes the end marker of the input whose outputs were pushed last, into reserved room.
+    /// Only called when [`MARKS_ENDS`](Self::MARKS_ENDS).
+    fn push_end(&self) {}
+
+    /// Says which source the input whose outputs are pushed next came from (an ordered
+    /// flat-map's sender keeps it in their tags).
+    fn set_origin(&self, _src: u16) {}
 }
 
 /// The input queue of node `to`, seen from a producer.

@@ -368,12 +368,13 @@ pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Queue<Tagged<T>, N> {
 }
 
 /// The input of an ordered stage: per source (`S` of them), a window of `W` sequence numbers
-/// of `P` parts each, consumed in `order` (para-core's `ordered.rs`, "Order").
+/// of `P` parts each, consumed in the order of `steps` (para-core's `ordered` module docs,
+/// "Order").
 pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
     _input: Ty<T>,
-    order: [u8; P],
+    steps: &'static [u8],
 ) -> OrderedBuffer<T, W, P, S> {
-    OrderedBuffer::with_order(order)
+    OrderedBuffer::with_order(steps)
 }
 
 /// Checks that items of type `T` may be fanned out.

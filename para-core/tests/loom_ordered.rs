@@ -193,7 +193,7 @@ fn ordered_credits_model(credits_first: bool) {
                 let out = OrderedEdge::new(&window, ORDERED, 0);
                 run_parallel(STAGE, &queue, &stage, out, cx)
             }
-            _ => run_ordered(ORDERED, &window, &ordered, Discard, SOURCE, cx),
+            _ => run_ordered(ORDERED, &window, &(), &ordered, Discard, SOURCE, cx),
         }
     };
     let graph = Arc::new(Graph::new(GRAPH, dispatch));
@@ -292,13 +292,13 @@ fn chained_credits_model(wakes: NodeId) {
                     &second_window,
                     Credit::new(&second_window, Edge::new(&queue, CHAIN_STAGE)),
                 );
-                run_ordered(FIRST, &first_window, &first, out, CHAIN_SOURCE, cx)
+                run_ordered(FIRST, &first_window, &(), &first, out, CHAIN_SOURCE, cx)
             }
             CHAIN_STAGE => {
                 let out = OrderedEdge::new(&second_window, SECOND, 0);
                 run_parallel(CHAIN_STAGE, &queue, &stage, out, cx)
             }
-            _ => run_ordered(SECOND, &second_window, &second, Discard, wakes, cx),
+            _ => run_ordered(SECOND, &second_window, &(), &second, Discard, wakes, cx),
         }
     };
     let graph = Arc::new(Graph::new(CHAIN, dispatch));
@@ -405,8 +405,8 @@ fn twin_windows_model(both: bool) {
                 );
                 run_parallel(TWIN_STAGE, &queue, &stage, out, cx)
             }
-            TWIN_A => run_ordered(TWIN_A, &window_a, &sink_a, Discard, SOURCE, cx),
-            _ => run_ordered(TWIN_B, &window_b, &sink_b, Discard, SOURCE, cx),
+            TWIN_A => run_ordered(TWIN_A, &window_a, &(), &sink_a, Discard, SOURCE, cx),
+            _ => run_ordered(TWIN_B, &window_b, &(), &sink_b, Discard, SOURCE, cx),
         }
     };
     let graph = Arc::new(Graph::new(TWINS, dispatch));

@@ -11,7 +11,7 @@ use syn::{Expr, Lit};
 
 use crate::graph::{priority_value, Node};
 use crate::parse::{Chain, Elem, Pipeline};
-use crate::tags::MAX_PARTS;
+use crate::tags::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
 const OPTIONS: [&str; 2] = ["capacity", "pin"];
@@ -192,14 +192,36 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
         }
         if node.conflict {
             let marker = node.markers.iter().find(|m| m.name == "flat_map");
-            let message = "this `flat_map` runs in order (an `ordered` stage follows it), and \
-                           its outputs meet items of another fan-out branch before that stage: \
-                           interleaving them in source order is not supported yet; move the \
-                           `flat_map` before the fan-out or after the `ordered` stage";
+            let message = "this `flat_map` runs in order (an `ordered` stage follows it), and its \
+                           outputs meet items of another fan-out branch before they reach that \
+                           stage, or at an `ordered` stage whose outputs go on to another: not \
+                           supported yet; let the branches meet at the `ordered` stage itself \
+                           (`=> (flat_map f, g) => ordered h`), or move the `flat_map` before \
+                           the fan-out";
             errors.push(match marker {
                 Some(m) => syn::Error::new_spanned(&m.name, message),
                 None => syn::Error::new_spanned(node.expr, message),
             });
+        }
+        if node.streams.len() > MAX_STREAMS {
+            errors.push(syn::Error::new_spanned(
+                node.expr,
+                format!(
+                    "{} `flat_map` branches feed this `ordered` stage; at most {MAX_STREAMS} are \
+                     supported",
+                    node.streams.len()
+                ),
+            ));
+        }
+        if let Some(stream) = node.streams.iter().find(|s| s.parts > MAX_PARTS) {
+            errors.push(syn::Error::new_spanned(
+                node.expr,
+                format!(
+                    "{} paths lead from a `flat_map` to this `ordered` stage; at most {MAX_PARTS} \
+                     are supported",
+                    stream.parts
+                ),
+            ));
         }
         let marked = node.markers.iter().any(|m| m.name == "ordered");
         if node.ordered && !marked && node.parts > MAX_PARTS {

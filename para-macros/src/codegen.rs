@@ -171,11 +171,27 @@ pub(crate) fn expand(
                 None => nodes.iter().filter(|n| n.kind == Kind::Source).count(),
             };
             let order = node.order.iter().map(|&part| Literal::u8_unsuffixed(part));
+            // Its streams' windows: one each, numbered by the flat-map that fills it.
+            let streams = node.streams.iter().enumerate().map(|(j, stream)| {
+                let x = g.window(i, Some(j));
+                let parts = stream.parts;
+                let order = stream
+                    .order
+                    .iter()
+                    .map(|&part| Literal::u8_unsuffixed(part));
+                quote! {
+                    let #x = #k::ordered_buffer::<_, { #capacity }, #parts, 1>(
+                        #input,
+                        &[#(#order),*],
+                    );
+                }
+            });
             quote! {
                 let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(
                     #input,
-                    [#(#order),*],
+                    &[#(#order),*],
                 );
+                #(#streams)*
             }
         } else if node.tagged_in {
             quote!(let #q = #k::tagged_queue::<_, { #capacity }>(#input);)
@@ -219,6 +235,17 @@ pub(crate) fn expand(
         // The node an ordered stage's window wakes when it gives credits back: its producer,
         // or the first source (source `i` of the window is node `i`).
         let producer = id_lit(node.producer.unwrap_or(0));
+        // The streams it reads, `(Stream, (Stream, ()))`, each with the flat-map it wakes.
+        let streams =
+            node.streams
+                .iter()
+                .enumerate()
+                .rev()
+                .fold(quote!(()), |rest, (j, stream)| {
+                    let x = g.window(i, Some(j));
+                    let f = id_lit(stream.root);
+                    quote!((#k::Stream::new(&#x, #f), #rest))
+                });
         let call = match node.kind {
             Kind::Source => {
                 let out = out();
@@ -237,7 +264,7 @@ pub(crate) fn expand(
                 g.call(
                     "run_ordered_flat_map",
                     place,
-                    quote!(#lit, &#q, &#n, #out, #producer, #cx),
+                    quote!(#lit, &#q, &#streams, &#n, #out, #producer, #cx),
                 )
             }
             Kind::Serial if node.ordered => {
@@ -245,13 +272,13 @@ pub(crate) fn expand(
                 g.call(
                     "run_ordered",
                     place,
-                    quote!(#lit, &#q, &#n, #out, #producer, #cx),
+                    quote!(#lit, &#q, &#streams, &#n, #out, #producer, #cx),
                 )
             }
             Kind::Sink if node.ordered => g.call(
                 "run_ordered",
                 place,
-                quote!(#lit, &#q, &#n, #k::Discard, #producer, #cx),
+                quote!(#lit, &#q, &#streams, &#n, #k::Discard, #producer, #cx),
             ),
             Kind::Serial if node.shape == Shape::FlatMap => {
                 let out = out();
@@ -405,20 +432,37 @@ impl<'a> Gen<'a> {
         // A root takes a credit in the window of every ordered stage its numbering reaches.
         let src = (node.kind == Kind::Source)
             .then(|| u16::try_from(from).expect("a source's id is its index"));
-        let credited = node.feeds.iter().rev().fold(edges, |inner, &ordered| {
-            let window = self.local("__para_q", ordered, "");
-            match src {
-                Some(src) => quote!(#k::Credit::for_source(&#window, #src, #inner)),
-                None => quote!(#k::Credit::new(&#window, #inner)),
-            }
-        });
+        let credited = node
+            .feeds
+            .iter()
+            .rev()
+            .fold(edges, |inner, &(ordered, stream)| {
+                let window = self.window(ordered, stream);
+                match src {
+                    Some(src) => quote!(#k::Credit::for_source(&#window, #src, #inner)),
+                    None => quote!(#k::Credit::new(&#window, #inner)),
+                }
+            });
         if src.is_some() {
             credited
         } else {
             // An ordered flat-map numbers its outputs anew; the counter lives in the first
-            // window it feeds.
-            let window = self.local("__para_q", node.feeds[0], "");
-            quote!(#k::Renumber::new(&#window, #credited))
+            // window it feeds. Filling a stream, it ends each input's outputs with a marker.
+            let (ordered, stream) = node.feeds[0];
+            let window = self.window(ordered, stream);
+            if node.ends {
+                quote!(#k::Renumber::with_ends(&#window, #credited))
+            } else {
+                quote!(#k::Renumber::new(&#window, #credited))
+            }
+        }
+    }
+
+    /// The window of ordered stage `ordered`: its own, or that of its stream `j`.
+    fn window(&self, ordered: usize, stream: Option<usize>) -> Ident {
+        match stream {
+            None => self.local("__para_q", ordered, ""),
+            Some(j) => self.local("__para_q", ordered, &format!("x{j}")),
         }
     }
 
@@ -434,6 +478,13 @@ impl<'a> Gen<'a> {
                 let lit = id_lit(*s);
                 let offset = offsets.first().copied().unwrap_or(0);
                 if self.nodes[*s].ordered {
+                    // Into the stage's own window, or the stream the sender's numbering fills.
+                    let root = self.nodes[from].root_out;
+                    let stream = self.nodes[*s]
+                        .streams
+                        .iter()
+                        .position(|x| Some(x.root) == root);
+                    let q = self.window(*s, stream);
                     quote!(#k::OrderedEdge::new(&#q, #lit, #offset))
                 } else if self.nodes[from].tagged_out {
                     quote!(#k::TaggedEdge::new(#k::Edge::new(&#q, #lit), #offset))

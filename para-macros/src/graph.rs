@@ -62,9 +62,19 @@ pub(crate) struct Node<'a> {
     /// Its outputs are tagged: they lead to an ordered stage (through no other ordered stage
     /// than transparent ones, see `transparent`).
     pub(crate) tagged_out: bool,
+    /// For a node with `tagged_out`: the root whose numbering its outputs carry (`tags.rs`'s
+    /// `SOURCES`, or an ordered flat-map).
+    pub(crate) root_out: Option<usize>,
     /// For the root of a numbering (a source, or an ordered flat-map with `tagged_out`): the
-    /// ordered stages whose windows it takes a credit in for each item it emits.
-    pub(crate) feeds: Vec<usize>,
+    /// ordered stages whose windows it takes a credit in for each item it emits, and which of
+    /// their streams it fills, if it is one.
+    pub(crate) feeds: Vec<(usize, Option<usize>)>,
+    /// For an ordered stage: the ordered flat-maps in fan-out branches whose outputs it reads
+    /// as streams (para-core's `ordered` module docs, "Flat-maps in fan-out branches").
+    pub(crate) streams: Vec<crate::tags::StreamIn>,
+    /// For an ordered flat-map: it fills a stream, so each input's outputs end with an end
+    /// marker.
+    pub(crate) ends: bool,
     /// For an ordered stage: the ordered flat-map whose numbering fills its window; `None` when
     /// the sources' does.
     pub(crate) producer: Option<usize>,
@@ -196,7 +206,10 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         ordered: false,
         tagged_in: false,
         tagged_out: false,
+        root_out: None,
         feeds: Vec::new(),
+        streams: Vec::new(),
+        ends: false,
         producer: None,
         conflict: false,
         offsets: Vec::new(),

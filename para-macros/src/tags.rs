@@ -21,8 +21,11 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
     for node in nodes.iter_mut() {
         node.tagged_in = false;
         node.tagged_out = false;
+        node.root_out = None;
         node.feeds.clear();
         node.producer = None;
+        node.streams.clear();
+        node.ends = false;
         node.conflict = false;
         node.offsets.clear();
         node.parts = 0;
@@ -35,60 +38,85 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             .any(|&s| nodes[s].ordered || nodes[s].tagged_out);
         nodes[n].tagged_out = out;
     }
-    // Per node: the root whose numbering its outputs carry (`SOURCES` for the sources'), and
-    // how many paths from it lead there.
-    const SOURCES: usize = usize::MAX;
-    let mut root_out: Vec<Option<usize>> = vec![None; nodes.len()];
+    // Per node: the numbering its inputs carry (`SOURCES` for the sources'), and how many paths
+    // from its root lead to its outputs.
+    let mut root_in: Vec<Option<usize>> = vec![None; nodes.len()];
     let mut paths_out = vec![0usize; nodes.len()];
     for n in 0..nodes.len() {
         let tagged_in = nodes[n].ordered || nodes[n].preds.iter().any(|&p| nodes[p].tagged_out);
         nodes[n].tagged_in = tagged_in;
-        // The predecessors' roots (sources as one) and the paths to this node.
-        let mut roots: Vec<usize> = Vec::new();
-        let mut paths = 0usize;
-        for &p in &nodes[n].preds {
-            let Some(r) = root_out[p] else { continue };
-            if !roots.contains(&r) {
-                roots.push(r);
+        if n < sources {
+            if nodes[n].tagged_out {
+                (nodes[n].root_out, paths_out[n]) = (Some(SOURCES), 1);
             }
-            if p == 0 || p >= sources {
-                paths = paths.saturating_add(paths_out[p]);
+            continue;
+        }
+        // The predecessors' numberings, each with the paths from its root to this node (the
+        // sources count as one: each numbers its own items along the same paths).
+        let mut roots: Vec<(usize, usize)> = Vec::new();
+        for &p in &nodes[n].preds {
+            let Some(r) = nodes[p].root_out else { continue };
+            let paths = if p < sources && p > 0 {
+                0
+            } else {
+                paths_out[p]
+            };
+            match roots.iter_mut().find(|(root, _)| *root == r) {
+                Some((_, sum)) => *sum = sum.saturating_add(paths),
+                None => roots.push((r, paths)),
             }
         }
-        if roots.len() > 1 {
-            // Items of two numberings meet: an ordered flat-map in a fan-out branch.
-            for &r in roots.iter().filter(|&&r| r != SOURCES) {
+        let main = main_root(nodes, &roots, &root_in);
+        // Numberings meet: only a stream's with its input's, at an ordered stage whose outputs
+        // go to no other ordered stage (there, a stream). Anywhere else: refused.
+        let stream_ok = main.is_some() && nodes[n].ordered && !nodes[n].tagged_out;
+        if roots.len() > 1 && !stream_ok {
+            for &(r, _) in roots.iter().filter(|(r, _)| *r != SOURCES) {
                 nodes[r].conflict = true;
             }
         }
-        let root_in = roots.first().copied();
+        let Some(main) = main else { continue };
+        root_in[n] = Some(main);
+        let paths = roots
+            .iter()
+            .find(|(r, _)| *r == main)
+            .map_or(0, |&(_, paths)| paths);
         if nodes[n].ordered {
-            if let Some(root) = root_in {
-                nodes[n].parts = paths;
-                nodes[n].producer = (root != SOURCES).then_some(root);
-                let roots = if root == SOURCES {
-                    0..sources
-                } else {
-                    root..root + 1
-                };
-                for r in roots {
-                    nodes[r].feeds.push(n);
-                }
+            nodes[n].parts = paths;
+            nodes[n].producer = (main != SOURCES).then_some(main);
+            let feeding = if main == SOURCES {
+                0..sources
+            } else {
+                main..main + 1
+            };
+            for r in feeding {
+                nodes[r].feeds.push((n, None));
+            }
+            // The other numberings are streams: ordered flat-maps in fan-out branches.
+            let mut streams: Vec<(usize, usize)> =
+                roots.iter().copied().filter(|&(r, _)| r != main).collect();
+            streams.sort_unstable();
+            for (j, &(f, parts)) in streams.iter().enumerate() {
+                nodes[f].ends = true;
+                nodes[f].feeds.push((n, Some(j)));
+                nodes[n].streams.push(StreamIn {
+                    root: f,
+                    parts,
+                    order: Vec::new(),
+                });
             }
         }
         if !nodes[n].tagged_out {
             continue;
         }
-        (root_out[n], paths_out[n]) = if n < sources {
-            (Some(SOURCES), 1)
-        } else if is_root(&nodes[n]) {
+        (nodes[n].root_out, paths_out[n]) = if is_root(&nodes[n]) {
             (Some(n), 1)
         } else {
-            (root_in, paths)
+            (Some(main), paths)
         };
     }
-    // An edge's offset: the paths to the predecessors of its target before it (the sources
-    // share theirs: all 0).
+    // An edge's offset: the paths to the predecessors of its target before it that carry the
+    // same numbering (the sources share theirs: all 0).
     for n in 0..nodes.len() {
         let offsets = nodes[n]
             .succs
@@ -98,7 +126,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
                     .preds
                     .iter()
                     .take_while(|&&p| p != n)
-                    .filter(|&&p| p >= sources && root_out[p].is_some())
+                    .filter(|&&p| p >= sources && nodes[p].root_out.is_some())
+                    .filter(|&&p| nodes[p].root_out == nodes[n].root_out)
                     .map(|&p| paths_out[p])
                     .fold(0, usize::saturating_add);
                 u32::try_from(before).unwrap_or(u32::MAX)
@@ -107,15 +136,78 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         nodes[n].offsets = offsets;
     }
     for o in 0..nodes.len() {
-        if !nodes[o].ordered || nodes[o].parts == 0 || nodes[o].parts > MAX_PARTS {
-            continue; // too many paths: reported by `check`
+        if !nodes[o].ordered || nodes[o].parts > MAX_PARTS || nodes[o].streams.len() > MAX_STREAMS {
+            continue; // reported by `check`
         }
-        let root = nodes[o].producer.unwrap_or(0);
+        if nodes[o]
+            .streams
+            .iter()
+            .any(|stream| stream.parts > MAX_PARTS)
+        {
+            continue;
+        }
+        let Some(main) = root_in[o] else { continue };
         let reach = reaches(nodes, |n, _| n == o);
+        let start = if main == SOURCES { 0 } else { main };
+        let streams: Vec<usize> = nodes[o].streams.iter().map(|s| s.root).collect();
         let mut order = Vec::new();
-        walk_paths(nodes, root, o, 0, &reach, &mut order);
+        walk_paths(nodes, start, o, 0, &reach, &streams, &mut order);
         nodes[o].order = order;
+        for (j, &f) in streams.iter().enumerate() {
+            let mut order = Vec::new();
+            walk_paths(nodes, f, o, 0, &reach, &[], &mut order);
+            nodes[o].streams[j].order = order;
+        }
     }
+}
+
+/// The numbering a node's inputs belong to, given its predecessors' `roots`: the only one, or,
+/// where an ordered flat-map's outputs (a stream) meet the numbering its inputs came from, that
+/// one. `None` if there is none, or if they do not meet that way.
+fn main_root(
+    nodes: &[Node<'_>],
+    roots: &[(usize, usize)],
+    root_in: &[Option<usize>],
+) -> Option<usize> {
+    match roots {
+        [] => None,
+        [(r, _)] => Some(*r),
+        _ => {
+            // Every numbering but the main one is a flat-map root whose inputs carry the main.
+            let mains: Vec<usize> = roots
+                .iter()
+                .map(|&(r, _)| {
+                    if r != SOURCES && is_root(&nodes[r]) {
+                        root_in[r].unwrap_or(SOURCES)
+                    } else {
+                        r
+                    }
+                })
+                .collect();
+            let main = mains[0];
+            let fits = roots
+                .iter()
+                .zip(&mains)
+                .all(|(&(r, _), &m)| m == main && (r == main || is_root(&nodes[r])));
+            fits.then_some(main)
+        }
+    }
+}
+
+/// Where a root's numbering is kept in `Node::root_out`: the sources' is this, a flat-map's its
+/// node id.
+pub(crate) const SOURCES: usize = usize::MAX;
+
+/// The most streams one ordered stage reads (para-core's `MAX_STREAMS`).
+pub(crate) const MAX_STREAMS: usize = 8;
+
+/// A stream into an ordered stage: the ordered flat-map that numbers it, the paths from that
+/// flat-map to the stage, and the order of their parts.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamIn {
+    pub(crate) root: usize,
+    pub(crate) parts: usize,
+    pub(crate) order: Vec<u8>,
 }
 
 /// Whether `node` starts a numbering of its own: an ordered flat-map.
@@ -125,21 +217,26 @@ fn is_root(node: &Node<'_>) -> bool {
 
 /// Appends to `order` the parts of the paths from `n` (reached with part `part`) to ordered
 /// stage `o`, in branch order: depth first, successors in id order (branches left to right).
-/// Paths pass through stages and transparent ordered stages, not through another root.
+/// Paths pass through stages and transparent ordered stages, not through another root; a path
+/// into stream `j`'s flat-map (one of `streams`) appends `0x80 | j` there instead: the stage
+/// reads that input's outputs from the stream at that point.
 fn walk_paths(
     nodes: &[Node<'_>],
     n: usize,
     o: usize,
     part: u32,
     reach: &[bool],
+    streams: &[usize],
     order: &mut Vec<u8>,
 ) {
     for (&s, &offset) in nodes[n].succs.iter().zip(&nodes[n].offsets) {
         let part = part.saturating_add(offset);
         if s == o {
             order.push(u8::try_from(part).unwrap_or(u8::MAX));
+        } else if let Some(j) = streams.iter().position(|&f| f == s) {
+            order.push(0x80 | j as u8);
         } else if reach[s] && !is_root(&nodes[s]) {
-            walk_paths(nodes, s, o, part, reach, order);
+            walk_paths(nodes, s, o, part, reach, streams, order);
         }
     }
 }
@@ -165,7 +262,7 @@ mod tests {
                 (
                     n.tagged_in,
                     n.tagged_out,
-                    n.feeds,
+                    n.feeds.iter().map(|f| f.0).collect(),
                     n.parts,
                     n.order,
                     n.conflict,
@@ -217,8 +314,17 @@ mod tests {
         assert_eq!(got[0].2, vec![1, 3], "the source feeds f's and b's windows");
         assert_eq!(got[1].2, vec![2], "f feeds a's");
         assert!(!got[1].5);
-        // Meeting another branch before the ordered stage: refused.
+        // Meeting another branch at the ordered stage: a stream.
         let got = tags(quote!(src => (flat_map f, g) => ordered o));
+        assert!(!got[1].5, "f fills a stream");
+        let pipeline: Pipeline =
+            syn::parse2(quote!([k] src => (flat_map f, g) => ordered o)).unwrap();
+        let got = analyze(&pipeline);
+        assert_eq!(got[3].streams.len(), 1);
+        assert_eq!((got[3].parts, got[3].order.clone()), (1, vec![0x80, 0]));
+        assert!(got[1].ends);
+        // Meeting another branch before it: refused.
+        let got = tags(quote!(src => (flat_map f, g) => h => ordered o));
         assert!(got[1].5, "f conflicts");
     }
 }

@@ -276,7 +276,9 @@ fn an_ordered_flat_map_runs_its_own_step() {
         assert_eq!(errors(input.clone()), Vec::<String>::new(), "for `{input}`");
         let got = expansion(input.clone());
         assert!(
-            got.contains("K :: __private :: run_ordered_flat_map (1 , & __para_q1 , & __para_n1 ,"),
+            got.contains(
+                "K :: __private :: run_ordered_flat_map (1 , & __para_q1 , & () , & __para_n1 ,"
+            ),
             "for `{input}`: {got}"
         );
     }
@@ -286,11 +288,12 @@ fn an_ordered_flat_map_runs_its_own_step() {
 fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
-            quote!(d => (flat_map f, g) => ordered s),
+            quote!(d => (flat_map f, g) => h => ordered s),
             "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs meet \
-             items of another fan-out branch before that stage: interleaving them in source \
-             order is not supported yet; move the `flat_map` before the fan-out or after the \
-             `ordered` stage",
+             items of another fan-out branch before they reach that stage, or at an `ordered` \
+             stage whose outputs go on to another: not supported yet; let the branches meet at \
+             the `ordered` stage itself (`=> (flat_map f, g) => ordered h`), or move the \
+             `flat_map` before the fan-out",
         ),
         (
             quote!(d => try filter flat_map f => s),

@@ -53,9 +53,7 @@
 //! this stage, which its `give_credits` wakes). So the next ordered stages see items in the
 //! order the flat-map emitted them. A `flat_map` before an ordered stage is made such a
 //! producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as they
-//! are emitted, input by input in order, each input's in emission order. (Its outputs must not
-//! meet items numbered by another root before an ordered stage: `pipeline!` refuses a
-//! `flat_map` in a fan-out branch there.)
+//! are emitted, input by input in order, each input's in emission order.
 //!
 //! A producing ordered stage is serial, and a step gives back the credits it did not use (with
 //! `return_unused`, without a wake-up) *before* it lets go of the stage's claim: so no other step
@@ -64,6 +62,34 @@
 //! second step, started in between, found no credit and set `wanted`, and the credits came back
 //! with nothing left in flight to return more; the stress test of two chained flat-maps with two
 //! sources hung about one run in ten.)
+//!
+//! # Flat-maps in fan-out branches
+//!
+//! `src => (flat_map f, g) => ordered h`: `h` must see, per source item, all of `f`'s outputs
+//! of it, then `g`'s, but `f`'s outputs are numbered by `f` (they are any number per input)
+//! and `g`'s by the source. So `h` reads them as a *stream* ([`Stream`]): `f` runs as an
+//! ordered flat-map that ends each input's outputs with an *end marker* (a hole numbered like
+//! an output, `Tagged::end`, through every path to `h`), in a window of its own beside `h`'s
+//! (one per such flat-map, fed by [`Renumber`] with ends). `h`'s own window lists, among the
+//! parts of a source item, where each stream's outputs go: *steps* `0x80 | j` for stream `j`,
+//! in branch order like the parts. At such a step `h` consumes stream `j`'s window, in its own
+//! order, up to and including the next end marker, then goes on with the next step; its
+//! cursor stays at the step until the end marker came. With several sources, a flat-map's
+//! outputs keep the source of their input in their tags, and a stream's `seq`s from another
+//! source than the one `h` reads wait (the flat-map interleaves the sources as it consumes
+//! them, and so does `h`, which reaches each of those `seq`s in turn).
+//!
+//! Progress: `h`'s window for a source item completes without `h` (its parts hold credits),
+//! and `f` produces an item's outputs once it has consumed the item (it holds a credit in
+//! `f`'s window) and has credits in the stream's window, which `h` returns as it reads them:
+//! `h` reads a stream at the step of the oldest item it has not finished, so the stream's
+//! oldest outputs are the ones it waits for. The stream's window bounds `f`'s outputs in
+//! flight like any window (10^6 outputs from one input keep a few alive).
+//!
+//! An ordered step that stops because what it waits for has not arrived does not run itself
+//! again: the arrival notifies it. (It once did when its cursor was in the middle of a source
+//! item, which with a stream starved the stages bringing the stream's outputs on one worker:
+//! it prefers the serial stage.)
 //!
 //! # Memory
 //!
@@ -125,10 +151,12 @@
 
 mod senders;
 mod steps;
+mod streams;
 mod tags;
 mod window;
 
 pub use senders::{Credit, OrderedEdge, Renumber, TaggedEdge};
 pub use steps::{run_ordered, run_ordered_flat_map};
+pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};
 pub use window::{OrderedBuffer, MAX_PARTS};

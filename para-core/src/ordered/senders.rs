@@ -3,6 +3,8 @@
 //! outputs. See the module docs of `ordered` ("Order", "Several ordered stages", "Waking the
 //! source").
 
+use core::cell::Cell;
+
 use super::window::{OrderedBuffer, Window};
 use super::Tagged;
 use crate::graph::{Cx, NodeId};
@@ -146,7 +148,11 @@ where
     }
     #[inline]
     fn push(&self, mut value: Tagged<V>) {
-        value.src = self.src;
+        if N > 1 {
+            // With one source its items carry index 0 already; after an ordered flat-map,
+            // `src` is the source of the input they came from, which a stream needs.
+            value.src = self.src;
+        }
         self.inner.push(value);
     }
     #[inline]
@@ -171,11 +177,14 @@ where
 /// The sender of an ordered flat-map whose outputs go on to other ordered stages: it numbers
 /// them in the order it emits them (a new `seq` each), and `inner`, the [`Credit`]s of those
 /// stages' windows around the edges, takes a credit in each for every output, as for a
-/// source. Module docs, "Several ordered stages".
+/// source. Module docs, "Several ordered stages". With `ENDS`, the outputs feed a stream
+/// (module docs, "Flat-maps in fan-out branches"): each input's outputs end with an end
+/// marker, numbered like an output, and every tag keeps the source of its input.
 #[derive(Debug)]
-pub struct Renumber<'b, T, S, const W: usize, const P: usize> {
+pub struct Renumber<'b, T, S, const W: usize, const P: usize, const ENDS: bool = false> {
     counter: &'b OrderedBuffer<T, W, P, 1>,
     inner: S,
+    origin: Cell<u16>,
 }
 
 impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
@@ -185,15 +194,45 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
     /// claim is what orders the numbering, like the credits order the window's cells (module
     /// docs).
     pub fn new(counter: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
-        Renumber { counter, inner }
+        Renumber {
+            counter,
+            inner,
+            origin: Cell::new(0),
+        }
     }
 }
 
-impl<T, V, S, const W: usize, const P: usize> Sender<V> for Renumber<'_, T, S, W, P>
+impl<'b, T, S, const W: usize, const P: usize, const ENDS: bool> Renumber<'b, T, S, W, P, ENDS> {
+    /// The next `seq`.
+    fn next_seq(&self) -> u64 {
+        // SAFETY: only the step of the producing stage pushes, under its claim (`new`), so this
+        // is the only access to the counter, and the claim's Acquire/Release orders the steps.
+        let next = unsafe { &mut *self.counter.produced.get() };
+        let seq = *next;
+        *next += 1;
+        seq
+    }
+}
+
+impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P, true> {
+    /// As [`new`](Renumber::new), for an ordered flat-map that fills a stream: each input's
+    /// outputs end with an end marker.
+    pub fn with_ends(counter: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
+        Renumber {
+            counter,
+            inner,
+            origin: Cell::new(0),
+        }
+    }
+}
+
+impl<T, V, S, const W: usize, const P: usize, const ENDS: bool> Sender<V>
+    for Renumber<'_, T, S, W, P, ENDS>
 where
     S: Sender<Tagged<V>>,
 {
     const COPIES: usize = S::COPIES;
+    const MARKS_ENDS: bool = ENDS;
     #[inline]
     fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
         self.inner.reserve(max, cx)
@@ -206,15 +245,20 @@ where
     }
     #[inline]
     fn push(&self, value: V) {
-        // SAFETY: only the step of the producing stage pushes, under its claim (`new`), so this
-        // is the only access to the counter, and the claim's Acquire/Release orders the steps.
-        let next = unsafe { &mut *self.counter.produced.get() };
-        let seq = *next;
-        *next += 1;
-        self.inner.push(Tagged::new(seq, value));
+        let mut item = Tagged::new(self.next_seq(), value);
+        item.src = self.origin.get();
+        self.inner.push(item);
     }
     #[inline]
     fn notify(&self, cx: &mut Cx<'_>) {
         self.inner.notify(cx);
+    }
+    fn push_end(&self) {
+        self.inner
+            .push(Tagged::end_marker(self.next_seq(), self.origin.get()));
+    }
+    #[inline]
+    fn set_origin(&self, src: u16) {
+        self.origin.set(src);
     }
 }

@@ -10,8 +10,12 @@ use crate::stage::{Flow, Stage, StageMut};
 pub struct Tagged<T> {
     pub(super) seq: u64,
     pub(super) part: u32,
-    /// The index of its source (set by the source's [`Credit`](super::Credit) sender).
+    /// The index of its source (set by the source's [`Credit`](super::Credit) sender); after an
+    /// ordered flat-map, the source of the input it came from.
     pub(super) src: u16,
+    /// A hole that ends the outputs of one input of an ordered flat-map feeding a stream (module
+    /// docs, "Flat-maps in fan-out branches").
+    pub(super) end: bool,
     pub(super) value: Option<T>,
 }
 
@@ -22,7 +26,19 @@ impl<T> Tagged<T> {
             seq,
             part: 0,
             src: 0,
+            end: false,
             value: Some(value),
+        }
+    }
+
+    /// The hole numbered `seq` that ends the outputs of an input from source `src`.
+    pub(super) fn end_marker(seq: u64, src: u16) -> Self {
+        Tagged {
+            seq,
+            part: 0,
+            src,
+            end: true,
+            value: None,
         }
     }
 }
@@ -48,12 +64,7 @@ impl<I: Iterator> Iterator for TagIter<I> {
         let value = self.iter.next()?;
         let seq = self.next;
         self.next += 1;
-        Some(Tagged {
-            seq,
-            part: 0,
-            src: 0,
-            value: Some(value),
-        })
+        Some(Tagged::new(seq, value))
     }
 }
 
@@ -64,18 +75,20 @@ pub struct TaggedStage<S>(pub S);
 
 #[inline]
 fn retag<I, O>(t: &Tagged<I>, flow: Flow<O>) -> Flow<Tagged<O>> {
-    let (seq, part, src) = (t.seq, t.part, t.src);
+    let (seq, part, src, end) = (t.seq, t.part, t.src, t.end);
     match flow {
         Flow::Emit(value) => Flow::Emit(Tagged {
             seq,
             part,
             src,
+            end,
             value: Some(value),
         }),
         Flow::Skip => Flow::Emit(Tagged {
             seq,
             part,
             src,
+            end,
             value: None,
         }),
         Flow::Stop => Flow::Stop,

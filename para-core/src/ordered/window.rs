@@ -13,7 +13,26 @@ use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 struct Slot<T, const P: usize> {
     parts: [UnsafeCell<MaybeUninit<Option<T>>>; P],
     arrived: AtomicUsize,
+    /// In a stream's window: the source of the input the `seq` came from, shifted left by one,
+    /// and whether it is that input's end marker (bit 0). Every part stores the same value
+    /// (Relaxed, before its Release `fetch_or`), read after `arrived` is complete.
+    meta: AtomicUsize,
 }
+
+/// In a window's steps: stream `j` is `STREAM | j` (module docs, "Flat-maps in fan-out
+/// branches"); anything below is a part.
+pub(super) const STREAM: u8 = 0x80;
+
+/// `0..MAX_PARTS`: the steps of a window consumed in part order.
+const IDENTITY: [u8; MAX_PARTS] = {
+    let mut parts = [0; MAX_PARTS];
+    let mut i = 0;
+    while i < MAX_PARTS {
+        parts[i] = i as u8;
+        i += 1;
+    }
+    parts
+};
 
 /// The most parts per `seq` (paths from the source to the ordered stage): one bit each of a
 /// `usize`, and the same on every target (32, not `usize::BITS`), so that a pipeline that
@@ -34,11 +53,10 @@ pub(super) struct Window<T, const W: usize, const P: usize> {
     free: AtomicUsize,
     /// The source found no credit; the next release wakes it.
     wanted: AtomicBool,
-    /// The order in which the stage consumes a `seq`'s parts: part numbers (module docs,
-    /// "Order").
-    order: [u8; P],
-    /// The ordered stage's progress: the next `seq`, and how many of its parts (in `order`) are
-    /// consumed. Touched only by the worker holding the ordered stage's claim (the claim's
+    /// What the stage consumes of each `seq`, in order: part numbers, each of `0..P` once, and
+    /// streams ([`STREAM`]` | j`) (module docs, "Order").
+    steps: &'static [u8],
+    /// The ordered stage's progress: the next `seq`, and how many of its `steps` are done. Touched only by the worker holding the ordered stage's claim (the claim's
     /// Acquire/Release orders it).
     cursor: UnsafeCell<(u64, usize)>,
 }
@@ -50,15 +68,16 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
         (1 << P) - 1
     };
 
-    fn new(order: [u8; P]) -> Self {
+    fn new(steps: &'static [u8]) -> Self {
         Window {
             slots: core::array::from_fn(|_| Slot {
                 parts: core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
                 arrived: AtomicUsize::new(0),
+                meta: AtomicUsize::new(0),
             }),
             free: AtomicUsize::new(W),
             wanted: AtomicBool::new(false),
-            order,
+            steps,
             cursor: UnsafeCell::new((0, 0)),
         }
     }
@@ -139,20 +158,24 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
         // is the only writer of the cell, and the consumer reads it only after every bit of
         // `arrived` is set, which happens after the Release `fetch_or` below.
         unsafe { (*slot.parts[part].get()).write(item.value) };
+        let meta = usize::from(item.src) << 1 | usize::from(item.end);
+        slot.meta.store(meta, Ordering::Relaxed);
         slot.arrived.fetch_or(1 << part, Ordering::Release);
     }
 
-    /// Consumes, in order, the parts of the next complete `seq`s through `process`, while it
-    /// returns [`Consumed::More`]: each as a [`Tagged`] value (`src` is this window's source),
-    /// the parts of a `seq` in the window's `order`. Returns how many `seq`s were completed and
-    /// why it stopped; the cursor is left at the first part not consumed.
+    /// Consumes, in order, the steps of the next complete `seq`s through `process`, while it
+    /// returns [`Consumed::More`]: each part as a [`Tagged`] value (its `src` is the window's
+    /// source, or in a window after an ordered flat-map the source of its input), each stream
+    /// as its index, for the caller to consume. With `origin`, a `seq` whose input came from another source waits (a stream's
+    /// window, read for that source). Returns how many `seq`s were completed and why it
+    /// stopped; the cursor is left at the first step not done.
     ///
     /// # Safety
     /// The caller holds the ordered stage's claim (the only consumer, and the cursor's owner).
     pub(super) unsafe fn consume(
         &self,
-        src: u16,
-        mut process: impl FnMut(Tagged<T>) -> Consumed,
+        origin: Option<u16>,
+        mut process: impl FnMut(Entry<T>) -> Consumed,
     ) -> (usize, Halt) {
         // SAFETY: the cursor is only touched under the ordered stage's claim (caller's contract).
         let cursor = unsafe { &mut *self.cursor.get() };
@@ -163,24 +186,43 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             if slot.arrived.load(Ordering::Acquire) != Self::COMPLETE {
                 return (seqs_done, Halt::Waiting);
             }
-            for k in first..P {
-                let part = self.order[k];
+            // After the Acquire above: every part's store of it came before its `fetch_or`.
+            let meta = slot.meta.load(Ordering::Relaxed);
+            let (from, end) = ((meta >> 1) as u16, meta & 1 == 1);
+            if origin.is_some_and(|origin| origin != from) {
+                return (seqs_done, Halt::Waiting);
+            }
+            let mut ending = false;
+            for (k, &step) in self.steps.iter().enumerate().skip(first) {
+                if step & STREAM != 0 {
+                    // The cursor moves past a stream only once it is done.
+                    match process(Entry::Stream(usize::from(step & !STREAM))) {
+                        Consumed::More | Consumed::Ended => *cursor = (seq, k + 1),
+                        Consumed::Full => return (seqs_done, Halt::Full),
+                        Consumed::Wait => return (seqs_done, Halt::Waiting),
+                        Consumed::Stop => return (seqs_done, Halt::Stop),
+                    }
+                    continue;
+                }
+                let part = usize::from(step);
                 // SAFETY: the slot is complete (Acquire above pairs with every part's Release
                 // `fetch_or`), and parts from the cursor on are not consumed yet; only the
                 // claim holder consumes.
-                let value = unsafe { (*slot.parts[usize::from(part)].get()).assume_init_read() };
+                let value = unsafe { (*slot.parts[part].get()).assume_init_read() };
                 // Consumed before the stage sees it: if the stage panics, the value is dropped
                 // by the unwinding, and the window's `Drop` must not drop it again.
                 *cursor = (seq, k + 1);
                 let item = Tagged {
                     seq,
-                    part: u32::from(part),
-                    src,
+                    part: part as u32,
+                    src: from,
+                    end,
                     value,
                 };
-                match process(item) {
-                    Consumed::More => {}
-                    Consumed::Full if k + 1 < P => return (seqs_done, Halt::Full),
+                match process(Entry::Part(item)) {
+                    Consumed::More | Consumed::Wait => {}
+                    Consumed::Ended => ending = true,
+                    Consumed::Full if k + 1 < self.steps.len() => return (seqs_done, Halt::Full),
                     Consumed::Full => {
                         slot.arrived.store(0, Ordering::Relaxed);
                         *cursor = (seq + 1, 0);
@@ -192,48 +234,66 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             slot.arrived.store(0, Ordering::Relaxed);
             *cursor = (seq + 1, 0);
             seqs_done += 1;
+            if ending {
+                return (seqs_done, Halt::Ended);
+            }
         }
-    }
-
-    /// Whether the cursor is in the middle of a `seq`. Caller holds the claim, as for
-    /// [`consume`](Self::consume).
-    pub(super) unsafe fn mid_slot(&self) -> bool {
-        // SAFETY: under the claim (caller's contract).
-        unsafe { (*self.cursor.get()).1 > 0 }
     }
 }
 
-/// What the ordered stage's step says after one part, to [`Window::consume`].
-pub(super) enum Consumed {
-    /// Go on with the next part.
+/// What [`Window::consume`] hands its caller: a part, or a stream to consume.
+#[derive(Debug)]
+pub enum Entry<T> {
+    /// A part of the current `seq`.
+    Part(Tagged<T>),
+    /// Stream `j`'s outputs for the current `seq`, up to their end marker (module docs,
+    /// "Flat-maps in fan-out branches").
+    Stream(usize),
+}
+
+/// What the ordered stage's step says after an entry, to [`Window::consume`].
+#[derive(Debug)]
+pub enum Consumed {
+    /// Go on with the next entry (a stream: it is done).
     More,
-    /// This part is consumed; stop here (the room downstream is used up).
+    /// A part: it is consumed; stop here (the room downstream is used up). A stream: stop at it.
     Full,
-    /// This part is consumed and the run stops.
+    /// The part is consumed, or the stream stops, and the run stops.
     Stop,
+    /// A stream: its next outputs have not arrived; stop at it.
+    Wait,
+    /// A part of a stream's window: an end marker. The `seq` ends that input's outputs: stop
+    /// after it.
+    Ended,
 }
 
 /// Why [`Window::consume`] returned.
-pub(super) enum Halt {
+#[derive(Debug)]
+pub enum Halt {
     /// The next part has not arrived.
     Waiting,
     /// The room downstream is used up.
     Full,
     /// The run stops.
     Stop,
+    /// It consumed an end marker's `seq`.
+    Ended,
 }
 
 impl<T, const W: usize, const P: usize> Drop for Window<T, W, P> {
     fn drop(&mut self) {
         // A run that stopped early leaves parts behind: drop each exactly once. In the slot at
-        // the cursor, the first `consumed` parts of `order` were consumed already.
-        let (next, consumed) = *self.cursor.get_mut();
+        // the cursor, the parts among the first `done` steps were consumed already.
+        let (next, done) = *self.cursor.get_mut();
         for seq in next..next + W as u64 {
             let slot = self.slot(seq);
             let arrived = slot.arrived.load(Ordering::Acquire);
-            let first = if seq == next { consumed } else { 0 };
-            for &part in &self.order[first..] {
-                let part = usize::from(part);
+            let first = if seq == next { done } else { 0 };
+            for &step in &self.steps[first..] {
+                if step & STREAM != 0 {
+                    continue;
+                }
+                let part = usize::from(step);
                 if arrived & (1 << part) != 0 {
                     // SAFETY: the bit says the cell was written; of the cursor's slot, the
                     // parts consumed are those before `first` in `order`, no others; `&mut
@@ -271,40 +331,49 @@ unsafe impl<T: Send, const W: usize, const P: usize, const S: usize> Sync
 
 impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S> {
     const SHAPE_OK: () = assert!(
-        W >= 1 && P >= 1 && P <= MAX_PARTS && S >= 1 && S <= u16::MAX as usize,
-        "an ordered window needs W >= 1, 1 <= P <= 32 paths to it, 1 <= S <= 65535 sources"
+        W >= 1 && P <= MAX_PARTS && S >= 1 && S <= u16::MAX as usize,
+        "an ordered window needs W >= 1, P <= 32 paths to it, 1 <= S <= 65535 sources"
     );
 
     /// Empty windows, whose stage consumes the parts of a `seq` in part order.
     pub fn new() -> Self {
-        Self::with_order(core::array::from_fn(|part| part as u8))
+        Self::with_order(&IDENTITY[..P])
     }
 
-    /// Empty windows, whose stage consumes the parts of a `seq` in `order`: part numbers, each
-    /// of `0..P` once (module docs, "Order").
+    /// Empty windows, whose stage consumes the parts of a `seq` in the order of `steps`: part
+    /// numbers, each of `0..P` once, and streams (`0x80 | j`, stream `j`), in the order the
+    /// stage sees them (module docs, "Order").
     ///
     /// # Panics
-    /// If `order` is not such a permutation.
-    pub fn with_order(order: [u8; P]) -> Self {
+    /// If `steps` does not list each part once.
+    pub fn with_order(steps: &'static [u8]) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE_OK;
         let mut seen = 0usize;
-        for &part in &order {
+        for &part in steps.iter().filter(|&&step| step & STREAM == 0) {
             assert!(
                 usize::from(part) < P && seen & (1 << part) == 0,
-                "para: an ordered window's order must list each part once"
+                "para: an ordered window's steps must list each part once"
             );
             seen |= 1 << part;
         }
+        assert_eq!(
+            seen.count_ones() as usize,
+            P,
+            "para: an ordered window's steps must list each part"
+        );
         OrderedBuffer {
-            windows: core::array::from_fn(|_| Window::new(order)),
+            windows: core::array::from_fn(|_| Window::new(steps)),
             turn: UnsafeCell::new(0),
             produced: UnsafeCell::new(0),
         }
     }
 
+    /// Stores one part in its source's window (with one window, `src` is the source of an
+    /// ordered flat-map's input, kept for the stream's consumer).
     pub(super) fn put(&self, item: Tagged<T>) {
-        self.windows[usize::from(item.src)].put(item);
+        let window = if S == 1 { 0 } else { usize::from(item.src) };
+        self.windows[window].put(item);
     }
 }
 

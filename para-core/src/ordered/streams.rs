@@ -1,0 +1,100 @@
+//! The stream windows of an ordered stage: one per ordered flat-map in a fan-out branch that
+//! feeds it (module docs, "Flat-maps in fan-out branches"), as a list `(Stream, (Stream, ()))`
+//! so that each keeps its own type (its number of parts).
+
+use super::window::{Consumed, Entry, Halt, OrderedBuffer};
+use crate::graph::{Cx, NodeId};
+
+/// The most streams one ordered stage reads.
+pub const MAX_STREAMS: usize = 8;
+
+/// One stream: the window its ordered flat-map numbers its outputs for, and that flat-map's
+/// node, which the window wakes when it gives credits back.
+#[derive(Debug)]
+pub struct Stream<'b, T, const W: usize, const P: usize> {
+    buffer: &'b OrderedBuffer<T, W, P, 1>,
+    producer: NodeId,
+}
+
+impl<'b, T, const W: usize, const P: usize> Stream<'b, T, W, P> {
+    /// The stream in `buffer`, filled by node `producer`.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, 1>, producer: NodeId) -> Self {
+        Stream { buffer, producer }
+    }
+}
+
+/// An ordered stage's streams: `()`, or a [`Stream`] and the rest. Sealed: its methods are
+/// para's own.
+pub trait Streams<T>: read::Read<T> {}
+
+impl<T, X: read::Read<T>> Streams<T> for X {}
+
+mod read {
+    use super::*;
+
+    /// What an ordered stage's step does with its streams. Public only as the sealed supertrait
+    /// of [`Streams`]: nothing outside para-core can name or call it, so its methods may use
+    /// the window's private types.
+    pub trait Read<T> {
+        /// How many.
+        const LEN: usize;
+
+        /// Consumes, through `process`, stream `j`'s outputs of the next input from source
+        /// `origin`, up to and including its end marker. Returns the `seq`s completed in the
+        /// stream's window and why it stopped ([`Halt::Ended`]: the input's outputs are all
+        /// consumed).
+        ///
+        /// # Safety
+        /// The caller holds the claim of the ordered stage reading the streams.
+        unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
+            &self,
+            j: usize,
+            origin: u16,
+            process: &mut F,
+        ) -> (usize, Halt);
+
+        /// Gives `n` credits back to stream `j`'s window, waking its producer if it waits.
+        fn give_credits(&self, j: usize, n: usize, cx: &mut Cx<'_>);
+    }
+
+    impl<T> Read<T> for () {
+        const LEN: usize = 0;
+
+        unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
+            &self,
+            _j: usize,
+            _origin: u16,
+            _process: &mut F,
+        ) -> (usize, Halt) {
+            unreachable!("para: a step names a stream the ordered stage does not have")
+        }
+
+        fn give_credits(&self, _j: usize, _n: usize, _cx: &mut Cx<'_>) {}
+    }
+
+    impl<T, R: Read<T>, const W: usize, const P: usize> Read<T> for (Stream<'_, T, W, P>, R) {
+        const LEN: usize = 1 + R::LEN;
+
+        unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
+            &self,
+            j: usize,
+            origin: u16,
+            process: &mut F,
+        ) -> (usize, Halt) {
+            if j > 0 {
+                // SAFETY: the caller's contract, passed on.
+                return unsafe { self.1.consume(j - 1, origin, process) };
+            }
+            // SAFETY: under the claim of the stage reading the stream (caller's contract).
+            unsafe { self.0.buffer.windows[0].consume(Some(origin), process) }
+        }
+
+        fn give_credits(&self, j: usize, n: usize, cx: &mut Cx<'_>) {
+            if j > 0 {
+                self.1.give_credits(j - 1, n, cx);
+            } else if self.0.buffer.windows[0].give_credits(n) {
+                cx.notify(self.0.producer);
+            }
+        }
+    }
+}
