@@ -194,10 +194,9 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             let marker = node.markers.iter().find(|m| m.name == "flat_map");
             let message = "this `flat_map` runs in order (an `ordered` stage follows it), and its \
                            outputs meet items of another fan-out branch before they reach that \
-                           stage, or at an `ordered` stage whose outputs go on to another: not \
-                           supported yet; let the branches meet at the `ordered` stage itself \
-                           (`=> (flat_map f, g) => ordered h`), or move the `flat_map` before \
-                           the fan-out";
+                           stage: not supported yet; let the branches meet at the `ordered` \
+                           stage itself (`=> (flat_map f, g) => ordered h`), or move the \
+                           `flat_map` before the fan-out";
             errors.push(match marker {
                 Some(m) => syn::Error::new_spanned(&m.name, message),
                 None => syn::Error::new_spanned(node.expr, message),

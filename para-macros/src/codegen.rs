@@ -131,7 +131,7 @@ pub(crate) fn expand(
                 // flat-map numbers its outputs anew (its sender does).
                 let tag = if !node.tagged_in {
                     quote!()
-                } else if node.tagged_out && !(node.ordered && node.shape == Shape::FlatMap) {
+                } else if node.tagged_out && !node.renumbers {
                     quote!(let #n = #k::tag(#n);)
                 } else {
                     quote!(let #n = #k::untag(#n);)

@@ -75,6 +75,9 @@ pub(crate) struct Node<'a> {
     /// For an ordered flat-map: it fills a stream, so each input's outputs end with an end
     /// marker.
     pub(crate) ends: bool,
+    /// Its outputs lead to an ordered stage and it numbers them anew (a root): an ordered
+    /// flat-map, or an ordered stage that reads streams.
+    pub(crate) renumbers: bool,
     /// For an ordered stage: the ordered flat-map whose numbering fills its window; `None` when
     /// the sources' does.
     pub(crate) producer: Option<usize>,
@@ -210,6 +213,7 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         feeds: Vec::new(),
         streams: Vec::new(),
         ends: false,
+        renumbers: false,
         producer: None,
         conflict: false,
         offsets: Vec::new(),

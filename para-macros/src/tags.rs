@@ -26,6 +26,7 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.producer = None;
         node.streams.clear();
         node.ends = false;
+        node.renumbers = false;
         node.conflict = false;
         node.offsets.clear();
         node.parts = 0;
@@ -69,7 +70,7 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         let main = main_root(nodes, &roots, &root_in);
         // Numberings meet: only a stream's with its input's, at an ordered stage whose outputs
         // go to no other ordered stage (there, a stream). Anywhere else: refused.
-        let stream_ok = main.is_some() && nodes[n].ordered && !nodes[n].tagged_out;
+        let stream_ok = main.is_some() && nodes[n].ordered;
         if roots.len() > 1 && !stream_ok {
             for &(r, _) in roots.iter().filter(|(r, _)| *r != SOURCES) {
                 nodes[r].conflict = true;
@@ -109,7 +110,11 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         if !nodes[n].tagged_out {
             continue;
         }
-        (nodes[n].root_out, paths_out[n]) = if is_root(&nodes[n]) {
+        // An ordered stage that reads streams numbers its outputs anew, like a flat-map: they
+        // are no longer one per part of a source item.
+        nodes[n].renumbers =
+            is_root(&nodes[n]) || (nodes[n].ordered && !nodes[n].streams.is_empty());
+        (nodes[n].root_out, paths_out[n]) = if nodes[n].renumbers {
             (Some(n), 1)
         } else {
             (Some(main), paths)
@@ -235,7 +240,7 @@ fn walk_paths(
             order.push(u8::try_from(part).unwrap_or(u8::MAX));
         } else if let Some(j) = streams.iter().position(|&f| f == s) {
             order.push(0x80 | j as u8);
-        } else if reach[s] && !is_root(&nodes[s]) {
+        } else if reach[s] && !nodes[s].renumbers {
             walk_paths(nodes, s, o, part, reach, streams, order);
         }
     }

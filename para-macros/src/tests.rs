@@ -290,10 +290,9 @@ fn marker_combinations_still_refused() {
         (
             quote!(d => (flat_map f, g) => h => ordered s),
             "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs meet \
-             items of another fan-out branch before they reach that stage, or at an `ordered` \
-             stage whose outputs go on to another: not supported yet; let the branches meet at \
-             the `ordered` stage itself (`=> (flat_map f, g) => ordered h`), or move the \
-             `flat_map` before the fan-out",
+             items of another fan-out branch before they reach that stage: not supported yet; \
+             let the branches meet at the `ordered` stage itself (`=> (flat_map f, g) => \
+             ordered h`), or move the `flat_map` before the fan-out",
         ),
         (
             quote!(d => try filter flat_map f => s),

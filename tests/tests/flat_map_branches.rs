@@ -269,3 +269,34 @@ fn an_error_a_stop_or_a_panic_ends_the_run() {
         assert_eq!(counters.live(), 0, "threads={threads}");
     }
 }
+
+#[test]
+fn the_ordered_stage_reading_a_stream_feeds_another_in_its_order() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let (out, numbered) = watchdog(60, || {
+                let (mut out, mut next) = (Vec::new(), 0i64);
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand, uneven => |t: Tracked| t.map(|v| -v))
+                     => ordered |t: Tracked| { next += 1; t.map(|v| v * 100_000 + next) }
+                     => (uneven, |t: Tracked| t.map(|v| v + 1))
+                     => ordered |t: Tracked| out.push(t.value));
+                (out, next)
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let first = reference(0..N, &[&expanded, &|x| vec![-x]]);
+            assert_eq!(numbered as usize, first.len(), "{what}");
+            // The second ordered stage sees the first one's outputs in the order it emitted
+            // them (numbered 1, 2, …), each through both branches.
+            let expected: Vec<i64> = first
+                .iter()
+                .zip(1..)
+                .map(|(&v, n)| v * 100_000 + n)
+                .flat_map(|w| [w, w + 1])
+                .collect();
+            assert_eq!(out, expected, "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}

@@ -79,6 +79,9 @@
 //! source than the one `h` reads wait (the flat-map interleaves the sources as it consumes
 //! them, and so does `h`, which reaches each of those `seq`s in turn).
 //!
+//! An ordered stage that reads streams and feeds another ordered stage numbers its outputs
+//! anew for it ([`Renumber`]): they are no longer one per path of a source item.
+//!
 //! Progress: `h`'s window for a source item completes without `h` (its parts hold credits),
 //! and `f` produces an item's outputs once it has consumed the item (it holds a credit in
 //! `f`'s window) and has credits in the stream's window, which `h` returns as it reads them:
