@@ -1,7 +1,7 @@
 //! loom models of an ordered stage's credits: a split source stepped by two workers at once, a
 //! parallel stage, and an ordered sink; two ordered stages, the first producing into the
-//! second's window; and ordered sinks in sibling branches, the source taking credits in both
-//! windows. Wired as `pipeline!` wires them and run by the real node steps
+//! second's window; ordered sinks in sibling branches, the source taking credits in both
+//! windows; and a flat-map in a branch read by the ordered sink as a stream. Wired as `pipeline!` wires them and run by the real node steps
 //! (`run_source`, `run_parallel`, `run_ordered`). Run it with `scripts/loom.sh`, or:
 //!
 //! ```text
@@ -21,8 +21,8 @@ use std::sync::atomic::Ordering as StdOrdering;
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use para_core::__private::{
-    parallel_map, run_ordered, run_parallel, run_source, serial_map, sink, tag, untag, Credit,
-    OrderedEdge, Renumber, Ty,
+    parallel_map, run_ordered, run_ordered_flat_map, run_parallel, run_source, serial_flat_map,
+    serial_map, sink, tag, untag, Credit, OrderedEdge, Renumber, Stream, Ty,
 };
 use para_core::{
     Cx, Discard, Edge, Graph, NodeId, NodeInfo, NodeKind, Numbered, OrderedBuffer, Queue,
@@ -456,4 +456,144 @@ fn broken_twin_windows_with_credits_in_one_window_overrun_the_other() {
         2,
         || twin_windows_model(false),
     );
+}
+
+// ------------------------------------------------------------------------------------------
+// A flat-map in a fan-out branch: the ordered sink reads its outputs as a stream
+
+const STREAM_FLAT_MAP: NodeId = 1;
+const STREAM_OTHER: NodeId = 2;
+const STREAM_SINK: NodeId = 3;
+const STREAM_ITEMS: usize = 1;
+
+const STREAMED: &[NodeInfo] = &[
+    NodeInfo::new("0..1", NodeKind::Source, &[]),
+    NodeInfo::new("flat_map |x| once(x)", NodeKind::Serial, &[SOURCE]),
+    NodeInfo::new("|x| x + 100", NodeKind::Parallel, &[SOURCE]),
+    NodeInfo::new(
+        "ordered |x| seen.push(x)",
+        NodeKind::Sink,
+        &[STREAM_FLAT_MAP, STREAM_OTHER],
+    ),
+];
+
+/// `pipeline!(capacity = 1, 0..1 => (flat_map |x| once(x), |x| x + 100) => ordered |x| …)` on
+/// three workers (the source and the parallel stage, the flat-map, the ordered sink): the
+/// flat-map runs in order and ends each input's outputs with an end marker in the sink's
+/// stream window; the sink's own window lists the stream, then the other branch's part. All
+/// windows hold one item, so the flat-map waits for a stream credit between its output and its
+/// end marker, and the sink for the stream's outputs and the other branch. (Two items: 5.9M
+/// executions, 20 minutes; one keeps the model in seconds.) Checks: the run finishes (no lost
+/// wake-up) and the sink saw 0 then 100. With `ends = false` the flat-map sends
+/// no end markers: the sink waits for one forever.
+fn stream_model(ends: bool) {
+    let seen = std::sync::Arc::new(StdAtomicUsize::new(0));
+    let tokens = Arc::new(Tokens::new());
+    let split = SplitNode::<Range<usize>, Numbered>::new(0..STREAM_ITEMS);
+    let flat_map_window = OrderedBuffer::<usize, 1, 1>::new();
+    let queue = Queue::<Tagged<usize>, 1>::new();
+    let sink_window = OrderedBuffer::<usize, 1, 1>::with_order(&[0x80, 0]);
+    let stream_window = OrderedBuffer::<usize, 1, 1>::new();
+    let flat_map = untag(serial_flat_map(Ty::<usize>::new(), |x: usize| core::iter::once(x)).0);
+    let other = tag(parallel_map(Ty::<usize>::new(), |x: usize| x + 100).0);
+    let counted = seen.clone();
+    let mut next = 0;
+    let ordered = untag(sink(Ty::<usize>::new(), move |x: usize| {
+        let due = [0, 100, 1, 101][next]; // item 0's outputs, then item 1's
+        assert_eq!(x, due, "the ordered sink saw {x} when {due} was due");
+        next += 1;
+        counted.store(next, StdOrdering::Relaxed);
+    }));
+    let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
+        match node {
+            SOURCE => {
+                let edges = (
+                    OrderedEdge::new(&flat_map_window, STREAM_FLAT_MAP, 0),
+                    Edge::new(&queue, STREAM_OTHER),
+                );
+                let out = Credit::new(&flat_map_window, Credit::new(&sink_window, edges));
+                run_source(SOURCE, &split, out, cx)
+            }
+            STREAM_FLAT_MAP if ends => {
+                let edge = OrderedEdge::new(&stream_window, STREAM_SINK, 0);
+                let out = Renumber::with_ends(&stream_window, Credit::new(&stream_window, edge));
+                run_ordered_flat_map(
+                    STREAM_FLAT_MAP,
+                    &flat_map_window,
+                    &(),
+                    &flat_map,
+                    out,
+                    SOURCE,
+                    cx,
+                )
+            }
+            STREAM_FLAT_MAP => {
+                let edge = OrderedEdge::new(&stream_window, STREAM_SINK, 0);
+                let out = Renumber::new(&stream_window, Credit::new(&stream_window, edge));
+                run_ordered_flat_map(
+                    STREAM_FLAT_MAP,
+                    &flat_map_window,
+                    &(),
+                    &flat_map,
+                    out,
+                    SOURCE,
+                    cx,
+                )
+            }
+            STREAM_OTHER => {
+                let out = OrderedEdge::new(&sink_window, STREAM_SINK, 0);
+                run_parallel(STREAM_OTHER, &queue, &other, out, cx)
+            }
+            _ => {
+                let streams = (Stream::new(&stream_window, STREAM_FLAT_MAP), ());
+                run_ordered(
+                    STREAM_SINK,
+                    &sink_window,
+                    &streams,
+                    &ordered,
+                    Discard,
+                    SOURCE,
+                    cx,
+                )
+            }
+        }
+    };
+    let graph = Arc::new(Graph::new(STREAMED, dispatch));
+    let workers: [&'static [NodeId]; 3] =
+        [&[SOURCE, STREAM_OTHER], &[STREAM_FLAT_MAP], &[STREAM_SINK]];
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|nodes| {
+            let (graph, tokens) = (graph.clone(), tokens.clone());
+            thread::spawn(move || {
+                let mut sched = ModelScheduler(tokens.clone());
+                while let Some(node) = tokens.take(nodes) {
+                    graph.run_node(node, &mut sched);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert!(graph.is_finished(), "the run ended without finishing");
+    assert_eq!(
+        seen.load(StdOrdering::Relaxed),
+        2 * STREAM_ITEMS,
+        "items were lost"
+    );
+}
+
+#[test]
+fn an_ordered_sink_reads_a_flat_map_branch_as_a_stream() {
+    check("flat-map branch read as a stream", 2, || stream_model(true));
+}
+
+/// Broken: the flat-map sends no end markers, so the sink never leaves the stream's step.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn broken_stream_without_end_markers_never_ends() {
+    check("BROKEN stream without end markers", 2, || {
+        stream_model(false)
+    });
 }
