@@ -4,34 +4,10 @@
 //! outputs of that item in emission order.
 
 mod common;
-use common::{busy, watchdog, Counters, Tracked, THREADS};
+use common::{expand, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
-
-/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
-macro_rules! run {
-    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
-        if $capacity_one {
-            pipeline!($threads, capacity = 1, $($body)*)
-        } else {
-            pipeline!($threads, $($body)*)
-        }
-    };
-}
-
-/// Work whose cost varies a lot from item to item, so that parallel stages finish out of order.
-fn uneven(t: Tracked) -> Tracked {
-    let rounds = if t.value.rem_euclid(7) == 0 { 400 } else { 5 };
-    std::hint::black_box(busy(t.value, rounds));
-    t
-}
-
-/// The outputs of input `x`: `x % 4` of them (none for some inputs).
-fn expand(t: Tracked) -> impl Iterator<Item = Tracked> {
-    let (c, x) = (t.counters(), t.value);
-    (0..x.rem_euclid(4)).map(move |i| c.item(10 * x + i))
-}
 
 #[test]
 fn a_flat_map_branch_and_a_plain_branch_meet_at_the_ordered_stage() {

@@ -5,31 +5,13 @@
 //! threads and at capacity 1, against a sequential reference, with every item dropped once.
 
 mod common;
-use common::{busy, message, watchdog, Counters, Tracked, THREADS};
+use common::{message, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 const N: i64 = 2_000;
-
-/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
-macro_rules! run {
-    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
-        if $capacity_one {
-            pipeline!($threads, capacity = 1, $($body)*)
-        } else {
-            pipeline!($threads, $($body)*)
-        }
-    };
-}
-
-/// Work whose cost varies a lot from item to item, so that parallel stages finish out of order.
-fn uneven(t: Tracked) -> Tracked {
-    let rounds = if t.value.rem_euclid(7) == 0 { 400 } else { 5 };
-    std::hint::black_box(busy(t.value, rounds));
-    t
-}
 
 fn sorted(mut v: Vec<i64>) -> Vec<i64> {
     v.sort_unstable();

@@ -4,35 +4,11 @@
 //! stage sees items in the order the first one emitted them. Each window stays bounded.
 
 mod common;
-use common::{busy, message, watchdog, Counters, Tracked, THREADS};
+use common::{expand, message, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 
 const N: i64 = 2_000;
-
-/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
-macro_rules! run {
-    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
-        if $capacity_one {
-            pipeline!($threads, capacity = 1, $($body)*)
-        } else {
-            pipeline!($threads, $($body)*)
-        }
-    };
-}
-
-/// Work whose cost varies a lot from item to item, so that parallel stages finish out of order.
-fn uneven(t: Tracked) -> Tracked {
-    let rounds = if t.value.rem_euclid(7) == 0 { 400 } else { 5 };
-    std::hint::black_box(busy(t.value, rounds));
-    t
-}
-
-/// The outputs of input `x`: `x % 4` of them (none for some inputs).
-fn expand(t: Tracked) -> impl Iterator<Item = Tracked> {
-    let (c, x) = (t.counters(), t.value);
-    (0..x.rem_euclid(4)).map(move |i| c.item(10 * x + i))
-}
 
 fn reference() -> Vec<i64> {
     (0..N)

@@ -3,29 +3,11 @@
 //! before the next input's, and a huge expansion keeps memory bounded.
 
 mod common;
-use common::{busy, message, watchdog, Counters, Tracked, THREADS};
+use common::{message, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 
 const N: i64 = 3_000;
-
-/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
-macro_rules! run {
-    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
-        if $capacity_one {
-            pipeline!($threads, capacity = 1, $($body)*)
-        } else {
-            pipeline!($threads, $($body)*)
-        }
-    };
-}
-
-/// Work whose cost varies a lot from item to item, so that parallel stages finish out of order.
-fn uneven(t: Tracked) -> Tracked {
-    let rounds = if t.value % 7 == 0 { 400 } else { 5 };
-    std::hint::black_box(busy(t.value, rounds));
-    t
-}
 
 /// The outputs of input `x`: `x % 5` of them (none for some inputs).
 fn expand(x: i64) -> impl Iterator<Item = i64> {

@@ -3,21 +3,10 @@
 //! from one input keep memory bounded, as with the parallel `flat_map`.
 
 mod common;
-use common::{watchdog, Counters, Tracked, THREADS};
+use common::{run, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 5_000;
-
-/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
-macro_rules! run {
-    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
-        if $capacity_one {
-            pipeline!($threads, capacity = 1, $($body)*)
-        } else {
-            pipeline!($threads, $($body)*)
-        }
-    };
-}
 
 #[test]
 fn serial_flat_map_matches_the_reference_and_its_state_needs_no_lock() {

@@ -3,24 +3,13 @@
 //! last item, is what `pipeline!` returns, and every item is dropped exactly once.
 
 mod common;
-use common::{watchdog, Counters, Tracked, THREADS};
+use common::{run, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 10_000;
 
 #[derive(Debug, PartialEq)]
 struct Bad(i64);
-
-/// `pipeline!` at the default capacity or at capacity 1 (a const, so two invocations).
-macro_rules! run {
-    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
-        if $capacity_one {
-            pipeline!($threads, capacity = 1, $($body)*)
-        } else {
-            pipeline!($threads, $($body)*)
-        }
-    };
-}
 
 fn sorted(mut v: Vec<i64>) -> Vec<i64> {
     v.sort_unstable();

@@ -1,5 +1,5 @@
 //! Shared test helpers: a watchdog, and an item type that counts its clones and live copies.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_macros, unused_imports)]
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
@@ -139,3 +139,29 @@ pub fn message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 pub const THREADS: [usize; 4] = [1, 2, 4, 8];
+
+/// `pipeline!` at the default capacity or at capacity 1 (a `const`, so two invocations): `run!(threads, capacity_one, body…)`.
+macro_rules! run {
+    ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
+        if $capacity_one {
+            para_std::pipeline!($threads, capacity = 1, $($body)*)
+        } else {
+            para_std::pipeline!($threads, $($body)*)
+        }
+    };
+}
+pub(crate) use run;
+
+/// Work whose cost varies a lot from item to item (every seventh is ~80× dearer), so that
+/// parallel stages finish out of order.
+pub fn uneven(t: Tracked) -> Tracked {
+    let rounds = if t.value.rem_euclid(7) == 0 { 400 } else { 5 };
+    std::hint::black_box(busy(t.value, rounds));
+    t
+}
+
+/// The outputs of input `x`: `x % 4` of them (none for some inputs), `10x + i`.
+pub fn expand(t: Tracked) -> impl Iterator<Item = Tracked> {
+    let (c, x) = (t.counters(), t.value);
+    (0..x.rem_euclid(4)).map(move |i| c.item(10 * x + i))
+}
