@@ -92,14 +92,7 @@ MAX_PATHS = 32
 # Graphs whose run disagrees with its reference or hangs although the reference follows the
 # promised semantics (a macro or runtime bug, reported): generated (so they still compile) but
 # left out of `GRAPHS`, each with the reason. Empty when every graph passes.
-KNOWN_FAILURES = {
-    41: "hangs at 7f6cea7 (every worker asleep, from 2 threads, capacity 6, 60 items, no fault; nearly every "
-        "run of the fault-free test): two sources and two or more flat-map streams into one "
-        "ordered stage; minimal: `(a, b) => (flat_map f, flat_map g) => ordered h`, capacity 2",
-    43: "hangs at 7f6cea7 (every worker asleep, from 2 threads, capacity 1, 60 items, no fault; nearly every "
-        "run of the fault-free test): two sources and two or more flat-map streams into one "
-        "ordered stage; minimal: `(a, b) => (flat_map f, flat_map g) => ordered h`, capacity 2",
-}
+KNOWN_FAILURES = {}
 rng = random.Random(SEED)
 
 
@@ -373,6 +366,9 @@ def acceptable(a, target=None):
     ok = not a["conflict"] and max(a["parts"]) <= MAX_PATHS
     ok = ok and all(len(s) <= MAX_STREAMS and all(p <= MAX_PATHS for _, p in s)
                     for s in a["streams"])
+    # With two sources, one stream per ordered stage: the macro refuses more (two flat-maps
+    # could take the sources in different orders; the hang graph_41 and graph_43 found).
+    ok = ok and (a["sources"] == 1 or all(len(s) <= 1 for s in a["streams"]))
     if target != "stream":
         ok = ok and not a["meets"]
     return ok and (target is None or target in shapes(a))

@@ -91,6 +91,31 @@ impl Scheduler for ModelScheduler {
     }
 }
 
+/// Runs `graph` on one model thread per entry of `workers`, each stepping its nodes (the first
+/// with a token first) until the run ends, and checks that the run finished.
+fn run_on_workers<D>(graph: Graph<'static, D>, tokens: Arc<Tokens>, workers: [&'static [NodeId]; 3])
+where
+    D: Fn(NodeId, &mut Cx<'_>) -> bool + Send + Sync + 'static,
+{
+    let graph = Arc::new(graph);
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|nodes| {
+            let (graph, tokens) = (graph.clone(), tokens.clone());
+            thread::spawn(move || {
+                let mut sched = ModelScheduler(tokens.clone());
+                while let Some(node) = tokens.take(nodes) {
+                    graph.run_node(node, &mut sched);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert!(graph.is_finished(), "the run ended without finishing");
+}
+
 // ------------------------------------------------------------------------------------------
 // The ordered window's credits
 
@@ -196,24 +221,11 @@ fn ordered_credits_model(credits_first: bool) {
             _ => run_ordered(ORDERED, &window, &(), &ordered, Discard, SOURCE, cx),
         }
     };
-    let graph = Arc::new(Graph::new(GRAPH, dispatch));
-    let workers: [&'static [NodeId]; 3] = [&[SOURCE], &[STAGE, SOURCE], &[ORDERED]];
-    let handles: Vec<_> = workers
-        .into_iter()
-        .map(|nodes| {
-            let (graph, tokens) = (graph.clone(), tokens.clone());
-            thread::spawn(move || {
-                let mut sched = ModelScheduler(tokens.clone());
-                while let Some(node) = tokens.take(nodes) {
-                    graph.run_node(node, &mut sched);
-                }
-            })
-        })
-        .collect();
-    for handle in handles {
-        handle.join().unwrap();
-    }
-    assert!(graph.is_finished(), "the run ended without finishing");
+    run_on_workers(
+        Graph::new(GRAPH, dispatch),
+        tokens,
+        [&[SOURCE], &[STAGE, SOURCE], &[ORDERED]],
+    );
     assert_eq!(seen.load(StdOrdering::Relaxed), ITEMS, "items were lost");
 }
 
@@ -301,25 +313,11 @@ fn chained_credits_model(wakes: NodeId) {
             _ => run_ordered(SECOND, &second_window, &(), &second, Discard, wakes, cx),
         }
     };
-    let graph = Arc::new(Graph::new(CHAIN, dispatch));
-    let workers: [&'static [NodeId]; 3] =
-        [&[CHAIN_SOURCE, FIRST], &[CHAIN_STAGE, FIRST], &[SECOND]];
-    let handles: Vec<_> = workers
-        .into_iter()
-        .map(|nodes| {
-            let (graph, tokens) = (graph.clone(), tokens.clone());
-            thread::spawn(move || {
-                let mut sched = ModelScheduler(tokens.clone());
-                while let Some(node) = tokens.take(nodes) {
-                    graph.run_node(node, &mut sched);
-                }
-            })
-        })
-        .collect();
-    for handle in handles {
-        handle.join().unwrap();
-    }
-    assert!(graph.is_finished(), "the run ended without finishing");
+    run_on_workers(
+        Graph::new(CHAIN, dispatch),
+        tokens,
+        [&[CHAIN_SOURCE, FIRST], &[CHAIN_STAGE, FIRST], &[SECOND]],
+    );
     assert_eq!(
         seen.load(StdOrdering::Relaxed),
         CHAIN_ITEMS,
@@ -409,24 +407,11 @@ fn twin_windows_model(both: bool) {
             _ => run_ordered(TWIN_B, &window_b, &(), &sink_b, Discard, SOURCE, cx),
         }
     };
-    let graph = Arc::new(Graph::new(TWINS, dispatch));
-    let workers: [&'static [NodeId]; 3] = [&[SOURCE], &[TWIN_STAGE, SOURCE], &[TWIN_A, TWIN_B]];
-    let handles: Vec<_> = workers
-        .into_iter()
-        .map(|nodes| {
-            let (graph, tokens) = (graph.clone(), tokens.clone());
-            thread::spawn(move || {
-                let mut sched = ModelScheduler(tokens.clone());
-                while let Some(node) = tokens.take(nodes) {
-                    graph.run_node(node, &mut sched);
-                }
-            })
-        })
-        .collect();
-    for handle in handles {
-        handle.join().unwrap();
-    }
-    assert!(graph.is_finished(), "the run ended without finishing");
+    run_on_workers(
+        Graph::new(TWINS, dispatch),
+        tokens,
+        [&[SOURCE], &[TWIN_STAGE, SOURCE], &[TWIN_A, TWIN_B]],
+    );
     assert_eq!(
         seen_a.load(StdOrdering::Relaxed),
         ITEMS,
@@ -558,25 +543,11 @@ fn stream_model(ends: bool) {
             }
         }
     };
-    let graph = Arc::new(Graph::new(STREAMED, dispatch));
-    let workers: [&'static [NodeId]; 3] =
-        [&[SOURCE, STREAM_OTHER], &[STREAM_FLAT_MAP], &[STREAM_SINK]];
-    let handles: Vec<_> = workers
-        .into_iter()
-        .map(|nodes| {
-            let (graph, tokens) = (graph.clone(), tokens.clone());
-            thread::spawn(move || {
-                let mut sched = ModelScheduler(tokens.clone());
-                while let Some(node) = tokens.take(nodes) {
-                    graph.run_node(node, &mut sched);
-                }
-            })
-        })
-        .collect();
-    for handle in handles {
-        handle.join().unwrap();
-    }
-    assert!(graph.is_finished(), "the run ended without finishing");
+    run_on_workers(
+        Graph::new(STREAMED, dispatch),
+        tokens,
+        [&[SOURCE, STREAM_OTHER], &[STREAM_FLAT_MAP], &[STREAM_SINK]],
+    );
     assert_eq!(
         seen.load(StdOrdering::Relaxed),
         2 * STREAM_ITEMS,

@@ -27,6 +27,7 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.streams.clear();
         node.ends = false;
         node.renumbers = false;
+        node.interleaved_streams = false;
         node.conflict = false;
         node.offsets.clear();
         node.parts = 0;
@@ -97,6 +98,11 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             let mut streams: Vec<(usize, usize)> =
                 roots.iter().copied().filter(|&(r, _)| r != main).collect();
             streams.sort_unstable();
+            // With several sources, two flat-maps may interleave the sources differently, and
+            // the stage, reading each source's items in order, could wait on each stream for
+            // the source the other one's head belongs to: refused for now (one stream is
+            // safe: its head's source always gets there).
+            nodes[n].interleaved_streams = sources > 1 && streams.len() > 1;
             for (j, &(f, parts)) in streams.iter().enumerate() {
                 nodes[f].ends = true;
                 nodes[f].feeds.push((n, Some(j)));

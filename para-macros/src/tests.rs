@@ -295,6 +295,11 @@ fn marker_combinations_still_refused() {
              ordered h`), or move the `flat_map` before the fan-out",
         ),
         (
+            quote!((a, b) => (flat_map f, flat_map g) => ordered s),
+            "with several sources, at most one `flat_map` branch may feed an `ordered` stage for \
+             now (2 do): the flat-maps could take the sources in different orders",
+        ),
+        (
             quote!(d => try filter flat_map f => s),
             "`flat_map` cannot be combined with `filter`, `filter_map` or `flat_map`",
         ),
