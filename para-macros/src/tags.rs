@@ -180,27 +180,23 @@ fn main_root(
     roots: &[(usize, usize)],
     root_in: &[Option<usize>],
 ) -> Option<usize> {
+    // A stream: a flat-map's numbering whose inputs carry `main`.
+    let stream_of = |r: usize, main: usize| {
+        r != SOURCES && is_root(&nodes[r]) && root_in[r].unwrap_or(SOURCES) == main
+    };
     match roots {
         [] => None,
         [(r, _)] => Some(*r),
         _ => {
-            // Every numbering but the main one is a flat-map root whose inputs carry the main.
-            let mains: Vec<usize> = roots
-                .iter()
-                .map(|&(r, _)| {
-                    if r != SOURCES && is_root(&nodes[r]) {
-                        root_in[r].unwrap_or(SOURCES)
-                    } else {
-                        r
-                    }
-                })
-                .collect();
-            let main = mains[0];
-            let fits = roots
-                .iter()
-                .zip(&mains)
-                .all(|(&(r, _), &m)| m == main && (r == main || is_root(&nodes[r])));
-            fits.then_some(main)
+            // The main numbering is one of them, the others its streams; or, when every branch
+            // is a flat-map, the one all their inputs carry.
+            let fits = |main: usize| roots.iter().all(|&(r, _)| r == main || stream_of(r, main));
+            let among = roots.iter().map(|&(r, _)| r).find(|&m| fits(m));
+            let (first, _) = roots[0];
+            let beneath = (first != SOURCES && is_root(&nodes[first]))
+                .then(|| root_in[first].unwrap_or(SOURCES))
+                .filter(|&m| fits(m));
+            among.or(beneath)
         }
     }
 }
@@ -334,6 +330,13 @@ mod tests {
         assert_eq!(got[3].streams.len(), 1);
         assert_eq!((got[3].parts, got[3].order.clone()), (1, vec![0x80, 0]));
         assert!(got[1].ends);
+        // After a flat-map on the chain (the main numbering is that flat-map's): fine too.
+        let pipeline: Pipeline =
+            syn::parse2(quote!([k] src => flat_map e => (flat_map f, g) => ordered o)).unwrap();
+        let got = analyze(&pipeline);
+        assert!(!got[2].conflict, "f fills a stream of e's numbering");
+        assert_eq!(got[4].streams.len(), 1);
+        assert_eq!(got[4].producer, Some(1));
         // Meeting another branch before it: refused.
         let got = tags(quote!(src => (flat_map f, g) => h => ordered o));
         assert!(got[1].5, "f conflicts");

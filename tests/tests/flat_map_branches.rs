@@ -276,3 +276,30 @@ fn the_ordered_stage_reading_a_stream_feeds_another_in_its_order() {
         }
     }
 }
+
+#[test]
+fn a_flat_map_branch_after_a_flat_map_on_the_chain() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // The ordered stage's main numbering is the first flat-map's; the branch's
+                // flat-map is a stream of it.
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => flat_map |t: Tracked| { let (c, v) = (t.counters(), t.value); [c.item(v), c.item(v + 1)] }
+                     => (flat_map expand, uneven => |t: Tracked| t.map(|v| -v))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let inputs = (0..N).flat_map(|x| [x, x + 1]);
+            assert_eq!(
+                out,
+                reference(inputs, &[&expanded, &|x| vec![-x]]),
+                "{what}"
+            );
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
