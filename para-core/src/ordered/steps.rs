@@ -10,7 +10,7 @@ use crate::flat_map::{drain, SerialFlatMapNode};
 use crate::graph::{Cx, NodeId};
 use crate::node::{SerialNode, BATCH};
 use crate::sender::Sender;
-use crate::serial::Claim;
+use crate::serial::{Claim, Serial};
 use crate::stage::{Flow, StageMut};
 
 /// One step of ordered stage `this`: consume, in order, the steps of the next complete `seq`s
@@ -31,19 +31,9 @@ where
     St: StageMut<Tagged<T>>,
     S: Sender<St::Out>,
 {
-    let Some(mut stage) = node.stage().try_claim() else {
-        return false; // the holder is told and re-notifies us
+    let Some((mut stage, room)) = begin(this, node.stage(), &out, cx) else {
+        return false;
     };
-    if cx.is_ended() {
-        return false; // stopped while we waited: the stage must not run again
-    }
-    let room = out.reserve(BATCH, cx);
-    if room == 0 {
-        if stage.release() {
-            cx.notify(this);
-        }
-        return false; // the full queue wakes us when it drains
-    }
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
     let (mut done, mut emitted) = (0, 0);
@@ -120,19 +110,9 @@ where
     St::Out: IntoIterator,
     S: Sender<<St::Out as IntoIterator>::Item>,
 {
-    let Some(mut claim) = node.state().try_claim() else {
-        return false; // the holder is told and re-notifies us
+    let Some((mut claim, room)) = begin(this, node.state(), &out, cx) else {
+        return false;
     };
-    if cx.is_ended() {
-        return false; // stopped while we waited: the stage must not run again
-    }
-    let room = out.reserve(BATCH, cx);
-    if room == 0 {
-        if claim.release() {
-            cx.notify(this);
-        }
-        return false; // the full queue wakes us when it drains
-    }
     cx.add_items(room * S::COPIES);
     let state = &mut *claim;
     let (mut emitted, mut finished) = (0, 0);
@@ -217,6 +197,30 @@ where
     settle(input, streams, claim, &out, step, again, cx);
     cx.retire_items((room - emitted) * S::COPIES + finished);
     emitted > 0 || finished > 0
+}
+
+/// The start of an ordered stage's step: claim the stage (or leave at once: the holder is told
+/// and re-notifies us), check that the run has not ended (a stage that stopped it must not run
+/// again), and reserve room downstream (none: the full queue wakes us when it drains, and a
+/// claimant told meanwhile is passed on). Returns the claim and the room.
+fn begin<'a, C, V, S: Sender<V>>(
+    this: NodeId,
+    cell: &'a Serial<C>,
+    out: &S,
+    cx: &mut Cx<'_>,
+) -> Option<(Claim<'a, C>, usize)> {
+    let claim = cell.try_claim()?;
+    if cx.is_ended() {
+        return None;
+    }
+    let room = out.reserve(BATCH, cx);
+    if room == 0 {
+        if claim.release() {
+            cx.notify(this);
+        }
+        return None;
+    }
+    Some((claim, room))
 }
 
 /// Consumes from each source's window in turn, starting with a different one each step so that
