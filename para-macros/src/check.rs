@@ -193,10 +193,20 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
         if node.conflict {
             let marker = node.markers.iter().find(|m| m.name == "flat_map");
             let message = "this `flat_map` runs in order (an `ordered` stage follows it), and its \
-                           outputs meet items of another fan-out branch before they reach that \
-                           stage: not supported yet; let the branches meet at the `ordered` \
-                           stage itself (`=> (flat_map f, g) => ordered h`), or move the \
-                           `flat_map` before the fan-out";
+                           outputs meet, before they reach that stage, items of a branch that \
+                           does not start where its own inputs come from (as after another \
+                           `flat_map` in the same branch): not supported yet; fuse the two \
+                           flat-maps into one closure, or move this `flat_map` before the \
+                           fan-out";
+            errors.push(match marker {
+                Some(m) => syn::Error::new_spanned(&m.name, message),
+                None => syn::Error::new_spanned(node.expr, message),
+            });
+        }
+        if node.lane > usize::from(u8::MAX) {
+            let marker = node.markers.iter().find(|m| m.name == "flat_map");
+            let message = "more than 255 `flat_map` branches meet other branches before an \
+                           `ordered` stage in this pipeline; at most 255 are supported";
             errors.push(match marker {
                 Some(m) => syn::Error::new_spanned(&m.name, message),
                 None => syn::Error::new_spanned(node.expr, message),

@@ -451,7 +451,8 @@ impl<'a> Gen<'a> {
             let (ordered, stream) = node.feeds[0];
             let window = self.window(ordered, stream);
             if node.ends {
-                quote!(#k::Renumber::with_ends(&#window, #credited))
+                let lane = self.lane(from);
+                quote!(#k::Renumber::with_ends(&#window, #credited).in_lane(#lane))
             } else {
                 quote!(#k::Renumber::new(&#window, #credited))
             }
@@ -467,27 +468,48 @@ impl<'a> Gen<'a> {
     }
 
     /// The edges from node `from` to `succs` (nested pairs for a fan-out, the last branch
-    /// receiving the original item), tagged edges with their part offsets before an ordered
-    /// stage.
-    fn edges(&self, from: usize, succs: &[usize], offsets: &[u32]) -> TokenStream {
+    /// receiving the original item), tagged edges with their part offsets (per numbering the
+    /// node carries: `offsets`, parallel to `succs`) before an ordered stage.
+    fn edges(&self, from: usize, succs: &[usize], offsets: &[Vec<(usize, u32)>]) -> TokenStream {
         let k = &self.k;
         match succs {
             [] => unreachable!("only sinks have no successor, and they send nothing"),
             [s] => {
                 let q = self.local("__para_q", *s, "");
                 let lit = id_lit(*s);
-                let offset = offsets.first().copied().unwrap_or(0);
+                let offsets = offsets.first().map_or(&[][..], Vec::as_slice);
                 if self.nodes[*s].ordered {
-                    // Into the stage's own window, or the stream the sender's numbering fills.
-                    let root = self.nodes[from].root_out;
-                    let stream = self.nodes[*s]
-                        .streams
-                        .iter()
-                        .position(|x| Some(x.root) == root);
-                    let q = self.window(*s, stream);
-                    quote!(#k::OrderedEdge::new(&#q, #lit, #offset))
+                    // Each numbering into the stage's own window, or the stream it fills;
+                    // several (streams meeting other branches before it): split by lane.
+                    let mut edges = offsets.iter().map(|&(root, offset)| {
+                        let stream = self.nodes[*s].streams.iter().position(|x| x.root == root);
+                        let q = self.window(*s, stream);
+                        (root, quote!(#k::OrderedEdge::new(&#q, #lit, #offset)))
+                    });
+                    let (_, last) = edges
+                        .next_back()
+                        .unwrap_or_else(|| (0, quote!(#k::OrderedEdge::new(&#q, #lit, 0))));
+                    edges.rev().fold(last, |other, (root, edge)| {
+                        let lane = self.lane(root);
+                        quote!(#k::LaneSplit::new(#lane, #edge, #other))
+                    })
                 } else if self.nodes[from].tagged_out {
-                    quote!(#k::TaggedEdge::new(#k::Edge::new(&#q, #lit), #offset))
+                    let edge = quote!(#k::Edge::new(&#q, #lit));
+                    match offsets {
+                        [] => quote!(#k::TaggedEdge::new(#edge, 0)),
+                        [(_, offset)] => quote!(#k::TaggedEdge::new(#edge, #offset)),
+                        _ => {
+                            // Indexed by lane.
+                            let lanes = offsets
+                                .iter()
+                                .map(|&(root, _)| usize::from(self.lane(root)));
+                            let mut table = vec![0; lanes.max().map_or(0, |lane| lane + 1)];
+                            for &(root, offset) in offsets {
+                                table[usize::from(self.lane(root))] = offset;
+                            }
+                            quote!(#k::TaggedEdge::per_lane(#edge, &[#(#table),*]))
+                        }
+                    }
                 } else {
                     quote!(#k::Edge::new(&#q, #lit))
                 }
@@ -497,6 +519,14 @@ impl<'a> Gen<'a> {
                 let rest = self.edges(from, rest, offsets.get(1..).unwrap_or(&[]));
                 quote!((#first, #rest))
             }
+        }
+    }
+
+    /// The lane of `root`'s numbering: a stream-filling flat-map's own, else 0 (`tags.rs`).
+    fn lane(&self, root: usize) -> u8 {
+        match self.nodes.get(root) {
+            Some(node) if node.ends => u8::try_from(node.lane).unwrap_or(u8::MAX),
+            _ => 0,
         }
     }
 

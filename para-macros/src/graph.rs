@@ -65,6 +65,13 @@ pub(crate) struct Node<'a> {
     /// For a node with `tagged_out`: the root whose numbering its outputs carry (`tags.rs`'s
     /// `SOURCES`, or an ordered flat-map).
     pub(crate) root_out: Option<usize>,
+    /// For a node with `tagged_out` where streams meet other branches before the ordered stage
+    /// that reads them: the flat-maps whose numberings its outputs carry besides `root_out`,
+    /// each in its lane (para-core's `ordered` module docs, "Streams that meet other
+    /// branches").
+    pub(crate) lanes_out: Vec<usize>,
+    /// For a flat-map that fills a stream (`ends`): its lane, from 1 (`tags.rs`).
+    pub(crate) lane: usize,
     /// For the root of a numbering (a source, or an ordered flat-map with `tagged_out`): the
     /// ordered stages whose windows it takes a credit in for each item it emits, and which of
     /// their streams it fills, if it is one.
@@ -84,11 +91,11 @@ pub(crate) struct Node<'a> {
     /// the sources' does.
     pub(crate) producer: Option<usize>,
     /// For an ordered flat-map: its outputs meet, before an ordered stage, items numbered by
-    /// another root (it stands in a fan-out branch). Refused, for now.
+    /// a root they are no stream of. Refused, for now.
     pub(crate) conflict: bool,
-    /// Per successor (parallel to `succs`): the part offset of that edge (see para-core's
-    /// `ordered.rs`).
-    pub(crate) offsets: Vec<u32>,
+    /// Per successor (parallel to `succs`), per numbering its outputs carry (`root_out` first,
+    /// then `lanes_out`): the part offset of that edge (see para-core's `ordered` module).
+    pub(crate) offsets: Vec<Vec<(usize, u32)>>,
     /// For an ordered stage: the number of paths from its root to it (parts per item).
     pub(crate) parts: usize,
     /// For an ordered stage: the order in which it consumes an item's parts (part numbers, in
@@ -212,6 +219,8 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         tagged_in: false,
         tagged_out: false,
         root_out: None,
+        lanes_out: Vec::new(),
+        lane: 0,
         feeds: Vec::new(),
         streams: Vec::new(),
         ends: false,

@@ -22,6 +22,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.tagged_in = false;
         node.tagged_out = false;
         node.root_out = None;
+        node.lanes_out.clear();
+        node.lane = 0;
         node.feeds.clear();
         node.producer = None;
         node.streams.clear();
@@ -40,16 +42,18 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             .any(|&s| nodes[s].ordered || nodes[s].tagged_out);
         nodes[n].tagged_out = out;
     }
-    // Per node: the numbering its inputs carry (`SOURCES` for the sources'), and how many paths
-    // from its root lead to its outputs.
+    // Per node: the numbering its inputs carry (`SOURCES` for the sources'; where several meet,
+    // the main one), and per numbering its outputs carry (the main one first), how many paths
+    // from its root lead to them.
     let mut root_in: Vec<Option<usize>> = vec![None; nodes.len()];
-    let mut paths_out = vec![0usize; nodes.len()];
+    let mut paths_out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nodes.len()];
     for n in 0..nodes.len() {
         let tagged_in = nodes[n].ordered || nodes[n].preds.iter().any(|&p| nodes[p].tagged_out);
         nodes[n].tagged_in = tagged_in;
         if n < sources {
             if nodes[n].tagged_out {
-                (nodes[n].root_out, paths_out[n]) = (Some(SOURCES), 1);
+                nodes[n].root_out = Some(SOURCES);
+                paths_out[n] = vec![(SOURCES, 1)];
             }
             continue;
         }
@@ -57,22 +61,20 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         // sources count as one: each numbers its own items along the same paths).
         let mut roots: Vec<(usize, usize)> = Vec::new();
         for &p in &nodes[n].preds {
-            let Some(r) = nodes[p].root_out else { continue };
-            let paths = if p < sources && p > 0 {
-                0
-            } else {
-                paths_out[p]
-            };
-            match roots.iter_mut().find(|(root, _)| *root == r) {
-                Some((_, sum)) => *sum = sum.saturating_add(paths),
-                None => roots.push((r, paths)),
+            for &(r, paths) in &paths_out[p] {
+                let paths = if p < sources && p > 0 { 0 } else { paths };
+                match roots.iter_mut().find(|(root, _)| *root == r) {
+                    Some((_, sum)) => *sum = sum.saturating_add(paths),
+                    None => roots.push((r, paths)),
+                }
             }
         }
         let main = main_root(nodes, &roots, &root_in);
-        // Numberings meet: only a stream's with its input's, at an ordered stage whose outputs
-        // go to no other ordered stage (there, a stream). Anywhere else: refused.
-        let stream_ok = main.is_some() && nodes[n].ordered;
-        if roots.len() > 1 && !stream_ok {
+        // Numberings meet only as streams of a main one: flat-maps' outputs with the numbering
+        // of their inputs. At an ordered stage, it reads them as streams; at any other node,
+        // they go on side by side, each in its lane, to the ordered stages that read them.
+        // Anywhere else (two unrelated numberings): refused.
+        if roots.len() > 1 && main.is_none() {
             for &(r, _) in roots.iter().filter(|(r, _)| *r != SOURCES) {
                 nodes[r].conflict = true;
             }
@@ -120,28 +122,45 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         // are no longer one per part of a source item.
         nodes[n].renumbers =
             is_root(&nodes[n]) || (nodes[n].ordered && !nodes[n].streams.is_empty());
-        (nodes[n].root_out, paths_out[n]) = if nodes[n].renumbers {
-            (Some(n), 1)
+        if nodes[n].renumbers {
+            nodes[n].root_out = Some(n);
+            paths_out[n] = vec![(n, 1)];
         } else {
-            (Some(main), paths)
-        };
+            nodes[n].root_out = Some(main);
+            // The main numbering first, then the streams going on in their lanes.
+            paths_out[n] = vec![(main, paths)];
+            paths_out[n].extend(roots.iter().copied().filter(|&(r, _)| r != main));
+            nodes[n].lanes_out = paths_out[n][1..].iter().map(|&(r, _)| r).collect();
+        }
     }
-    // An edge's offset: the paths to the predecessors of its target before it that carry the
-    // same numbering (the sources share theirs: all 0).
+    // Each stream-filling flat-map gets a lane of its own, for the nodes where its outputs go
+    // on beside other numberings (0 is every other numbering's: they never meet one another).
+    let mut lanes = 0usize;
+    for node in nodes.iter_mut().filter(|node| node.ends) {
+        lanes += 1;
+        node.lane = lanes;
+    }
+    // An edge's offset, per numbering its source node carries: the paths of that numbering to
+    // the predecessors of its target before it (the sources share theirs: all 0).
     for n in 0..nodes.len() {
         let offsets = nodes[n]
             .succs
             .iter()
             .map(|&s| {
-                let before = nodes[s]
-                    .preds
+                paths_out[n]
                     .iter()
-                    .take_while(|&&p| p != n)
-                    .filter(|&&p| p >= sources && nodes[p].root_out.is_some())
-                    .filter(|&&p| nodes[p].root_out == nodes[n].root_out)
-                    .map(|&p| paths_out[p])
-                    .fold(0, usize::saturating_add);
-                u32::try_from(before).unwrap_or(u32::MAX)
+                    .map(|&(root, _)| {
+                        let before = nodes[s]
+                            .preds
+                            .iter()
+                            .take_while(|&&p| p != n)
+                            .filter(|&&p| p >= sources)
+                            .flat_map(|&p| paths_out[p].iter().filter(|&&(r, _)| r == root))
+                            .map(|&(_, paths)| paths)
+                            .fold(0, usize::saturating_add);
+                        (root, u32::try_from(before).unwrap_or(u32::MAX))
+                    })
+                    .collect()
             })
             .collect();
         nodes[n].offsets = offsets;
@@ -162,11 +181,20 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         let start = if main == SOURCES { 0 } else { main };
         let streams: Vec<usize> = nodes[o].streams.iter().map(|s| s.root).collect();
         let mut order = Vec::new();
-        walk_paths(nodes, start, o, 0, &reach, &streams, &mut order);
+        let walk = Walk {
+            o,
+            reach: &reach,
+            streams: &streams,
+        };
+        walk.paths(nodes, main, start, 0, &mut order);
         nodes[o].order = order;
         for (j, &f) in streams.iter().enumerate() {
             let mut order = Vec::new();
-            walk_paths(nodes, f, o, 0, &reach, &[], &mut order);
+            let walk = Walk {
+                streams: &[],
+                ..walk
+            };
+            walk.paths(nodes, f, f, 0, &mut order);
             nodes[o].streams[j].order = order;
         }
     }
@@ -222,28 +250,35 @@ fn is_root(node: &Node<'_>) -> bool {
     node.ordered && node.shape == Shape::FlatMap
 }
 
-/// Appends to `order` the parts of the paths from `n` (reached with part `part`) to ordered
-/// stage `o`, in branch order: depth first, successors in id order (branches left to right).
-/// Paths pass through stages and transparent ordered stages, not through another root; a path
-/// into stream `j`'s flat-map (one of `streams`) appends `0x80 | j` there instead: the stage
-/// reads that input's outputs from the stream at that point.
-fn walk_paths(
-    nodes: &[Node<'_>],
-    n: usize,
+/// The walk along the paths to ordered stage `o` (the nodes that `reach` it), with the stream
+/// flat-maps it reads (`streams`, stream `j` at index `j`).
+#[derive(Clone, Copy)]
+struct Walk<'w> {
     o: usize,
-    part: u32,
-    reach: &[bool],
-    streams: &[usize],
-    order: &mut Vec<u8>,
-) {
-    for (&s, &offset) in nodes[n].succs.iter().zip(&nodes[n].offsets) {
-        let part = part.saturating_add(offset);
-        if s == o {
-            order.push(u8::try_from(part).unwrap_or(u8::MAX));
-        } else if let Some(j) = streams.iter().position(|&f| f == s) {
-            order.push(0x80 | j as u8);
-        } else if reach[s] && !nodes[s].renumbers {
-            walk_paths(nodes, s, o, part, reach, streams, order);
+    reach: &'w [bool],
+    streams: &'w [usize],
+}
+
+impl Walk<'_> {
+    /// Appends to `order` the parts of `root`'s numbering on the paths from `n` (reached with
+    /// part `part`) to `o`, in branch order: depth first, successors in id order (branches left
+    /// to right). Paths pass through stages and transparent ordered stages, not through another
+    /// root; a path into stream `j`'s flat-map appends `0x80 | j` there instead: the stage
+    /// reads that input's outputs from the stream at that point.
+    fn paths(&self, nodes: &[Node<'_>], root: usize, n: usize, part: u32, order: &mut Vec<u8>) {
+        for (&s, offsets) in nodes[n].succs.iter().zip(&nodes[n].offsets) {
+            let offset = offsets
+                .iter()
+                .find(|&&(r, _)| r == root)
+                .map_or(0, |&(_, offset)| offset);
+            let part = part.saturating_add(offset);
+            if s == self.o {
+                order.push(u8::try_from(part).unwrap_or(u8::MAX));
+            } else if let Some(j) = self.streams.iter().position(|&f| f == s) {
+                order.push(0x80 | j as u8);
+            } else if self.reach[s] && !nodes[s].renumbers {
+                self.paths(nodes, root, s, part, order);
+            }
         }
     }
 }
@@ -337,8 +372,40 @@ mod tests {
         assert!(!got[2].conflict, "f fills a stream of e's numbering");
         assert_eq!(got[4].streams.len(), 1);
         assert_eq!(got[4].producer, Some(1));
-        // Meeting another branch before it: refused.
-        let got = tags(quote!(src => (flat_map f, g) => h => ordered o));
-        assert!(got[1].5, "f conflicts");
+        // A flat-map after another in the same branch: its numbering is no stream of the
+        // sources', refused.
+        let got = tags(quote!(src => (flat_map e => flat_map f, g) => ordered o));
+        assert!(got[2].5, "f conflicts");
+    }
+
+    #[test]
+    fn a_stream_meeting_another_branch_goes_on_in_its_lane() {
+        // src => (f, g) => (h, k) => m => ordered o: at m, f's outputs (lane 1) came through h
+        // or k, the source's items likewise; each numbering has two parts at o, and m's edge
+        // to o splits them by lane.
+        let pipeline: Pipeline =
+            syn::parse2(quote!([k] src => (flat_map f, g) => (h, k) => m => ordered o)).unwrap();
+        let got = analyze(&pipeline);
+        assert!(!got[1].conflict);
+        assert_eq!(got[1].lane, 1);
+        assert_eq!(got[5].root_out, Some(crate::tags::SOURCES));
+        assert_eq!(
+            got[5].lanes_out,
+            vec![1],
+            "m carries f's numbering beside the source's"
+        );
+        let (stream, o) = (&got[6].streams, &got[6]);
+        assert_eq!(stream.len(), 1);
+        assert_eq!((o.parts, o.order.clone()), (2, vec![0x80, 0, 1]));
+        assert_eq!((stream[0].parts, stream[0].order.clone()), (2, vec![0, 1]));
+        // h's and k's edges into m: the source's numbering first (h's paths 0, k's 1 at m).
+        assert_eq!(
+            got[3].offsets,
+            vec![vec![(crate::tags::SOURCES, 0), (1, 0)]]
+        );
+        assert_eq!(
+            got[4].offsets,
+            vec![vec![(crate::tags::SOURCES, 1), (1, 1)]]
+        );
     }
 }

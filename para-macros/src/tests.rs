@@ -288,11 +288,12 @@ fn an_ordered_flat_map_runs_its_own_step() {
 fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
-            quote!(d => (flat_map f, g) => h => ordered s),
-            "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs meet \
-             items of another fan-out branch before they reach that stage: not supported yet; \
-             let the branches meet at the `ordered` stage itself (`=> (flat_map f, g) => \
-             ordered h`), or move the `flat_map` before the fan-out",
+            quote!(d => (flat_map e => flat_map f, g) => h => ordered s),
+            "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs \
+             meet, before they reach that stage, items of a branch that does not start where \
+             its own inputs come from (as after another `flat_map` in the same branch): not \
+             supported yet; fuse the two flat-maps into one closure, or move this `flat_map` \
+             before the fan-out",
         ),
         (
             quote!((a, b) => (flat_map f, flat_map g) => ordered s),

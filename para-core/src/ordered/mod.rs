@@ -82,6 +82,20 @@
 //! An ordered stage that reads streams and feeds another ordered stage numbers its outputs
 //! anew for it ([`Renumber`]): they are no longer one per path of a source item.
 //!
+//! # Streams that meet other branches
+//!
+//! `src => (flat_map f, g) => m => ordered h`: `f`'s outputs and `g`'s meet at `m` before `h`
+//! reads them, so `m`'s input carries two numberings. Each stream-filling flat-map has a
+//! *lane* (`Tagged::lane`, from 1; every other numbering is lane 0: two of those never meet,
+//! the macro refuses that), which its [`Renumber`] puts on its outputs and end markers, and
+//! every stage and transparent ordered stage keeps (a window stores it with the `seq`). The
+//! parts of each numbering are counted separately, so an edge out of such a node has an offset
+//! per lane ([`TaggedEdge::per_lane`]), and its edge into `h` sends each lane to its window
+//! ([`LaneSplit`]): lane 0 to `h`'s own, a flat-map's lane to the stream `h` reads it as. From
+//! there on, nothing differs from a stream that meets the others at `h` itself: the credits
+//! were taken per window by each root, and the windows never refuse a part, so items of
+//! either numbering never wait for one another in the queues between.
+//!
 //! Progress: `h`'s window for a source item completes without `h` (its parts hold credits),
 //! and `f` produces an item's outputs once it has consumed the item (it holds a credit in
 //! `f`'s window) and has credits in the stream's window, which `h` returns as it reads them:
@@ -158,7 +172,7 @@ mod streams;
 mod tags;
 mod window;
 
-pub use senders::{Credit, OrderedEdge, Renumber, TaggedEdge};
+pub use senders::{Credit, LaneSplit, OrderedEdge, Renumber, TaggedEdge};
 pub use steps::{run_ordered, run_ordered_flat_map};
 pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};

@@ -56,13 +56,36 @@ impl<T, const W: usize, const P: usize, const S: usize> Sender<Tagged<T>>
 #[derive(Debug)]
 pub struct TaggedEdge<S> {
     inner: S,
-    offset: u32,
+    offsets: Offsets,
+}
+
+/// The part offset of an edge: one, or one per lane where several numberings meet.
+#[derive(Debug, Clone, Copy)]
+enum Offsets {
+    One(u32),
+    /// Indexed by the item's lane.
+    PerLane(&'static [u32]),
 }
 
 impl<S> TaggedEdge<S> {
     /// `inner`, with parts sent through it shifted by `offset`.
     pub fn new(inner: S, offset: u32) -> Self {
-        TaggedEdge { inner, offset }
+        TaggedEdge {
+            inner,
+            offsets: Offsets::One(offset),
+        }
+    }
+
+    /// `inner`, from a node where several numberings meet: parts of lane `l` are shifted by
+    /// `offsets[l]` (module docs, "Streams that meet other branches").
+    ///
+    /// # Panics
+    /// On an item whose lane has no offset (`pipeline!` lists every lane the node carries).
+    pub fn per_lane(inner: S, offsets: &'static [u32]) -> Self {
+        TaggedEdge {
+            inner,
+            offsets: Offsets::PerLane(offsets),
+        }
     }
 }
 
@@ -78,12 +101,57 @@ impl<T, S: Sender<Tagged<T>>> Sender<Tagged<T>> for TaggedEdge<S> {
     }
     #[inline]
     fn push(&self, mut item: Tagged<T>) {
-        item.part += self.offset;
+        item.part += match self.offsets {
+            Offsets::One(offset) => offset,
+            Offsets::PerLane(offsets) => offsets[usize::from(item.lane)],
+        };
         self.inner.push(item);
     }
     #[inline]
     fn notify(&self, cx: &mut Cx<'_>) {
         self.inner.notify(cx);
+    }
+}
+
+/// An edge into an ordered stage from a node where several numberings meet: items of `lane` go
+/// to `this` (the window of the stream that lane fills), the others to `other` (another
+/// `LaneSplit`, or the stage's own window). Both are [`OrderedEdge`]s of the same stage, which
+/// always have room. Module docs, "Streams that meet other branches".
+#[derive(Debug)]
+pub struct LaneSplit<A, B> {
+    lane: u8,
+    this: A,
+    other: B,
+}
+
+impl<A, B> LaneSplit<A, B> {
+    /// Items of `lane` to `this`, the others to `other`.
+    pub fn new(lane: u8, this: A, other: B) -> Self {
+        LaneSplit { lane, this, other }
+    }
+}
+
+impl<T, A: Sender<Tagged<T>>, B: Sender<Tagged<T>>> Sender<Tagged<T>> for LaneSplit<A, B> {
+    const COPIES: usize = 1;
+    /// Always room, as on each [`OrderedEdge`]: the items' roots took credits.
+    #[inline]
+    fn reserve(&self, max: usize, _cx: &mut Cx<'_>) -> usize {
+        max
+    }
+    #[inline]
+    fn unreserve(&self, _n: usize, _cx: &mut Cx<'_>) {}
+    #[inline]
+    fn push(&self, item: Tagged<T>) {
+        if item.lane == self.lane {
+            self.this.push(item);
+        } else {
+            self.other.push(item);
+        }
+    }
+    /// Both lead to the same stage: waking it once is enough.
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        self.other.notify(cx);
     }
 }
 
@@ -185,6 +253,7 @@ pub struct Renumber<'b, T, S, const W: usize, const P: usize, const ENDS: bool =
     counter: &'b OrderedBuffer<T, W, P, 1>,
     inner: S,
     origin: Cell<u16>,
+    lane: u8,
 }
 
 impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
@@ -198,6 +267,7 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
             counter,
             inner,
             origin: Cell::new(0),
+            lane: 0,
         }
     }
 }
@@ -222,7 +292,15 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P, true> {
             counter,
             inner,
             origin: Cell::new(0),
+            lane: 0,
         }
+    }
+
+    /// Marks its outputs (and end markers) with `lane`, for the nodes where they meet items
+    /// of another numbering before the ordered stage reads them as a stream (module docs,
+    /// "Streams that meet other branches").
+    pub fn in_lane(self, lane: u8) -> Self {
+        Renumber { lane, ..self }
     }
 }
 
@@ -247,6 +325,7 @@ where
     fn push(&self, value: V) {
         let mut item = Tagged::new(self.next_seq(), value);
         item.src = self.origin.get();
+        item.lane = self.lane;
         self.inner.push(item);
     }
     #[inline]
@@ -254,8 +333,11 @@ where
         self.inner.notify(cx);
     }
     fn push_end(&self) {
-        self.inner
-            .push(Tagged::end_marker(self.next_seq(), self.origin.get()));
+        self.inner.push(Tagged::end_marker(
+            self.next_seq(),
+            self.origin.get(),
+            self.lane,
+        ));
     }
     #[inline]
     fn set_origin(&self, src: u16) {

@@ -16,6 +16,13 @@ pub struct Tagged<T> {
     /// A hole that ends the outputs of one input of an ordered flat-map feeding a stream (module
     /// docs, "Flat-maps in fan-out branches").
     pub(super) end: bool,
+    /// Which numbering it is in, where several meet at one node before an ordered stage: 0 for
+    /// the sources' (or the main flat-map's), else the *lane* of the stream-filling flat-map
+    /// that numbered it (set by its [`Renumber`](super::Renumber)). Edges out of such a node
+    /// read it to pick the part offset and the window ([`TaggedEdge::per_lane`](super::TaggedEdge::per_lane),
+    /// [`LaneSplit`](super::LaneSplit)); everywhere else it is carried along unread (module
+    /// docs, "Streams that meet other branches").
+    pub(super) lane: u8,
     pub(super) value: Option<T>,
 }
 
@@ -27,17 +34,19 @@ impl<T> Tagged<T> {
             part: 0,
             src: 0,
             end: false,
+            lane: 0,
             value: Some(value),
         }
     }
 
-    /// The hole numbered `seq` that ends the outputs of an input from source `src`.
-    pub(super) fn end_marker(seq: u64, src: u16) -> Self {
+    /// The hole numbered `seq` in `lane` that ends the outputs of an input from source `src`.
+    pub(super) fn end_marker(seq: u64, src: u16, lane: u8) -> Self {
         Tagged {
             seq,
             part: 0,
             src,
             end: true,
+            lane,
             value: None,
         }
     }
@@ -75,13 +84,14 @@ pub struct TaggedStage<S>(pub S);
 
 #[inline]
 fn retag<I, O>(t: &Tagged<I>, flow: Flow<O>) -> Flow<Tagged<O>> {
-    let (seq, part, src, end) = (t.seq, t.part, t.src, t.end);
+    let (seq, part, src, end, lane) = (t.seq, t.part, t.src, t.end, t.lane);
     match flow {
         Flow::Emit(value) => Flow::Emit(Tagged {
             seq,
             part,
             src,
             end,
+            lane,
             value: Some(value),
         }),
         Flow::Skip => Flow::Emit(Tagged {
@@ -89,6 +99,7 @@ fn retag<I, O>(t: &Tagged<I>, flow: Flow<O>) -> Flow<Tagged<O>> {
             part,
             src,
             end,
+            lane,
             value: None,
         }),
         Flow::Stop => Flow::Stop,

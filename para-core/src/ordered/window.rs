@@ -13,9 +13,10 @@ use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 struct Slot<T, const P: usize> {
     parts: [UnsafeCell<MaybeUninit<Option<T>>>; P],
     arrived: AtomicUsize,
-    /// In a stream's window: the source of the input the `seq` came from, shifted left by one,
-    /// and whether it is that input's end marker (bit 0). Every part stores the same value
-    /// (Relaxed, before its Release `fetch_or`), read after `arrived` is complete.
+    /// The tag of the `seq` besides its part: its lane (bits 17..25), the source of its input
+    /// (bits 1..17: in a stream's window, or after an ordered flat-map) and whether it is that
+    /// input's end marker (bit 0). Every part stores the same value (Relaxed, before its
+    /// Release `fetch_or`), read after `arrived` is complete.
     meta: AtomicUsize,
 }
 
@@ -158,7 +159,8 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
         // is the only writer of the cell, and the consumer reads it only after every bit of
         // `arrived` is set, which happens after the Release `fetch_or` below.
         unsafe { (*slot.parts[part].get()).write(item.value) };
-        let meta = usize::from(item.src) << 1 | usize::from(item.end);
+        let meta =
+            usize::from(item.lane) << 17 | usize::from(item.src) << 1 | usize::from(item.end);
         slot.meta.store(meta, Ordering::Relaxed);
         slot.arrived.fetch_or(1 << part, Ordering::Release);
     }
@@ -188,7 +190,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             }
             // After the Acquire above: every part's store of it came before its `fetch_or`.
             let meta = slot.meta.load(Ordering::Relaxed);
-            let (from, end) = ((meta >> 1) as u16, meta & 1 == 1);
+            let (lane, from, end) = ((meta >> 17) as u8, (meta >> 1) as u16, meta & 1 == 1);
             if origin.is_some_and(|origin| origin != from) {
                 return (seqs_done, Halt::Waiting);
             }
@@ -217,6 +219,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                     part: part as u32,
                     src: from,
                     end,
+                    lane,
                     value,
                 };
                 match process(Entry::Part(item)) {
