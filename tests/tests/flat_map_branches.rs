@@ -303,3 +303,35 @@ fn a_flat_map_branch_after_a_flat_map_on_the_chain() {
         }
     }
 }
+
+#[test]
+fn a_flat_map_branch_after_a_flat_map_on_the_chain_with_two_sources() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // The ordered stage's window is the first flat-map's (one window, both sources'
+                // items in the order it emitted them); each of its items reads the stream's
+                // outputs of the input from that item's source. (Before 2026-11-26 it read
+                // them for window 0's source and hung on the second source's items.)
+                run!(threads, capacity_one,
+                     ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
+                     => flat_map |t: Tracked| { let (c, v) = (t.counters(), t.value); [c.item(2 * v), c.item(2 * v + 1)] }
+                     => (flat_map expand, uneven => |t: Tracked| t.map(|v| v * 3))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            // Every value keeps its source's sign (the first source's are ≥ 0).
+            let (a, b): (Vec<i64>, Vec<i64>) = out.iter().partition(|&&v| v >= 0);
+            let per_source = |xs: Vec<i64>| {
+                let inputs = xs.into_iter().flat_map(|x| [2 * x, 2 * x + 1]);
+                reference(inputs, &[&expanded, &|x| vec![x * 3]])
+            };
+            assert_eq!(a, per_source((0..N).collect()), "{what}");
+            assert_eq!(b, per_source((0..N).map(|i| -1 - i).collect()), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}

@@ -255,13 +255,13 @@ where
         let w = (first + k) % N;
         let process = |entry: Entry<T>| match entry {
             Entry::Part(item) => handle(item),
-            Entry::Stream(j) => {
+            Entry::Stream { j, src } => {
                 let mut part = |entry: Entry<T>| match entry {
                     Entry::Part(item) => handle(item),
-                    Entry::Stream(_) => unreachable!("para: a stream inside a stream"),
+                    Entry::Stream { .. } => unreachable!("para: a stream inside a stream"),
                 };
                 // SAFETY: under the claim (caller's contract).
-                let (seqs, halt) = unsafe { streams.consume(j, w as u16, &mut part) };
+                let (seqs, halt) = unsafe { streams.consume(j, src, &mut part) };
                 stream_seqs[j] += seqs;
                 match halt {
                     Halt::Ended => Consumed::More,

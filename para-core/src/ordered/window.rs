@@ -198,7 +198,11 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             for (k, &step) in self.steps.iter().enumerate().skip(first) {
                 if step & STREAM != 0 {
                     // The cursor moves past a stream only once it is done.
-                    match process(Entry::Stream(usize::from(step & !STREAM))) {
+                    let stream = Entry::Stream {
+                        j: usize::from(step & !STREAM),
+                        src: from,
+                    };
+                    match process(stream) {
                         Consumed::More | Consumed::Ended => *cursor = (seq, k + 1),
                         Consumed::Full => return (seqs_done, Halt::Full),
                         Consumed::Wait => return (seqs_done, Halt::Waiting),
@@ -250,8 +254,10 @@ pub enum Entry<T> {
     /// A part of the current `seq`.
     Part(Tagged<T>),
     /// Stream `j`'s outputs for the current `seq`, up to their end marker (module docs,
-    /// "Flat-maps in fan-out branches").
-    Stream(usize),
+    /// "Flat-maps in fan-out branches"): those of the input from source `src`, the current
+    /// `seq`'s (its window's, or after an ordered flat-map the source of that flat-map's
+    /// input).
+    Stream { j: usize, src: u16 },
 }
 
 /// What the ordered stage's step says after an entry, to [`Window::consume`].
