@@ -5,7 +5,7 @@ with a sequential reference, for the property tests in tests/tests/random_graphs
 Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
 random chain: maps, filters, filter_maps, flat_maps, serial and ordered stages, fan-out groups
 (nested), merges, one fault stage (a `try` stage that panics or fails on given values), random
-capacity 1..=8, one or two sources. Graphs come in four families:
+capacity 1..=8, one or two sources. Graphs come in five families:
 
 - `unordered`: no ordered stage; one stateful sink (its outputs compared as a multiset).
 - `ordered`: one ordered sink, or an `ordered flat_map` and a sink after it; flat-maps (which
@@ -26,7 +26,27 @@ capacity 1..=8, one or two sources. Graphs come in four families:
   map or filter_map, an explicit `ordered flat_map` or an ordered sink, followed by stages and
   sinks that lead to no other ordered stage; sometimes all that is one branch of a terminal
   fan-out beside a `branches`-family chain. Drawn again until an ordered stage reads a stream
-  and the macro accepts it.
+  and the macro accepts it, with the branches meeting only at the ordered stage (the rule of
+  their time, see "Refused").
+- `lanes` (the last LANES graphs, from generators of their own): flat-map branches that meet
+  the other branches *before* the ordered stage that reads them as a stream (para-macros since
+  996b356): `src => (flat_map f, g) => m => ordered h`. The meeting group as in `streams` (2..=3
+  branches, 1..=2 with a flat-map, sometimes all; transparent ordered stages, filters and
+  fan-outs in the flat-map's branch), then 1..=3 of: stages, filters, filter_maps, serial
+  stages, merging fan-outs of them (the branches then meet in each of their branches, and each
+  numbering takes several paths), and once, not first, a flat-map (it runs in order, reads the
+  lanes as streams, and numbers its outputs for the ordered stage after it); then the ordered
+  stages that read the lanes: one (an `ordered` map or filter_map, an `ordered flat_map` or an
+  ordered sink, followed by stages and sinks), two in the branches of a terminal fan-out (`=>
+  serial s => (ordered h1, m => ordered h2)`: both read the lane), or one beside a branch that
+  leads to no ordered stage; one or two sources; sometimes all that is one branch of a terminal
+  fan-out beside a `branches`-family chain. Graph `COUNT + STREAMS + j` is drawn again until
+  the macro accepts it, its branches meet before an ordered stage (asserted), and it has the
+  shape `LANE_TARGETS[j % len(LANE_TARGETS)]` names (a meeting in the branches of a fan-out, a
+  flat-map after the meeting, a meeting at a filter, at a serial stage, at a filter_map, one
+  lane read by two ordered stages, several lanes into one ordered stage (one source), a fan-out
+  and merge after the meeting, a transparent ordered stage in the flat-map's branch, an ordered
+  sink reading).
 
 Outputs. Each sink pushes into its own `Vec`; each non-flat-map ordered middle stage and each
 explicit `ordered flat_map` also logs its inputs into its own `Vec`, and with one source a
@@ -56,25 +76,36 @@ including a flat-map that runs in order, is reached by at most MAX_PATHS = 32 pa
 Streams. A flat-map running in order inside a fan-out branch numbers its outputs anew; where its
 branch meets the others at an ordered stage, that stage reads them as a stream: per source item,
 in branch order, all of the flat-map's outputs of it (in emission order) at the place its branch
-takes, which is again the reference's depth-first order. A stream has its own paths (from the
-flat-map to the stage: at most MAX_PATHS), and an ordered stage reads at most MAX_STREAMS = 8.
+takes, which is again the reference's depth-first order. Where its branch meets the others at
+any other node first (a stage, a filter, a serial stage, the branches of a fan-out; para-macros
+since 996b356), its outputs go on from there beside the main numbering's items, each numbering
+in its lane, counting its paths apart, to the ordered stages after it, and each of those reads
+the lane as a stream just the same: meeting earlier does not change the order an ordered stage
+promises, so the reference is the same depth-first walk. A stream has its own paths (from the
+flat-map to the stage, through the meeting: at most MAX_PATHS), and an ordered stage reads at
+most MAX_STREAMS = 8; with two sources, at most one (the macro refuses more: two flat-maps could
+take the sources in different orders).
 
-Refused (a compile error), and so never generated: a flat-map running in order in a branch that
-meets another branch at a node that is not ordered before the ordered stage (`(flat_map f, g)
-=> m => ordered o`); one that meets the others at an ordered stage whose outputs lead to another
-ordered stage (`=> ordered o => ordered p`: the macro accepts it since 5e86e31, this generator
-does not draw it yet); a flat-map running in order inside another's branch (nested), or meeting
-items of a different numbering than its own inputs' (`flat_map f0 => (flat_map f, g)`: `main_root`
-maps every flat-map to its input's numbering, f0's too); more paths or streams than the limits.
-The old families keep every numbering from meeting another at all, as the macro required before
-streams, so that they stay the graphs the seed always gave.
+Refused (a compile error), and so never generated: a flat-map running in order inside another
+in-order flat-map's branch (nested: `(flat_map e => flat_map f, g) => ordered o`), whose outputs
+meet items of the outer numbering, or in general numberings that meet where `main_root` finds no
+main numbering of which the others are streams; more paths or streams than the limits (with two
+sources, more than one stream into an ordered stage). Accepted by the macro but not drawn yet: an
+ordered stage (not a flat-map) that reads streams and whose outputs lead to another ordered stage
+(`=> (flat_map f, g) => ordered o => ordered p`, since 5e86e31: it numbers its outputs anew), so
+after the meeting the `lanes` family puts no ordered stage but a flat-map before the ones that
+read the lanes. The old families keep every numbering from meeting another at all, as the macro
+required before streams, and `streams` keeps them to meet only at an ordered stage whose outputs
+lead to no other one, with `main_root` as it was then (`flat_map f0 => (flat_map f, g)` refused,
+although the macro accepts it since 0fda33c): `analyze(strict=True)`, so that they stay the
+graphs the seed always gave; `lanes` follows the macro's rule (`strict=False`).
 
 `analyze` counts paths and finds those conflicts as para-macros' `tags.rs` (`mark_tags`,
 `main_root`) does; a chain over the limit or with a conflict is drawn again (with its fault
 stage) from a generator seeded by the seed, the graph's number and the attempt, so the main
 generator's draws stay the same and every other graph is the one the seed always gave.
 
-    python3 scripts/gen-random-graphs.py [count] [seed] [streams]   # 40 20261135 12
+    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes]   # 40 20261135 12 10
     rustfmt --edition 2021 tests/tests/random_graphs/graphs.rs   # and commit the output
 
 It prints how many graphs have each shape.
@@ -86,6 +117,20 @@ COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261135
 # Graphs of the `streams` family, after the COUNT others.
 STREAMS = int(sys.argv[3]) if len(sys.argv) > 3 else 12
+# Graphs of the `lanes` family, after the `streams` ones.
+LANES = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+# The shapes (of `lane_shapes`) the `lanes` graphs are drawn until they have, in turn; those
+# marked `True` need several lanes into one ordered stage, so one source.
+LANE_TARGETS = [("meet in the branches of a fan-out", False),
+                ("read by a flat-map before another ordered stage", False),
+                ("meet first at a `filter`", False),
+                ("one lane read by two ordered stages", False),
+                ("several streams into one ordered stage", True),
+                ("fan-out and merge after the meeting", False),
+                ("meet first at a `serial`", False),
+                ("transparent ordered stage in the flat-map's branch", False),
+                ("read at an ordered sink", False),
+                ("meet first at a `filter_map`", False)]
 # The most paths from a root (the sources, or an ordered flat-map) to an ordered stage:
 # para-core's `MAX_PARTS`.
 MAX_PATHS = 32
@@ -235,6 +280,90 @@ def gen_streams(rng):
     return pre + rest
 
 
+# The `lanes` family's stages after the meeting, before the ordered stages that read the lanes
+# (`MID`): no ordered stage (it would read the lanes as streams and, leading to another ordered
+# stage, number its outputs anew: not drawn yet, see "Refused").
+MID = [("map", 3), ("filter", 3), ("filter_map", 2), ("serial", 2)]
+
+
+def gen_mid_branch(depth, rng):
+    """A branch of a fan-out after the meeting: `MID` stages, maybe a nested group."""
+    elems = [pick(MID, rng) for _ in range(rng.randint(1, 2))]
+    if depth < 2 and rng.random() < 0.2:
+        elems.insert(rng.randint(0, len(elems)),
+                     dict(kind="group", branches=[gen_mid_branch(depth + 1, rng)
+                                                  for _ in range(2)]))
+    return elems
+
+
+def gen_reader(rng):
+    """An ordered stage that reads the lanes (an `ordered` map or filter_map, an explicit
+    `ordered flat_map`, or an ordered sink), then stages and a sink that lead to no other
+    ordered stage."""
+    kind = rng.choices(["ordered", "ordered_filter_map", "ordered_flat_map", "sink"],
+                       [4, 2, 2, 3])[0]
+    if kind == "sink":
+        return [sink(True)]
+    return [stage(kind, rng)] + [pick(TAIL, rng) for _ in range(rng.randint(0, 2))] \
+        + [sink(False)]
+
+
+def gen_lanes(rng):
+    """A chain of the `lanes` family: stages and merging groups (as `streams`), the group whose
+    branches (2..=3, 1..=2 of them with a flat-map, sometimes all) meet, then, before any
+    ordered stage, 1..=3 of: `MID` stages (the first one they meet at), merging fan-outs of
+    them (they meet in each branch, and each numbering takes several paths), and once, not
+    first, a `flat_map` (it runs in order and reads the lanes as streams). Then the ordered
+    stages that read the lanes: one (followed by stages, maybe a terminal fan-out, as in
+    `streams`), two in the branches of a terminal fan-out, or one beside a branch that leads to
+    no ordered stage. Sometimes all that is one branch of a terminal fan-out beside a
+    `branches`-family chain."""
+    pre = []
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        if rng.random() < 0.35:
+            pre.append(dict(kind="group", branches=[gen_plain(1, rng)
+                                                    for _ in range(rng.randint(2, 3))]))
+        else:
+            pre.append(pick(PRE, rng))
+    count = rng.randint(2, 3)
+    flats = count if rng.random() < 0.1 else rng.randint(1, min(count, 2))
+    which = set(rng.sample(range(count), flats))
+    group = dict(kind="group", branches=[gen_stream_branch(rng) if j in which else
+                                         gen_plain(1, rng) for j in range(count)])
+    mid = []
+    for j in range(rng.randint(1, 3)):
+        u = rng.random()
+        if u < 0.3:
+            mid.append(dict(kind="group", branches=[gen_mid_branch(1, rng)
+                                                    for _ in range(rng.randint(2, 3))]))
+        elif u < 0.45 and j > 0 and not any(e["kind"] in FLAT for e in mid):
+            mid.append(stage("ordered_flat_map" if rng.random() < 0.3 else "flat_map", rng))
+        else:
+            mid.append(pick(MID, rng))
+    rest = [group] + mid
+    end = rng.choices(["one", "two", "beside"], [4, 3, 2])[0]
+    if end == "one":
+        reader = gen_reader(rng)
+        if len(reader) > 1 and rng.random() < 0.3:
+            reader[-1:] = [dict(kind="group", terminal=True,
+                                branches=[[pick(TAIL, rng), sink(False)] for _ in range(2)])]
+        rest += reader
+    elif end == "two":
+        rest.append(dict(kind="group", terminal=True, branches=[
+            [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+            for _ in range(2)]))
+    else:
+        branches = [gen_reader(rng), [pick(TAIL, rng) for _ in range(rng.randint(0, 2))]
+                    + [sink(False)]]
+        rng.shuffle(branches)
+        rest.append(dict(kind="group", terminal=True, branches=branches))
+    if rng.random() < 0.2:
+        other = gen_branches(1, True, rng)
+        branches = [rest, other] if rng.random() < 0.5 else [other, rest]
+        rest = [dict(kind="group", terminal=True, branches=branches)]
+    return pre + rest
+
+
 def insert_fault(elems, rng=rng, terminal=False):
     """Puts the fault stage at a random place of the top-level chain or of a branch (before the
     sink of a terminal chain)."""
@@ -254,21 +383,33 @@ def is_marked(e):
     return e["kind"] in MARKED or (e["kind"] == "sink" and e["ordered"])
 
 
-def analyze(sources, elems):
+def analyze(sources, elems, strict=True):
     """The graph `sources => elems` as para-macros' `tags.rs` (`mark_tags`, `main_root`) sees it:
     the nodes flattened as `walk_chain` does; a flat-map before an ordered stage is ordered too
     (a root: it numbers its outputs anew, as an explicit `ordered flat_map` does); tags go
     through stages and non-flat-map ordered stages up to the ordered stages; a node's paths from
-    a root are its predecessors' summed (a root's: 1; the sources share theirs). Where several
-    numberings meet (`main_root`): the main one is the sources' (or a flat-map's) and every
-    other must be a flat-map root whose inputs carry the main one (a stream); that is accepted
-    only at an ordered stage whose outputs lead to no other ordered stage (the macro's rule
-    before 5e86e31, which also accepts one that leads to another: not generated yet, so this
-    stays stricter than the macro there). Returns a dict:
-    `ordered`, `parts` (per node: paths from its main root to an ordered stage), `streams` (per
-    ordered node: its streams, (flat-map, paths from it)), `conflict` (flat-map roots the macro
-    refuses), `meets` (nodes where numberings meet at all: the old families have none), `succs`,
-    `preds`, `elems` (per node: its element, None for a source), `sources`, `flat`."""
+    a root are its predecessors' summed, per numbering (a root's: 1; the sources share theirs).
+    Where several numberings meet (`main_root`): the main one is the sources' (or a flat-map's)
+    and every other must be a flat-map root whose inputs carry the main one (a stream). At an
+    ordered stage, it reads them as streams; at any other node they go on side by side, each in
+    its lane, to the ordered stages after it, which read them as streams (para-macros since
+    996b356). Refused as in the macro: numberings that meet otherwise (`conflict`). Not drawn
+    (`conflict` too, stricter than the macro): an ordered stage that reads streams and whose
+    outputs lead to another ordered stage, unless it is a flat-map (a root anyway): it numbers
+    its outputs anew, which the macro accepts since 5e86e31 but no family draws yet.
+
+    `strict`: the rule the old families and `streams` were drawn under, so that they stay the
+    graphs the seed always gave: numberings meet only at an ordered stage whose outputs lead to
+    no other ordered stage (the macro's rule before 996b356), and `main_root` as the macro had
+    it before 0fda33c (the main numbering may not be a flat-map's). The `lanes` family uses the
+    macro's rule (`strict=False`).
+
+    Returns a dict: `ordered`, `parts` (per node: paths from its main root to an ordered
+    stage), `streams` (per ordered node: its streams, (flat-map, paths from it)), `conflict`
+    (roots of numberings refused or not drawn), `meets` (nodes where numberings meet at all: the
+    old families have none), `early` (nodes, not ordered stages, where they meet and go on in
+    lanes to an ordered stage: the `lanes` family's), `succs`, `preds`, `elems` (per node: its
+    element, None for a source), `sources`, `flat`."""
     elem_of, preds = [None] * sources, [[] for _ in range(sources)]
 
     def walk(chain, tails):
@@ -303,9 +444,7 @@ def analyze(sources, elems):
     def is_root(r):
         return r != SOURCES and ordered[r] and flat[r]
 
-    def main_root(roots):
-        if not roots:
-            return None
+    def main_root_strict(roots):
         if len(roots) == 1:
             return roots[0][0]
         mains = [root_in[r] if is_root(r) else r for r, _ in roots]
@@ -314,31 +453,63 @@ def analyze(sources, elems):
         fits = all(m == main and (r == main or is_root(r)) for (r, _), m in zip(roots, mains))
         return main if fits else None
 
-    root_out, root_in, paths_out = [None] * n, [None] * n, [0] * n
+    def main_root(roots):
+        """tags.rs' `main_root`: the one numbering, or the first of them whose streams all the
+        others are, or (every branch a flat-map) the numbering the first one's inputs carry."""
+        if not roots:
+            return None
+        if strict:
+            return main_root_strict(roots)
+        if len(roots) == 1:
+            return roots[0][0]
+
+        def stream_of(r, main):
+            return r != SOURCES and is_root(r) and \
+                (SOURCES if root_in[r] is None else root_in[r]) == main
+
+        def fits(main):
+            return all(r == main or stream_of(r, main) for r, _ in roots)
+
+        among = next((r for r, _ in roots if fits(r)), None)
+        if among is not None:
+            return among
+        first = roots[0][0]
+        if first != SOURCES and is_root(first):
+            beneath = SOURCES if root_in[first] is None else root_in[first]
+            if fits(beneath):
+                return beneath
+        return None
+
+    root_in = [None] * n
+    # Per node: per numbering its outputs carry (the main one first, then the streams going on
+    # in their lanes), [root, paths from it].
+    paths_out = [[] for _ in range(n)]
     parts, streams, conflict, meets = [0] * n, [[] for _ in range(n)], set(), set()
+    early = set()
     for i in range(n):
         if i < sources:
             if tagged_out[i]:
-                root_out[i], paths_out[i] = SOURCES, 1
+                paths_out[i] = [[SOURCES, 1]]
             continue
         roots = []  # [root, paths from it], in the order of the predecessors
         for p in preds[i]:
-            r = root_out[p]
-            if r is None:
-                continue
-            paths = 0 if 0 < p < sources else paths_out[p]
-            for entry in roots:
-                if entry[0] == r:
-                    entry[1] += paths
-                    break
-            else:
-                roots.append([r, paths])
+            for r, paths in paths_out[p]:
+                paths = 0 if 0 < p < sources else paths
+                for entry in roots:
+                    if entry[0] == r:
+                        entry[1] += paths
+                        break
+                else:
+                    roots.append([r, paths])
         main = main_root(roots)
-        stream_ok = main is not None and ordered[i] and not tagged_out[i]
         if len(roots) > 1:
             meets.add(i)
-            if not stream_ok:
+            if main is None:
                 conflict.update(r for r, _ in roots if r != SOURCES)
+            elif strict and not (ordered[i] and not tagged_out[i]):
+                conflict.update(r for r, _ in roots if r != SOURCES)
+            elif not ordered[i] and tagged_out[i]:
+                early.add(i)
         if main is None:
             continue
         root_in[i] = main
@@ -349,11 +520,16 @@ def analyze(sources, elems):
         if not tagged_out[i]:
             continue
         if is_root(i):
-            root_out[i], paths_out[i] = i, 1
+            paths_out[i] = [[i, 1]]
+        elif ordered[i] and streams[i]:
+            # Reads streams and leads to another ordered stage: it would number its outputs
+            # anew (the macro's `renumbers`). Not drawn yet.
+            conflict.update(r for r, _ in streams[i])
+            paths_out[i] = [[i, 1]]
         else:
-            root_out[i], paths_out[i] = main, paths
+            paths_out[i] = [[main, paths]] + [[r, p] for r, p in roots if r != main]
     return dict(ordered=ordered, parts=parts, streams=streams, conflict=conflict, meets=meets,
-                succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat)
+                early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat)
 
 
 MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered stage
@@ -361,17 +537,110 @@ MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered 
 
 def acceptable(a, target=None):
     """Whether the macro accepts the graph `a` (from `analyze`), and it has shape `target`. The
-    old families (any target but `stream`) also keep numberings from meeting anywhere, as the
-    macro required before streams, so that their graphs stay the ones the seed always gave."""
+    old families (any target but `stream` and `lanes`) also keep numberings from meeting
+    anywhere, as the macro required before streams, so that their graphs stay the ones the seed
+    always gave. A `lanes` graph (target `lanes: <shape>`) must have numberings meet before an
+    ordered stage (`early`), and the shape of `lane_shapes` it names."""
     ok = not a["conflict"] and max(a["parts"]) <= MAX_PATHS
     ok = ok and all(len(s) <= MAX_STREAMS and all(p <= MAX_PATHS for _, p in s)
                     for s in a["streams"])
     # With two sources, one stream per ordered stage: the macro refuses more (two flat-maps
     # could take the sources in different orders; the hang graph_41 and graph_43 found).
     ok = ok and (a["sources"] == 1 or all(len(s) <= 1 for s in a["streams"]))
+    if target is not None and target.startswith("lanes: "):
+        return ok and bool(a["early"]) and target[len("lanes: "):] in lane_shapes(a)
     if target != "stream":
         ok = ok and not a["meets"]
     return ok and (target is None or target in shapes(a))
+
+
+def lane_readers(a):
+    """The ordered stages of `a` (from `analyze`) that read, as a stream, a flat-map's outputs
+    that met other branches before them (at a node of `early`), each with those flat-maps."""
+    succs, readers = a["succs"], {}
+    for e in a["early"]:
+        seen, todo = set(), list(succs[e])
+        while todo:
+            i = todo.pop()
+            if i in seen:
+                continue
+            seen.add(i)
+            if a["ordered"][i]:
+                mine = {f for f, _ in a["streams"][i]} & lane_roots(a, e)
+                if mine:
+                    readers.setdefault(i, set()).update(mine)
+                continue  # an ordered stage reading streams ends the lanes
+            todo.extend(succs[i])
+    return readers
+
+
+def lane_roots(a, e):
+    """The stream flat-maps whose outputs node `e` (of `early`) carries beside the main
+    numbering: those upstream of it, running in order, whose outputs reach it through no
+    other flat-map (transparent ordered stages pass them on)."""
+    preds, found, todo, seen = a["preds"], set(), list(a["preds"][e]), set()
+    while todo:
+        i = todo.pop()
+        if i in seen or i < a["sources"]:
+            continue
+        seen.add(i)
+        if a["ordered"][i] and a["flat"][i]:
+            found.add(i)
+        elif not a["flat"][i]:
+            todo.extend(preds[i])
+    return found
+
+
+def lane_shapes(a):
+    """What the lanes of `a` (from `analyze`) look like, for the tally and the doc comments."""
+    succs, preds, elems, early = a["succs"], a["preds"], a["elems"], a["early"]
+    found = set()
+    firsts = [i for i in sorted(early) if not any(p in early for p in preds[i])]
+    for i in firsts:
+        kind = elems[i]["kind"]
+        found.add("meet first at " + ("a `try` stage" if kind == "fault" else
+                                      "a `map`" if kind == "map" else f"a `{kind}`"))
+    if len(firsts) > 1:
+        found.add("meet in the branches of a fan-out")
+    if any(len(succs[i]) > 1 and any(s in early for s in succs[i]) for i in early):
+        found.add("fan-out and merge after the meeting")
+    if any(len(succs[i]) > 1 and not all(s in early for s in succs[i]) for i in early):
+        found.add("fan-out to ordered stages after the meeting")
+    readers = lane_readers(a)
+    for o, fs in readers.items():
+        kind = elems[o]["kind"]
+        found.add("read at " + ("an ordered sink" if kind == "sink" else
+                                "`" + kind.replace("ordered_", "ordered ") + "`"))
+        seen, todo = set(), list(succs[o])
+        while todo:
+            i = todo.pop()
+            if i not in seen:
+                seen.add(i)
+                todo.extend(succs[i])
+        if a["flat"][o] and any(a["ordered"][i] for i in seen):
+            found.add("read by a flat-map before another ordered stage")
+        if len(a["streams"][o]) > 1:
+            found.add("several streams into one ordered stage")
+        if any(p > 1 for f, p in a["streams"][o] if f in fs):
+            found.add("several paths from the flat-map to the ordered stage")
+    lanes = [f for fs in readers.values() for f in fs]
+    if len(lanes) > len(set(lanes)):
+        found.add("one lane read by two ordered stages")
+    if len(set(lanes)) > 1:
+        found.add("several lanes")
+    for f in set(lanes):
+        if elems[f]["kind"] == "ordered_flat_map":
+            found.add("explicit ordered flat_map in a branch")
+        seen, todo = set(), list(succs[f])
+        while todo:
+            i = todo.pop()
+            if i in seen or i in a["meets"]:
+                continue
+            seen.add(i)
+            if a["ordered"][i] and elems[i]["kind"] in ("ordered", "ordered_filter_map"):
+                found.add("transparent ordered stage in the flat-map's branch")
+            todo.extend(succs[i])
+    return found
 
 
 def shapes(a):
@@ -617,8 +886,11 @@ def walk_elems(elems, in_group=False):
 def draw(family, rng, ordered_flat, length):
     """A chain of `family` with its fault stage and its sinks (the whole graph after the
     sources and the split source's first map)."""
-    if family in ("branches", "streams"):
-        chain = gen_branches(0, True, rng) if family == "branches" else gen_streams(rng)
+    if family in ("branches", "streams", "lanes"):
+        if family == "branches":
+            chain = gen_branches(0, True, rng)
+        else:
+            chain = gen_streams(rng) if family == "streams" else gen_lanes(rng)
         insert_fault(chain, rng, terminal=True)
         return chain
     ordered = family == "ordered"
@@ -633,7 +905,8 @@ def draw(family, rng, ordered_flat, length):
 
 out = [
     "// @generated by scripts/gen-random-graphs.py — do not edit; regenerate instead.",
-    f"// seed {SEED}, {COUNT + STREAMS} graphs ({STREAMS} of the `streams` family).",
+    f"// seed {SEED}, {COUNT + STREAMS + LANES} graphs ({STREAMS} of the `streams` family, "
+    f"{LANES} of the `lanes` family).",
     "#![allow(clippy::all, unused_imports, unused_mut, unused_variables, unused_parens, unreachable_pub)]",
     "",
     "use super::{Fault, Faulted};",
@@ -646,30 +919,40 @@ specs = []
 redrawn = []
 most = 0
 tally = {}
-for g in range(COUNT + STREAMS):
+for g in range(COUNT + STREAMS + LANES):
     if g < COUNT:
         grng, redraw = rng, f"{SEED}/{g}"
         u = grng.random()
         family = "branches" if u < 0.5 else "ordered" if u < 0.75 else "unordered"
-    else:
+    elif g < COUNT + STREAMS:
         # The `streams` family: from a generator of their own, so the others stay unchanged.
         grng, redraw = random.Random(f"{SEED}/stream/{g}"), f"{SEED}/stream/{g}"
         family = "streams"
+    else:
+        # The `lanes` family: likewise.
+        grng, redraw = random.Random(f"{SEED}/lanes/{g}"), f"{SEED}/lanes/{g}"
+        family = "lanes"
     length = grng.randint(1, 4)
-    capacity = 1 if family in ("branches", "streams") and grng.random() < 0.3 \
+    capacity = 1 if family in ("branches", "streams", "lanes") and grng.random() < 0.3 \
         else grng.randint(1, 8)
     split = grng.random() < 0.5
-    two_sources = grng.random() < (0.5 if family in ("branches", "streams") else 0.25)
+    two_sources = grng.random() < (0.5 if family in ("branches", "streams", "lanes") else 0.25)
+    if family == "lanes":
+        wanted, several = LANE_TARGETS[(g - COUNT - STREAMS) % len(LANE_TARGETS)]
+        two_sources = two_sources and not several
     ordered_flat = family == "ordered" and grng.random() < 0.4
     # A `branches` graph is drawn until it has this shape (see `shapes`); a `stream` one until
-    # an ordered stage reads a stream.
+    # an ordered stage reads a stream; a `lanes` one until numberings meet before one.
     target = grng.choice(["beside", "siblings", "in_branch"]) if family == "branches" \
-        else "stream" if family == "streams" else None
+        else "stream" if family == "streams" else f"lanes: {wanted}" if family == "lanes" \
+        else None
+    # The old families and `streams` under the rule they were drawn under (see `analyze`).
+    strict = family != "lanes"
     sources = 2 if two_sources else 1
     first = [node("map")] if split else []  # the split source's `|v| counters.item(v)`
     chain = draw(family, grng, ordered_flat, length)
     attempt = 0
-    while not acceptable(analyze(sources, first + chain), target):
+    while not acceptable(analyze(sources, first + chain, strict), target):
         # Too many paths to an ordered stage, a refused flat-map, or not the shape wanted: draw
         # this chain again from its own generator, so that the main one (and every later graph)
         # is unchanged.
@@ -678,8 +961,22 @@ for g in range(COUNT + STREAMS):
         chain = draw(family, random.Random(f"{redraw}/{attempt}"), ordered_flat, length)
     if attempt:
         redrawn.append((g, attempt))
-    a = analyze(sources, first + chain)
+    a = analyze(sources, first + chain, strict)
     list(walk_elems(chain))  # marks `in_group`
+    laned = set()
+    if family == "lanes":
+        # Numberings meet before an ordered stage: at a node that is no ordered stage, whose
+        # outputs carry a flat-map's lane on to an ordered stage that reads it as a stream.
+        assert a["early"] and lane_readers(a), \
+            f"graph_{g}: no meeting before an ordered stage:\n{render_chain(chain, '')}"
+        assert all(not a["ordered"][i] and not a["flat"][i] for i in a["early"])
+        laned = lane_shapes(a)
+        for s in laned:
+            tally.setdefault("lanes: " + s, []).append(g)
+        if two_sources:
+            tally.setdefault("lanes: two sources", []).append(g)
+        if capacity == 1:
+            tally.setdefault("lanes: capacity 1", []).append(g)
     most = max(most, *a["parts"], *(p for st in a["streams"] for _, p in st))
     found = shapes(a)
     streamed = stream_shapes(a)
@@ -725,6 +1022,8 @@ for g in range(COUNT + STREAMS):
         desc.append("shapes: " + ", ".join(sorted(found)))
     if streamed:
         desc.append("stream: " + ", ".join(sorted(streamed)))
+    if laned:
+        desc.append("lanes: " + ", ".join(sorted(laned)))
     if g in KNOWN_FAILURES:
         tally.setdefault("KNOWN FAILURES (left out of GRAPHS)", []).append(g)
         desc.append("KNOWN FAILURE, left out of GRAPHS: " + KNOWN_FAILURES[g])
@@ -780,7 +1079,7 @@ for g, outputs in specs:
     out.append(f'    ("graph_{g}", graph_{g}, reference_{g}, &[{outs}]),')
 out.append("];")
 open("tests/tests/random_graphs/graphs.rs", "w").write("\n".join(out) + "\n")
-print(f"wrote {COUNT + STREAMS} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
+print(f"wrote {COUNT + STREAMS + LANES} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
       + "".join(f"; graph_{g} redrawn ({a} attempt{'s' if a > 1 else ''})" for g, a in redrawn))
 for what, gs in sorted(tally.items()):
     print(f"  {what}: {len(gs)} ({', '.join(map(str, gs))})")
