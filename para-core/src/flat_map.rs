@@ -177,26 +177,38 @@ where
     emitted > 0 || consumed > 0
 }
 
-/// A `serial flat_map` node: the stateful stage and its one parked iterator, claimed together.
+/// A `serial flat_map` node: the stateful stage and its parked iterator, claimed together.
+///
+/// `K` parking slots: one, except for an ordered flat-map that fills streams per source
+/// (`ordered` module docs, "Several sources and several streams"), which expands one input of
+/// each source at a time.
 #[derive(Debug)]
-pub struct SerialFlatMapNode<St, It> {
-    state: Serial<Expansion<St, It>>,
+pub struct SerialFlatMapNode<St, It, const K: usize = 1> {
+    state: Serial<Expansion<St, It, K>>,
 }
 
 /// What one worker at a time owns in a [`SerialFlatMapNode`].
 #[derive(Debug)]
-pub(crate) struct Expansion<St, It> {
+pub(crate) struct Expansion<St, It, const K: usize = 1> {
     pub(crate) stage: St,
-    /// The outputs of the input being expanded, if the room ran out before they did.
-    pub(crate) parked: Option<It>,
-    /// An ordered flat-map feeding a stream: the source of the input being expanded, and
-    /// whether its end marker is still to be sent (the room ran out right after its last
-    /// output).
+    /// The input being expanded, per slot.
+    pub(crate) slots: [Parked<It>; K],
+    /// An ordered flat-map feeding a stream with one slot: the source of the input being
+    /// expanded (with `K` slots, slot `i` expands source `i`'s).
     pub(crate) origin: u16,
+}
+
+/// One input being expanded.
+#[derive(Debug)]
+pub(crate) struct Parked<It> {
+    /// Its outputs, if the room ran out before they did.
+    pub(crate) iter: Option<It>,
+    /// An ordered flat-map feeding a stream: its end marker is still to be sent (the room ran
+    /// out right after its last output).
     pub(crate) end_pending: bool,
 }
 
-impl<St, It: Iterator> Expansion<St, It> {
+impl<It: Iterator> Parked<It> {
     /// Drains the parked iterator, if any, into `out` until `*emitted == room`; returns whether
     /// it ran out (its input is then finished).
     pub(crate) fn resume<S: Sender<It::Item>>(
@@ -205,26 +217,39 @@ impl<St, It: Iterator> Expansion<St, It> {
         emitted: &mut usize,
         room: usize,
     ) -> bool {
-        let Some(iter) = self.parked.as_mut() else {
+        let Some(iter) = self.iter.as_mut() else {
             return false;
         };
         let ended = drain(iter, out, emitted, room);
         if ended {
-            self.parked = None;
+            self.iter = None;
         }
         ended
+    }
+
+    /// Nothing left of the input: the next one may be taken.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.iter.is_none() && !self.end_pending
     }
 }
 
 impl<St, It> SerialFlatMapNode<St, It> {
     /// A serial flat-map node running `stage`, whose outputs are iterables.
     pub fn new(stage: St) -> Self {
+        Self::with_slots(stage)
+    }
+}
+
+impl<St, It, const K: usize> SerialFlatMapNode<St, It, K> {
+    fn with_slots(stage: St) -> Self {
         SerialFlatMapNode {
             state: Serial::new(Expansion {
                 stage,
-                parked: None,
+                slots: core::array::from_fn(|_| Parked {
+                    iter: None,
+                    end_pending: false,
+                }),
                 origin: 0,
-                end_pending: false,
             }),
         }
     }
@@ -234,9 +259,14 @@ impl<St, It> SerialFlatMapNode<St, It> {
         self.state.into_inner().stage
     }
 
-    /// The stage and its parked iterator, claimed together (an `ordered flat_map` claims them
+    /// The same node with `J` parking slots (a new node has no parked iterator).
+    pub fn with_parking<const J: usize>(self) -> SerialFlatMapNode<St, It, J> {
+        SerialFlatMapNode::with_slots(self.into_stage())
+    }
+
+    /// The stage and its parked iterators, claimed together (an `ordered flat_map` claims them
     /// too: `ordered.rs`).
-    pub(crate) fn state(&self) -> &Serial<Expansion<St, It>> {
+    pub(crate) fn state(&self) -> &Serial<Expansion<St, It, K>> {
         &self.state
     }
 }
@@ -265,7 +295,7 @@ where
         return false; // the holder is told and re-notifies us
     };
     // As in `run_serial`: a stage that stopped the run is never called again.
-    if cx.is_ended() || (claim.parked.is_none() && input.is_empty()) {
+    if cx.is_ended() || (claim.slots[0].iter.is_none() && input.is_empty()) {
         if claim.release() {
             cx.notify(this);
         }
@@ -281,11 +311,12 @@ where
     cx.add_items(room * S::COPIES);
     let (mut emitted, mut consumed, mut finished) = (0, 0, 0);
     let state = &mut *claim;
+    let parked = &mut state.slots[0];
 
-    if state.resume(&out, &mut emitted, room) {
+    if parked.resume(&out, &mut emitted, room) {
         finished += 1;
     }
-    while state.parked.is_none() && emitted < room {
+    while parked.iter.is_none() && emitted < room {
         let Some(item) = input.pop() else { break };
         consumed += 1;
         match state.stage.call_mut(item) {
@@ -294,7 +325,7 @@ where
                 if drain(&mut iter, &out, &mut emitted, room) {
                     finished += 1;
                 } else {
-                    state.parked = Some(iter);
+                    parked.iter = Some(iter);
                 }
             }
             Flow::Skip => finished += 1,
@@ -306,7 +337,7 @@ where
             }
         }
     }
-    let parked_left = state.parked.is_some();
+    let parked_left = parked.iter.is_some();
 
     let notified = claim.release();
     if input.release(consumed) {

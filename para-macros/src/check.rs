@@ -212,18 +212,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 None => syn::Error::new_spanned(node.expr, message),
             });
         }
-        if node.interleaved_streams {
-            let marker = node.markers.iter().find(|m| m.name == "ordered");
-            let message = format!(
-                "with several sources, at most one `flat_map` branch may feed an `ordered` stage \
-                 for now ({} do): the flat-maps could take the sources in different orders",
-                node.streams.len()
-            );
-            errors.push(match marker {
-                Some(m) => syn::Error::new_spanned(&m.name, message),
-                None => syn::Error::new_spanned(node.expr, message),
-            });
-        }
         if node.streams.len() > MAX_STREAMS {
             errors.push(syn::Error::new_spanned(
                 node.expr,

@@ -136,10 +136,17 @@ pub(crate) fn expand(
                 } else {
                     quote!(let #n = #k::untag(#n);)
                 };
+                // A flat-map filling streams per source parks one input per source.
+                let parking = if node.per_source {
+                    let sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
+                    quote!(let #n = #n.with_parking::<#sources>();)
+                } else {
+                    quote!()
+                };
                 if matches!(kind, Kind::Sink | Kind::ParallelSink) {
                     quote!(#(#prefix)* let #n = #call; #fuse #tag)
                 } else {
-                    quote!(#(#prefix)* let (#n, #t) = #call; #fuse #tag)
+                    quote!(#(#prefix)* let (#n, #t) = #call; #fuse #tag #parking)
                 }
             }
         });
@@ -165,22 +172,25 @@ pub(crate) fn expand(
         let input = g.input_ty(i);
         stmts.push(if node.ordered {
             let parts = node.parts;
-            // A window per source, or one, for the ordered stage that produces into it.
-            let sources = match node.producer {
-                Some(_) => 1,
-                None => nodes.iter().filter(|n| n.kind == Kind::Source).count(),
+            // A window per source, or one, for the ordered stage that produces into it (one
+            // per source again if it fills them per source).
+            let all_sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
+            let (sources, filled_by_one) = match node.producer {
+                Some(p) if nodes[p].per_source => (all_sources, quote!(.filled_by_one())),
+                Some(_) => (1, quote!()),
+                None => (all_sources, quote!()),
             };
             let order = node.order.iter().map(|&part| Literal::u8_unsuffixed(part));
             // Its streams' windows: one each, numbered by the flat-map that fills it.
             let streams = node.streams.iter().enumerate().map(|(j, stream)| {
                 let x = g.window(i, Some(j));
-                let parts = stream.parts;
+                let (parts, windows) = (stream.parts, stream.windows);
                 let order = stream
                     .order
                     .iter()
                     .map(|&part| Literal::u8_unsuffixed(part));
                 quote! {
-                    let #x = #k::ordered_buffer::<_, { #capacity }, #parts, 1>(
+                    let #x = #k::ordered_buffer::<_, { #capacity }, #parts, #windows>(
                         #input,
                         &[#(#order),*],
                     );
@@ -190,7 +200,7 @@ pub(crate) fn expand(
                 let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(
                     #input,
                     &[#(#order),*],
-                );
+                )#filled_by_one;
                 #(#streams)*
             }
         } else if node.tagged_in {
@@ -440,6 +450,8 @@ impl<'a> Gen<'a> {
                 let window = self.window(ordered, stream);
                 match src {
                     Some(src) => quote!(#k::Credit::for_source(&#window, #src, #inner)),
+                    // Per source: the window of the source of the input it expands.
+                    None if node.per_source => quote!(#k::Credit::per_source(&#window, #inner)),
                     None => quote!(#k::Credit::new(&#window, #inner)),
                 }
             });

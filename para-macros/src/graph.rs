@@ -85,8 +85,10 @@ pub(crate) struct Node<'a> {
     /// Its outputs lead to an ordered stage and it numbers them anew (a root): an ordered
     /// flat-map, or an ordered stage that reads streams.
     pub(crate) renumbers: bool,
-    /// For an ordered stage: several sources and several streams, refused (`tags.rs`).
-    pub(crate) interleaved_streams: bool,
+    /// For a flat-map that fills a stream: it fills its streams per source (several sources,
+    /// and it is one of several streams into an ordered stage: `tags.rs`), expanding one input
+    /// per source at a time.
+    pub(crate) per_source: bool,
     /// For an ordered stage: the ordered flat-map whose numbering fills its window; `None` when
     /// the sources' does.
     pub(crate) producer: Option<usize>,
@@ -225,7 +227,7 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         streams: Vec::new(),
         ends: false,
         renumbers: false,
-        interleaved_streams: false,
+        per_source: false,
         producer: None,
         conflict: false,
         offsets: Vec::new(),

@@ -29,7 +29,7 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.streams.clear();
         node.ends = false;
         node.renumbers = false;
-        node.interleaved_streams = false;
+        node.per_source = false;
         node.conflict = false;
         node.offsets.clear();
         node.parts = 0;
@@ -102,15 +102,19 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             streams.sort_unstable();
             // With several sources, two flat-maps may interleave the sources differently, and
             // the stage, reading each source's items in order, could wait on each stream for
-            // the source the other one's head belongs to: refused for now (one stream is
-            // safe: its head's source always gets there).
-            nodes[n].interleaved_streams = sources > 1 && streams.len() > 1;
+            // the source the other one's head belongs to. So they fill their streams per
+            // source, expanding each source's inputs on their own (para-core's `ordered`
+            // module docs, "Several sources and several streams"). One stream is safe as it
+            // is: its head's source always gets there.
+            let per_source = main == SOURCES && sources > 1 && streams.len() > 1;
             for (j, &(f, parts)) in streams.iter().enumerate() {
+                nodes[f].per_source |= per_source;
                 nodes[f].ends = true;
                 nodes[f].feeds.push((n, Some(j)));
                 nodes[n].streams.push(StreamIn {
                     root: f,
                     parts,
+                    windows: 1,
                     order: Vec::new(),
                 });
             }
@@ -131,6 +135,15 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             paths_out[n] = vec![(main, paths)];
             paths_out[n].extend(roots.iter().copied().filter(|&(r, _)| r != main));
             nodes[n].lanes_out = paths_out[n][1..].iter().map(|&(r, _)| r).collect();
+        }
+    }
+    // A flat-map filling streams per source numbers its outputs per source: each window it
+    // fills has one window per source (the plain ones of ordered stages inside its branch too).
+    for n in 0..nodes.len() {
+        for j in 0..nodes[n].streams.len() {
+            if nodes[nodes[n].streams[j].root].per_source {
+                nodes[n].streams[j].windows = sources;
+            }
         }
     }
     // Each stream-filling flat-map gets a lane of its own, for the nodes where its outputs go
@@ -242,6 +255,8 @@ pub(crate) const MAX_STREAMS: usize = 8;
 pub(crate) struct StreamIn {
     pub(crate) root: usize,
     pub(crate) parts: usize,
+    /// Its windows: one, or one per source (the flat-map fills it per source).
+    pub(crate) windows: usize,
     pub(crate) order: Vec<u8>,
 }
 

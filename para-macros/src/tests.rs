@@ -296,11 +296,6 @@ fn marker_combinations_still_refused() {
              before the fan-out",
         ),
         (
-            quote!((a, b) => (flat_map f, flat_map g) => ordered s),
-            "with several sources, at most one `flat_map` branch may feed an `ordered` stage for \
-             now (2 do): the flat-maps could take the sources in different orders",
-        ),
-        (
             quote!(d => try filter flat_map f => s),
             "`flat_map` cannot be combined with `filter`, `filter_map` or `flat_map`",
         ),

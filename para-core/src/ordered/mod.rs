@@ -76,8 +76,26 @@
 //! order, up to and including the next end marker, then goes on with the next step; its
 //! cursor stays at the step until the end marker came. With several sources, a flat-map's
 //! outputs keep the source of their input in their tags, and a stream's `seq`s from another
-//! source than the one `h` reads wait (the flat-map interleaves the sources as it consumes
-//! them, and so does `h`, which reaches each of those `seq`s in turn).
+//! source than the one `h`'s window is for wait (the flat-map interleaves the sources as it
+//! consumes them, and so does `h`, which reaches each of those `seq`s in turn). After an
+//! ordered flat-map on the chain, `h` has one window in that flat-map's order, and so do its
+//! streams: no source to match.
+//!
+//! # Several sources and several streams
+//!
+//! `(a, b) => (flat_map f, flat_map g) => ordered h`: with one window per stream, `f` and `g`
+//! could take the sources in different orders and each park an input (a bounded window holds
+//! only so many outputs) whose outputs `h` reads only after the other's: `h`'s window for `a`
+//! waits on `f`'s stream, whose head is `b`'s, and its window for `b` on `g`'s, whose head is
+//! `a`'s (a hang the random graphs found). So where one ordered stage reads several streams
+//! and has a window per source, each of them is filled *per source*: a stream has a window per
+//! source too, numbered by its own counter ([`Renumber`] with `N` windows), and the flat-map
+//! parks one input per source ([`run_ordered_flat_map`] with `K = N` slots). Its step reserves
+//! room for each source's window in turn: [`Sender::set_origin`](crate::Sender::set_origin)
+//! names the source to [`Credit::per_source`], which takes credits in that source's stream
+//! window. Each source is then a pipeline of its own as far as the windows go, and every one
+//! of them progresses as with one source; the queues they share never refuse for long, since
+//! what they hold goes into windows that never refuse.
 //!
 //! An ordered stage that reads streams and feeds another ordered stage numbers its outputs
 //! anew for it ([`Renumber`]): they are no longer one per path of a source item.

@@ -157,11 +157,15 @@ impl<T, A: Sender<Tagged<T>>, B: Sender<Tagged<T>>> Sender<Tagged<T>> for LaneSp
 
 /// A source's sender when an ordered stage is downstream: one credit per item in the source's
 /// window, on top of the inner sender's room (taken first: module docs, "Waking the source");
-/// stamps the source's index on its items.
+/// stamps the source's index on its items. Or, for an ordered flat-map filling streams per
+/// source ([`per_source`](Self::per_source)), a credit in the window of the source of the
+/// input it expands.
 #[derive(Debug)]
 pub struct Credit<'b, T, S, const W: usize, const P: usize, const N: usize = 1> {
     buffer: &'b OrderedBuffer<T, W, P, N>,
-    src: u16,
+    src: Cell<u16>,
+    /// The window follows [`Sender::set_origin`]; items keep their `src`.
+    by_origin: bool,
     inner: S,
 }
 
@@ -177,11 +181,28 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Credit<'b, T, S, 
             usize::from(src) < N,
             "para: source {src} has no ordered window"
         );
-        Credit { buffer, src, inner }
+        Credit {
+            buffer,
+            src: Cell::new(src),
+            by_origin: false,
+            inner,
+        }
+    }
+
+    /// `inner`, limited by the credits of the window of the source its producer, an ordered
+    /// flat-map filling streams per source, last named with [`Sender::set_origin`] (module
+    /// docs, "Several sources and several streams"). Its items keep their `src`.
+    pub fn per_source(buffer: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
+        Credit {
+            buffer,
+            src: Cell::new(0),
+            by_origin: true,
+            inner,
+        }
     }
 
     fn window(&self) -> &'b Window<T, W, P> {
-        &self.buffer.windows[usize::from(self.src)]
+        &self.buffer.windows[usize::from(self.src.get())]
     }
 }
 
@@ -216,22 +237,22 @@ where
     }
     #[inline]
     fn push(&self, mut value: Tagged<V>) {
-        if N > 1 {
+        if N > 1 && !self.by_origin {
             // With one source its items carry index 0 already; after an ordered flat-map,
             // `src` is the source of the input they came from, which a stream needs.
-            value.src = self.src;
+            value.src = self.src.get();
         }
         self.inner.push(value);
     }
     #[inline]
     fn push_all<const K: usize>(&self, outbox: &mut Outbox<Tagged<V>, K>) {
-        if N == 1 {
+        if N == 1 || self.by_origin {
             // One source: its items already carry index 0.
             self.inner.push_all(outbox);
         } else {
             let mut stamped = Outbox::<Tagged<V>, K>::new();
             for mut value in outbox.drain() {
-                value.src = self.src;
+                value.src = self.src.get();
                 let _ = stamped.push(value); // cannot fail: as many as `outbox` held
             }
             self.inner.push_all(&mut stamped);
@@ -239,6 +260,17 @@ where
     }
     fn notify(&self, cx: &mut Cx<'_>) {
         self.inner.notify(cx);
+    }
+    #[inline]
+    fn set_origin(&self, src: u16) {
+        if self.by_origin {
+            debug_assert!(
+                usize::from(src) < N,
+                "para: source {src} has no stream window"
+            );
+            self.src.set(src);
+        }
+        self.inner.set_origin(src);
     }
 }
 
@@ -249,8 +281,18 @@ where
 /// (module docs, "Flat-maps in fan-out branches"): each input's outputs end with an end
 /// marker, numbered like an output, and every tag keeps the source of its input.
 #[derive(Debug)]
-pub struct Renumber<'b, T, S, const W: usize, const P: usize, const ENDS: bool = false> {
-    counter: &'b OrderedBuffer<T, W, P, 1>,
+pub struct Renumber<
+    'b,
+    T,
+    S,
+    const W: usize,
+    const P: usize,
+    const ENDS: bool = false,
+    const N: usize = 1,
+> {
+    /// Its windows: one, or one per source when it fills streams per source (then each
+    /// numbers the outputs of its source's inputs).
+    counter: &'b OrderedBuffer<T, W, P, N>,
     inner: S,
     origin: Cell<u16>,
     lane: u8,
@@ -272,22 +314,31 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
     }
 }
 
-impl<'b, T, S, const W: usize, const P: usize, const ENDS: bool> Renumber<'b, T, S, W, P, ENDS> {
-    /// The next `seq`.
+impl<'b, T, S, const W: usize, const P: usize, const ENDS: bool, const N: usize>
+    Renumber<'b, T, S, W, P, ENDS, N>
+{
+    /// The next `seq` (of the origin's window, with one per source).
     fn next_seq(&self) -> u64 {
+        let window = if N == 1 {
+            0
+        } else {
+            usize::from(self.origin.get())
+        };
         // SAFETY: only the step of the producing stage pushes, under its claim (`new`), so this
         // is the only access to the counter, and the claim's Acquire/Release orders the steps.
-        let next = unsafe { &mut *self.counter.produced.get() };
+        let next = unsafe { &mut *self.counter.windows[window].produced.get() };
         let seq = *next;
         *next += 1;
         seq
     }
 }
 
-impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P, true> {
+impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S, W, P, true, N> {
     /// As [`new`](Renumber::new), for an ordered flat-map that fills a stream: each input's
-    /// outputs end with an end marker.
-    pub fn with_ends(counter: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
+    /// outputs end with an end marker. With `N` windows in `counter` (one per source), it
+    /// fills the streams per source: each window numbers the outputs of its source's inputs
+    /// (module docs, "Several sources and several streams").
+    pub fn with_ends(counter: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
         Renumber {
             counter,
             inner,
@@ -304,8 +355,8 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P, true> {
     }
 }
 
-impl<T, V, S, const W: usize, const P: usize, const ENDS: bool> Sender<V>
-    for Renumber<'_, T, S, W, P, ENDS>
+impl<T, V, S, const W: usize, const P: usize, const ENDS: bool, const N: usize> Sender<V>
+    for Renumber<'_, T, S, W, P, ENDS, N>
 where
     S: Sender<Tagged<V>>,
 {
@@ -342,5 +393,6 @@ where
     #[inline]
     fn set_origin(&self, src: u16) {
         self.origin.set(src);
+        self.inner.set_origin(src);
     }
 }

@@ -6,7 +6,7 @@ use super::streams::Streams as _;
 use super::streams::{Streams, MAX_STREAMS};
 use super::window::{Consumed, Entry, Halt, OrderedBuffer};
 use super::Tagged;
-use crate::flat_map::{drain, SerialFlatMapNode};
+use crate::flat_map::{drain, Expansion, Parked, SerialFlatMapNode};
 use crate::graph::{Cx, NodeId};
 use crate::node::{SerialNode, BATCH};
 use crate::sender::Sender;
@@ -55,8 +55,9 @@ where
             Flow::Stop => Consumed::Stop,
         }
     };
+    let mut step = Step::new(this, first_source);
     // SAFETY: we hold the ordered stage's claim.
-    let (seqs_done, stream_seqs, stop) = unsafe { consume_all(input, streams, &mut handle) };
+    let stop = unsafe { consume_all(input, streams, &mut handle, &mut step) };
     if stop {
         // Stop before letting go of the claim: the next claimant sees the run ended (below)
         // and never calls the stage again after it asked to stop.
@@ -64,14 +65,8 @@ where
         drop(stage);
         return true;
     }
-    let step = Step {
-        this,
-        first_source,
-        unused: room - emitted,
-        emitted,
-        seqs_done,
-        stream_seqs,
-    };
+    step.unused = room - emitted;
+    step.emitted = emitted;
     // The room ran out (in the middle of a seq, maybe): more may be waiting.
     settle(input, streams, stage, &out, step, emitted == room, cx);
     let skipped = done - emitted;
@@ -93,13 +88,27 @@ where
 /// (it feeds a stream), each input's outputs are followed by an end marker, sent before
 /// anything else if the room ran out just before it.
 ///
+/// With `K = N` parking slots (it fills streams per source: module docs, "Several sources and
+/// several streams"), each source is expanded on its own: the step reserves room for each
+/// source's window in turn (credits in that source's stream windows) and parks one iterator
+/// per source, so a source whose outputs wait never holds back another's.
+///
 /// Accounting as in `flat_map.rs`: an input counts as one item until its iterator is
 /// exhausted; a hole or a skipped input is settled when consumed; an end marker is an output.
-pub fn run_ordered_flat_map<T, X, St, S, const W: usize, const P: usize, const N: usize>(
+pub fn run_ordered_flat_map<
+    T,
+    X,
+    St,
+    S,
+    const W: usize,
+    const P: usize,
+    const N: usize,
+    const K: usize,
+>(
     this: NodeId,
     input: &OrderedBuffer<T, W, P, N>,
     streams: &X,
-    node: &SerialFlatMapNode<St, <St::Out as IntoIterator>::IntoIter>,
+    node: &SerialFlatMapNode<St, <St::Out as IntoIterator>::IntoIter, K>,
     out: S,
     first_source: NodeId,
     cx: &mut Cx<'_>,
@@ -110,71 +119,52 @@ where
     St::Out: IntoIterator,
     S: Sender<<St::Out as IntoIterator>::Item>,
 {
-    let Some((mut claim, room)) = begin(this, node.state(), &out, cx) else {
-        return false;
+    const {
+        assert!(
+            K == 1 || K == N,
+            "para: an ordered flat-map parks one input, or one per source"
+        )
     };
-    cx.add_items(room * S::COPIES);
-    let state = &mut *claim;
-    let (mut emitted, mut finished) = (0, 0);
-    out.set_origin(state.origin);
-    // An input is finished: its end marker goes out if there is room, else first next step.
-    let end_of_input = |emitted: &mut usize, end_pending: &mut bool| {
-        if S::MARKS_ENDS {
-            if *emitted < room {
-                out.push_end();
-                *emitted += 1;
-            } else {
-                *end_pending = true;
+    let Some(mut claim) = node.state().try_claim() else {
+        return false; // the holder is told and re-notifies us
+    };
+    if cx.is_ended() {
+        return false; // a stage that stopped the run must not run again
+    }
+    let Expansion {
+        stage,
+        slots,
+        origin,
+    } = &mut *claim;
+    let mut step = Step::new(this, first_source);
+    let (mut finished, mut again, mut stop) = (0, false, false);
+    if K == 1 {
+        let one = Expansion1 {
+            stage,
+            slot: &mut slots[0],
+            origin: Some(origin),
+        };
+        (again, stop) = one.round(input, None, streams, &out, &mut step, &mut finished, cx);
+    } else {
+        // SAFETY: `turn` is only touched under the stage's claim, which we hold.
+        let turn = unsafe { &mut *input.turn.get() };
+        let first = *turn;
+        *turn = (first + 1) % N;
+        for k in 0..N {
+            let w = (first + k) % N;
+            let one = Expansion1 {
+                stage: &mut *stage,
+                slot: &mut slots[w],
+                origin: None,
+            };
+            let (more, stopped) =
+                one.round(input, Some(w), streams, &out, &mut step, &mut finished, cx);
+            again |= more;
+            if stopped {
+                stop = true;
+                break;
             }
         }
-    };
-    if state.end_pending {
-        state.end_pending = false;
-        end_of_input(&mut emitted, &mut state.end_pending);
-    }
-    if state.resume(&out, &mut emitted, room) {
-        finished += 1;
-        end_of_input(&mut emitted, &mut state.end_pending);
-    }
-    let (mut seqs_done, mut stream_seqs, mut stop) = ([0; N], [0; MAX_STREAMS], false);
-    if state.parked.is_none() && !state.end_pending && emitted < room {
-        let mut handle = |item: Tagged<T>| -> Consumed {
-            let end = item.end;
-            state.origin = item.src;
-            out.set_origin(item.src);
-            match state.stage.call_mut(item) {
-                Flow::Emit(outputs) => {
-                    let mut iter = outputs.into_iter();
-                    if drain(&mut iter, &out, &mut emitted, room) {
-                        finished += 1;
-                        end_of_input(&mut emitted, &mut state.end_pending);
-                    } else {
-                        state.parked = Some(iter);
-                    }
-                    if emitted == room {
-                        Consumed::Full
-                    } else {
-                        Consumed::More
-                    }
-                }
-                Flow::Skip => {
-                    finished += 1;
-                    if end {
-                        // An end marker of a stream this flat-map reads: not an input.
-                        return Consumed::Ended;
-                    }
-                    end_of_input(&mut emitted, &mut state.end_pending);
-                    if emitted == room {
-                        Consumed::Full
-                    } else {
-                        Consumed::More
-                    }
-                }
-                Flow::Stop => Consumed::Stop,
-            }
-        };
-        // SAFETY: we hold the ordered stage's claim.
-        (seqs_done, stream_seqs, stop) = unsafe { consume_all(input, streams, &mut handle) };
     }
     if stop {
         // Stop before letting go, so no worker calls the stopped stage (`run_serial`).
@@ -182,21 +172,138 @@ where
         drop(claim);
         return true;
     }
-    // The room ran out (a parked iterator, an end marker not sent, or inputs not consumed: the
-    // end marker of a finished iterator can use up the room before any is): nothing else
-    // would wake us.
-    let again = state.parked.is_some() || state.end_pending || emitted == room;
-    let step = Step {
-        this,
-        first_source,
-        unused: room - emitted,
-        emitted,
-        seqs_done,
-        stream_seqs,
-    };
+    let emitted = step.emitted;
     settle(input, streams, claim, &out, step, again, cx);
-    cx.retire_items((room - emitted) * S::COPIES + finished);
+    cx.retire_items(finished);
     emitted > 0 || finished > 0
+}
+
+/// One input being expanded by an ordered flat-map, with its stage: the only one, or the one of
+/// a source (`origin` is `None`: the window's).
+struct Expansion1<'a, St, It> {
+    stage: &'a mut St,
+    slot: &'a mut Parked<It>,
+    /// With one slot: the source of the input being expanded.
+    origin: Option<&'a mut u16>,
+}
+
+impl<St, It: Iterator> Expansion1<'_, St, It> {
+    /// Reserves room downstream (for window `w`'s source, if given: credits in its stream
+    /// windows), sends a pending end marker, resumes the parked iterator, then consumes window
+    /// `w` (or every window, in turn) into the rest of the room, and gives back the room it did
+    /// not use (under the claim: see [`settle`]). Returns whether the room ran out with work
+    /// left (a parked iterator, an end marker not sent, or inputs maybe waiting), and whether
+    /// the run stops.
+    #[allow(clippy::too_many_arguments)]
+    fn round<T, X, S, const W: usize, const P: usize, const N: usize>(
+        self,
+        input: &OrderedBuffer<T, W, P, N>,
+        w: Option<usize>,
+        streams: &X,
+        out: &S,
+        step: &mut Step<N>,
+        finished: &mut usize,
+        cx: &mut Cx<'_>,
+    ) -> (bool, bool)
+    where
+        X: Streams<T>,
+        St: StageMut<Tagged<T>, Out: IntoIterator<IntoIter = It>>,
+        S: Sender<It::Item>,
+    {
+        let Expansion1 {
+            stage,
+            slot,
+            mut origin,
+        } = self;
+        match (w, &origin) {
+            (Some(w), _) => out.set_origin(w as u16),
+            (None, Some(origin)) => out.set_origin(**origin),
+            (None, None) => {}
+        }
+        let room = out.reserve(BATCH, cx);
+        if room == 0 {
+            // A full queue, or no credit in a stream window: either wakes us.
+            return (false, false);
+        }
+        cx.add_items(room * S::COPIES);
+        let mut emitted = 0;
+        // An input is finished: its end marker goes out if there is room, else first next step.
+        let end_of_input = |emitted: &mut usize, end_pending: &mut bool| {
+            if S::MARKS_ENDS {
+                if *emitted < room {
+                    out.push_end();
+                    *emitted += 1;
+                } else {
+                    *end_pending = true;
+                }
+            }
+        };
+        if slot.end_pending {
+            slot.end_pending = false;
+            end_of_input(&mut emitted, &mut slot.end_pending);
+        }
+        if slot.resume(out, &mut emitted, room) {
+            *finished += 1;
+            end_of_input(&mut emitted, &mut slot.end_pending);
+        }
+        let mut stop = false;
+        if slot.is_idle() && emitted < room {
+            let mut handle = |item: Tagged<T>| -> Consumed {
+                let end = item.end;
+                if let Some(origin) = origin.as_deref_mut() {
+                    *origin = item.src;
+                    out.set_origin(item.src);
+                }
+                match stage.call_mut(item) {
+                    Flow::Emit(outputs) => {
+                        let mut iter = outputs.into_iter();
+                        if drain(&mut iter, out, &mut emitted, room) {
+                            *finished += 1;
+                            end_of_input(&mut emitted, &mut slot.end_pending);
+                        } else {
+                            slot.iter = Some(iter);
+                        }
+                        if emitted == room {
+                            Consumed::Full
+                        } else {
+                            Consumed::More
+                        }
+                    }
+                    Flow::Skip => {
+                        *finished += 1;
+                        if end {
+                            // An end marker of a stream this flat-map reads: not an input.
+                            return Consumed::Ended;
+                        }
+                        end_of_input(&mut emitted, &mut slot.end_pending);
+                        if emitted == room {
+                            Consumed::Full
+                        } else {
+                            Consumed::More
+                        }
+                    }
+                    Flow::Stop => Consumed::Stop,
+                }
+            };
+            stop = match w {
+                // SAFETY: we hold the ordered stage's claim (our caller's).
+                None => unsafe { consume_all(input, streams, &mut handle, step) },
+                // SAFETY: as above.
+                Some(w) => unsafe { consume_window(input, w, streams, &mut handle, step) },
+            };
+        }
+        if stop {
+            return (false, true);
+        }
+        // The room ran out (a parked iterator, an end marker not sent, or inputs not consumed:
+        // the end marker of a finished iterator can use up the room before any is): nothing
+        // else would wake us.
+        let again = !slot.is_idle() || emitted == room;
+        out.unreserve(room - emitted, cx);
+        step.emitted += emitted;
+        cx.retire_items((room - emitted) * S::COPIES);
+        (again, false)
+    }
 }
 
 /// The start of an ordered stage's step: claim the stage (or leave at once: the holder is told
@@ -225,9 +332,8 @@ fn begin<'a, C, V, S: Sender<V>>(
 
 /// Consumes from each source's window in turn, starting with a different one each step so that
 /// none is starved, until `handle` uses up the room or stops the run, or every window waits
-/// for its next part. A window's stream steps consume that stream's outputs of the input from
-/// the window's source. Returns the `seq`s completed per window and per stream, and whether the
-/// run stops.
+/// for its next part. Counts the `seq`s completed per window and per stream in `step`; returns
+/// whether the run stops.
 ///
 /// # Safety
 /// The caller holds the ordered stage's claim (the windows' and streams' `consume`, and
@@ -236,7 +342,39 @@ unsafe fn consume_all<T, X, const W: usize, const P: usize, const N: usize>(
     input: &OrderedBuffer<T, W, P, N>,
     streams: &X,
     handle: &mut impl FnMut(Tagged<T>) -> Consumed,
-) -> ([usize; N], [usize; MAX_STREAMS], bool)
+    step: &mut Step<N>,
+) -> bool
+where
+    X: Streams<T>,
+{
+    // SAFETY: `turn` is only touched under the stage's claim (caller's contract).
+    let turn = unsafe { &mut *input.turn.get() };
+    let first = *turn;
+    *turn = (first + 1) % N;
+    for k in 0..N {
+        // SAFETY: under the claim (caller's contract).
+        match unsafe { consume_window(input, (first + k) % N, streams, handle, step) } {
+            true => return true,
+            false if step.full => return false,
+            false => {}
+        }
+    }
+    false
+}
+
+/// Consumes window `w` (source `w`'s) until `handle` uses up the room (`step.full`) or stops
+/// the run (returns `true`), or the window waits for its next part. A stream step consumes that
+/// stream's outputs of the input from the current `seq`'s source.
+///
+/// # Safety
+/// The caller holds the ordered stage's claim.
+unsafe fn consume_window<T, X, const W: usize, const P: usize, const N: usize>(
+    input: &OrderedBuffer<T, W, P, N>,
+    w: usize,
+    streams: &X,
+    handle: &mut impl FnMut(Tagged<T>) -> Consumed,
+    step: &mut Step<N>,
+) -> bool
 where
     X: Streams<T>,
 {
@@ -246,54 +384,73 @@ where
             "para: too many streams into one ordered stage"
         )
     };
-    // SAFETY: `turn` is only touched under the stage's claim (caller's contract).
-    let turn = unsafe { &mut *input.turn.get() };
-    let first = *turn;
-    *turn = (first + 1) % N;
-    let (mut seqs_done, mut stream_seqs) = ([0; N], [0; MAX_STREAMS]);
-    for k in 0..N {
-        let w = (first + k) % N;
-        let process = |entry: Entry<T>| match entry {
-            Entry::Part(item) => handle(item),
-            Entry::Stream { j, src } => {
-                let mut part = |entry: Entry<T>| match entry {
-                    Entry::Part(item) => handle(item),
-                    Entry::Stream { .. } => unreachable!("para: a stream inside a stream"),
-                };
-                // SAFETY: under the claim (caller's contract).
-                let (seqs, halt) = unsafe { streams.consume(j, src, &mut part) };
-                stream_seqs[j] += seqs;
-                match halt {
-                    Halt::Ended => Consumed::More,
-                    Halt::Waiting => Consumed::Wait,
-                    Halt::Full => Consumed::Full,
-                    Halt::Stop => Consumed::Stop,
-                }
+    let stream_seqs = &mut step.stream_seqs;
+    // With a window per source, the stream's outputs of the input from this window's source.
+    // With one (its producer is an ordered flat-map), the streams are of that flat-map's
+    // numbering, and come in its order: the next input's outputs are the ones.
+    let origin = (N > 1).then_some(w as u16);
+    let process = |entry: Entry<T>| match entry {
+        Entry::Part(item) => handle(item),
+        Entry::Stream(j) => {
+            let mut part = |entry: Entry<T>| match entry {
+                Entry::Part(item) => handle(item),
+                Entry::Stream(_) => unreachable!("para: a stream inside a stream"),
+            };
+            // SAFETY: under the claim (caller's contract).
+            let (seqs, halt) = unsafe { streams.consume(j, origin, &mut part) };
+            // Returned to the stream's window for this window's source (a stream has one
+            // window per source only where its reader has).
+            stream_seqs[j][w] += seqs;
+            match halt {
+                Halt::Ended => Consumed::More,
+                Halt::Waiting => Consumed::Wait,
+                Halt::Full => Consumed::Full,
+                Halt::Stop => Consumed::Stop,
             }
-        };
-        // SAFETY: under the claim (caller's contract).
-        let (seqs, halt) = unsafe { input.windows[w].consume(None, process) };
-        seqs_done[w] = seqs;
-        match halt {
-            Halt::Waiting | Halt::Ended => {}
-            Halt::Full => return (seqs_done, stream_seqs, false),
-            Halt::Stop => return (seqs_done, stream_seqs, true),
         }
+    };
+    // SAFETY: under the claim (caller's contract).
+    let (seqs, halt) = unsafe { input.windows[w].consume(None, process) };
+    step.seqs_done[w] += seqs;
+    match halt {
+        Halt::Waiting | Halt::Ended => false,
+        Halt::Full => {
+            step.full = true;
+            false
+        }
+        Halt::Stop => true,
     }
-    (seqs_done, stream_seqs, false)
 }
 
 /// What a step that did not stop the run leaves to [`settle`].
 struct Step<const N: usize> {
     this: NodeId,
-    /// Source `i` of the windows is node `first_source + i`.
+    /// Source `i` of the windows is node `first_source + i` (or the producer of them all:
+    /// [`OrderedBuffer::producer`]).
     first_source: NodeId,
-    /// The room reserved downstream and not used.
+    /// The room reserved downstream and not used (not yet given back).
     unused: usize,
     emitted: usize,
-    /// The `seq`s completed in each window, and in each stream's: their credits go back.
+    /// The room downstream ran out while consuming.
+    full: bool,
+    /// The `seq`s completed in each window, and in each stream's window per reading window:
+    /// their credits go back.
     seqs_done: [usize; N],
-    stream_seqs: [usize; MAX_STREAMS],
+    stream_seqs: [[usize; N]; MAX_STREAMS],
+}
+
+impl<const N: usize> Step<N> {
+    fn new(this: NodeId, first_source: NodeId) -> Self {
+        Step {
+            this,
+            first_source,
+            unused: 0,
+            emitted: 0,
+            full: false,
+            seqs_done: [0; N],
+            stream_seqs: [[0; N]; MAX_STREAMS],
+        }
+    }
 }
 
 /// The end of an ordered stage's step that did not stop the run: give back the room it did not
@@ -321,12 +478,14 @@ fn settle<C, T, X, V, S, const W: usize, const P: usize, const N: usize>(
     for (w, (&seqs, window)) in step.seqs_done.iter().zip(&input.windows).enumerate() {
         any_seq |= seqs > 0;
         if window.give_credits(seqs) {
-            cx.notify(step.first_source + w as NodeId);
+            cx.notify(input.producer(step.first_source, w));
         }
     }
-    for (j, &seqs) in step.stream_seqs.iter().enumerate().take(X::LEN) {
-        any_seq |= seqs > 0;
-        streams.give_credits(j, seqs, cx);
+    for (j, per_window) in step.stream_seqs.iter().enumerate().take(X::LEN) {
+        for (w, &seqs) in per_window.iter().enumerate() {
+            any_seq |= seqs > 0;
+            streams.give_credits(j, w as u16, seqs, cx);
+        }
     }
     if step.emitted > 0 {
         out.notify(cx);

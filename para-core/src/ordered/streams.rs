@@ -8,18 +8,28 @@ use crate::graph::{Cx, NodeId};
 /// The most streams one ordered stage reads.
 pub const MAX_STREAMS: usize = 8;
 
-/// One stream: the window its ordered flat-map numbers its outputs for, and that flat-map's
-/// node, which the window wakes when it gives credits back.
+/// One stream: the windows its ordered flat-map numbers its outputs for (one, or one per
+/// source: module docs, "Several sources and several streams"), and that flat-map's node,
+/// which the windows wake when they give credits back.
 #[derive(Debug)]
-pub struct Stream<'b, T, const W: usize, const P: usize> {
-    buffer: &'b OrderedBuffer<T, W, P, 1>,
+pub struct Stream<'b, T, const W: usize, const P: usize, const S: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, S>,
     producer: NodeId,
 }
 
-impl<'b, T, const W: usize, const P: usize> Stream<'b, T, W, P> {
+impl<'b, T, const W: usize, const P: usize, const S: usize> Stream<'b, T, W, P, S> {
     /// The stream in `buffer`, filled by node `producer`.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P, 1>, producer: NodeId) -> Self {
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, producer: NodeId) -> Self {
         Stream { buffer, producer }
+    }
+
+    /// The window holding the outputs of inputs from source `src`.
+    fn window(&self, src: u16) -> usize {
+        if S == 1 {
+            0
+        } else {
+            usize::from(src)
+        }
     }
 }
 
@@ -39,8 +49,8 @@ mod read {
         /// How many.
         const LEN: usize;
 
-        /// Consumes, through `process`, stream `j`'s outputs of the next input from source
-        /// `origin`, up to and including its end marker. Returns the `seq`s completed in the
+        /// Consumes, through `process`, stream `j`'s outputs of the next input (from source
+        /// `origin`, if given), up to and including its end marker. Returns the `seq`s completed in the
         /// stream's window and why it stopped ([`Halt::Ended`]: the input's outputs are all
         /// consumed).
         ///
@@ -49,12 +59,13 @@ mod read {
         unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
             &self,
             j: usize,
-            origin: u16,
+            origin: Option<u16>,
             process: &mut F,
         ) -> (usize, Halt);
 
-        /// Gives `n` credits back to stream `j`'s window, waking its producer if it waits.
-        fn give_credits(&self, j: usize, n: usize, cx: &mut Cx<'_>);
+        /// Gives `n` credits back to stream `j`'s window for source `src`, waking its producer
+        /// if it waits.
+        fn give_credits(&self, j: usize, src: u16, n: usize, cx: &mut Cx<'_>);
     }
 
     impl<T> Read<T> for () {
@@ -63,36 +74,39 @@ mod read {
         unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
             &self,
             _j: usize,
-            _origin: u16,
+            _origin: Option<u16>,
             _process: &mut F,
         ) -> (usize, Halt) {
             unreachable!("para: a step names a stream the ordered stage does not have")
         }
 
-        fn give_credits(&self, _j: usize, _n: usize, _cx: &mut Cx<'_>) {}
+        fn give_credits(&self, _j: usize, _src: u16, _n: usize, _cx: &mut Cx<'_>) {}
     }
 
-    impl<T, R: Read<T>, const W: usize, const P: usize> Read<T> for (Stream<'_, T, W, P>, R) {
+    impl<T, R: Read<T>, const W: usize, const P: usize, const S: usize> Read<T>
+        for (Stream<'_, T, W, P, S>, R)
+    {
         const LEN: usize = 1 + R::LEN;
 
         unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
             &self,
             j: usize,
-            origin: u16,
+            origin: Option<u16>,
             process: &mut F,
         ) -> (usize, Halt) {
             if j > 0 {
                 // SAFETY: the caller's contract, passed on.
                 return unsafe { self.1.consume(j - 1, origin, process) };
             }
+            let window = &self.0.buffer.windows[self.0.window(origin.unwrap_or(0))];
             // SAFETY: under the claim of the stage reading the stream (caller's contract).
-            unsafe { self.0.buffer.windows[0].consume(Some(origin), process) }
+            unsafe { window.consume(origin, process) }
         }
 
-        fn give_credits(&self, j: usize, n: usize, cx: &mut Cx<'_>) {
+        fn give_credits(&self, j: usize, src: u16, n: usize, cx: &mut Cx<'_>) {
             if j > 0 {
-                self.1.give_credits(j - 1, n, cx);
-            } else if self.0.buffer.windows[0].give_credits(n) {
+                self.1.give_credits(j - 1, src, n, cx);
+            } else if self.0.buffer.windows[self.0.window(src)].give_credits(n) {
                 cx.notify(self.0.producer);
             }
         }

@@ -7,6 +7,7 @@ use core::fmt;
 use core::mem::MaybeUninit;
 
 use super::Tagged;
+use crate::graph::NodeId;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 
 /// One `seq`'s slot: the `P` parts, and which have arrived (bit `i` for part `i`).
@@ -57,9 +58,13 @@ pub(super) struct Window<T, const W: usize, const P: usize> {
     /// What the stage consumes of each `seq`, in order: part numbers, each of `0..P` once, and
     /// streams ([`STREAM`]` | j`) (module docs, "Order").
     steps: &'static [u8],
-    /// The ordered stage's progress: the next `seq`, and how many of its `steps` are done. Touched only by the worker holding the ordered stage's claim (the claim's
+    /// The ordered stage's progress: the next `seq`, and how many of its `steps` are done.
+    /// Touched only by the worker holding the ordered stage's claim (the claim's
     /// Acquire/Release orders it).
     cursor: UnsafeCell<(u64, usize)>,
+    /// When the producer is an upstream ordered stage ([`Renumber`](super::Renumber)): the
+    /// `seq` of its next output into this window. Touched only under that stage's claim.
+    pub(super) produced: UnsafeCell<u64>,
 }
 
 impl<T, const W: usize, const P: usize> Window<T, W, P> {
@@ -80,6 +85,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             wanted: AtomicBool::new(false),
             steps,
             cursor: UnsafeCell::new((0, 0)),
+            produced: UnsafeCell::new(0),
         }
     }
 
@@ -198,11 +204,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             for (k, &step) in self.steps.iter().enumerate().skip(first) {
                 if step & STREAM != 0 {
                     // The cursor moves past a stream only once it is done.
-                    let stream = Entry::Stream {
-                        j: usize::from(step & !STREAM),
-                        src: from,
-                    };
-                    match process(stream) {
+                    match process(Entry::Stream(usize::from(step & !STREAM))) {
                         Consumed::More | Consumed::Ended => *cursor = (seq, k + 1),
                         Consumed::Full => return (seqs_done, Halt::Full),
                         Consumed::Wait => return (seqs_done, Halt::Waiting),
@@ -254,10 +256,8 @@ pub enum Entry<T> {
     /// A part of the current `seq`.
     Part(Tagged<T>),
     /// Stream `j`'s outputs for the current `seq`, up to their end marker (module docs,
-    /// "Flat-maps in fan-out branches"): those of the input from source `src`, the current
-    /// `seq`'s (its window's, or after an ordered flat-map the source of that flat-map's
-    /// input).
-    Stream { j: usize, src: u16 },
+    /// "Flat-maps in fan-out branches").
+    Stream(usize),
 }
 
 /// What the ordered stage's step says after an entry, to [`Window::consume`].
@@ -321,9 +321,9 @@ pub struct OrderedBuffer<T, const W: usize, const P: usize, const S: usize = 1> 
     /// The window the next step starts with, so that no source is starved. Touched only under
     /// the ordered stage's claim.
     pub(super) turn: UnsafeCell<usize>,
-    /// When the producer is an upstream ordered stage ([`Renumber`]): the `seq` of its next
-    /// output. Touched only under that stage's claim.
-    pub(super) produced: UnsafeCell<u64>,
+    /// One producer fills every window (an ordered flat-map filling them per source), rather
+    /// than source `i` window `i`.
+    one_producer: bool,
 }
 
 // SAFETY: parts move between threads (`T: Send`). A part cell is written once per lap by the
@@ -374,7 +374,27 @@ impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S
         OrderedBuffer {
             windows: core::array::from_fn(|_| Window::new(steps)),
             turn: UnsafeCell::new(0),
-            produced: UnsafeCell::new(0),
+            one_producer: false,
+        }
+    }
+
+    /// The same windows, all filled by one producer, an ordered flat-map that numbers its
+    /// outputs per source (module docs, "Several sources and several streams"): they wake that
+    /// one when they give credits back.
+    pub fn filled_by_one(self) -> Self {
+        OrderedBuffer {
+            one_producer: true,
+            ..self
+        }
+    }
+
+    /// The node window `w` wakes when it gives credits back, where source `0` (or the only
+    /// producer) is node `first`.
+    pub(super) fn producer(&self, first: NodeId, w: usize) -> NodeId {
+        if self.one_producer {
+            first
+        } else {
+            first + w as NodeId
         }
     }
 
