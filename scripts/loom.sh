@@ -3,7 +3,8 @@
 # batch per claim), the claim of a serial node and termination by counting
 # (para-core/tests/loom.rs), the wake-up of a split source waiting for an ordered window's
 # credits, of an ordered stage feeding a second one, of a source feeding two ordered windows and
-# of an ordered sink reading a flat-map branch as a stream (para-core/tests/loom_ordered.rs), the
+# of an ordered sink reading a flat-map branch as a stream, per source with two sources
+# (para-core/tests/loom_ordered.rs), the
 # sleep/wake protocol, the token cap and the worker pool's mailboxes of para-std
 # (para-std/tests/loom.rs, on copies of those protocols). Every model prints its execution
 # count; each has deliberately broken variants that

@@ -1,7 +1,9 @@
 //! loom models of an ordered stage's credits: a split source stepped by two workers at once, a
 //! parallel stage, and an ordered sink; two ordered stages, the first producing into the
 //! second's window; ordered sinks in sibling branches, the source taking credits in both
-//! windows; and a flat-map in a branch read by the ordered sink as a stream. Wired as `pipeline!` wires them and run by the real node steps
+//! windows; a flat-map in a branch read by the ordered sink as a stream; and one that fills
+//! its stream per source, with two sources. Wired as `pipeline!` wires them and run by the
+//! real node steps
 //! (`run_source`, `run_parallel`, `run_ordered`). Run it with `scripts/loom.sh`, or:
 //!
 //! ```text
@@ -39,8 +41,8 @@ use loom_harness::{check, join_all, Arc};
 const SOURCE: NodeId = 0;
 const STAGE: NodeId = 1;
 const ORDERED: NodeId = 2;
-/// The most nodes of a model (the chained model has four).
-const NODES: usize = 4;
+/// The most nodes of a model (the per-source stream model has five).
+const NODES: usize = 5;
 
 /// One pending token per node (a notified node whose token is pending needs no second one:
 /// the pending run comes after the notification), and whether the run ended. A worker waits
@@ -53,8 +55,15 @@ struct Tokens {
 
 impl Tokens {
     fn new() -> Self {
+        Self::starting(&[SOURCE]) // the run starts at the source
+    }
+
+    /// Tokens for `sources`, where the run starts.
+    fn starting(sources: &[NodeId]) -> Self {
         let mut pending = [false; NODES];
-        pending[usize::from(SOURCE)] = true; // the run starts at the source
+        for &source in sources {
+            pending[usize::from(source)] = true;
+        }
         Tokens {
             state: Mutex::new((pending, false)),
             changed: Condvar::new(),
@@ -566,5 +575,146 @@ fn an_ordered_sink_reads_a_flat_map_branch_as_a_stream() {
 fn broken_stream_without_end_markers_never_ends() {
     check("BROKEN stream without end markers", 2, || {
         stream_model(false)
+    });
+}
+
+// ------------------------------------------------------------------------------------------
+// Two sources and a flat-map branch that fills its stream per source
+
+const SOURCE_B: NodeId = 1;
+const PER_SOURCE_FLAT_MAP: NodeId = 2;
+const PER_SOURCE_OTHER: NodeId = 3;
+const PER_SOURCE_SINK: NodeId = 4;
+
+const PER_SOURCE: &[NodeInfo] = &[
+    NodeInfo::new("0..1", NodeKind::Source, &[]),
+    NodeInfo::new("10..11", NodeKind::Source, &[]),
+    NodeInfo::new(
+        "flat_map |x| once(x)",
+        NodeKind::Serial,
+        &[SOURCE, SOURCE_B],
+    ),
+    NodeInfo::new("|x| x + 100", NodeKind::Parallel, &[SOURCE, SOURCE_B]),
+    NodeInfo::new(
+        "ordered |x| seen.push(x)",
+        NodeKind::Sink,
+        &[PER_SOURCE_FLAT_MAP, PER_SOURCE_OTHER],
+    ),
+];
+
+/// `pipeline!(capacity = 1, (0..1, 10..11) => (flat_map |x| once(x), |x| x + 100) => ordered
+/// …)`, with the flat-map filling its stream per source, as `pipeline!` wires it when a second
+/// flat-map branch joins (module docs of `ordered`, "Several sources and several streams"): a
+/// window per source everywhere, one parked input per source, credits in the stream window of
+/// the source it expands (`Credit::per_source`). Three workers: the sources and the parallel
+/// stage, the flat-map, the sink. Checks: the run finishes (no lost wake-up between the
+/// per-source rounds and the sink's returns) and the sink sees each source's outputs in order
+/// (x, then x + 100). With `per_source = false`, the flat-map parks one input for both
+/// sources and reserves before it knows whose input it takes: credits of one source's window
+/// cover an output put into the other's, whose slot may still be full.
+fn per_source_stream_model(per_source: bool) {
+    let seen = std::sync::Arc::new(StdAtomicUsize::new(0));
+    let tokens = Arc::new(Tokens::starting(&[SOURCE, SOURCE_B]));
+    let first = SplitNode::<Range<usize>, Numbered>::new(0..1);
+    let second = SplitNode::<Range<usize>, Numbered>::new(10..11);
+    let flat_map_window = OrderedBuffer::<usize, 1, 1, 2>::new();
+    let queue = Queue::<Tagged<usize>, 1>::new();
+    let sink_window = OrderedBuffer::<usize, 1, 1, 2>::with_order(&[0x80, 0]);
+    let stream_window = OrderedBuffer::<usize, 1, 1, 2>::new();
+    let flat_map = untag(serial_flat_map(Ty::<usize>::new(), |x: usize| core::iter::once(x)).0);
+    let parked = flat_map.with_parking::<2>();
+    let flat_map = untag(serial_flat_map(Ty::<usize>::new(), |x: usize| core::iter::once(x)).0);
+    let other = tag(parallel_map(Ty::<usize>::new(), |x: usize| x + 100).0);
+    let counted = seen.clone();
+    let mut next = [0usize; 2];
+    let ordered = untag(sink(Ty::<usize>::new(), move |x: usize| {
+        let src = usize::from(x % 100 >= 10);
+        let due = [[0, 100], [10, 110]][src][next[src]];
+        assert_eq!(x, due, "the ordered sink saw {x} when {due} was due");
+        next[src] += 1;
+        counted.fetch_add(1, StdOrdering::Relaxed);
+    }));
+    let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
+        let sources = |src: u16| {
+            let edges = (
+                OrderedEdge::new(&flat_map_window, PER_SOURCE_FLAT_MAP, 0),
+                Edge::new(&queue, PER_SOURCE_OTHER),
+            );
+            Credit::for_source(
+                &flat_map_window,
+                src,
+                Credit::for_source(&sink_window, src, edges),
+            )
+        };
+        let stream = || {
+            let edge = OrderedEdge::new(&stream_window, PER_SOURCE_SINK, 0);
+            Renumber::with_ends(&stream_window, Credit::per_source(&stream_window, edge))
+        };
+        match node {
+            SOURCE => run_source(SOURCE, &first, sources(0), cx),
+            SOURCE_B => run_source(SOURCE_B, &second, sources(1), cx),
+            PER_SOURCE_FLAT_MAP if per_source => run_ordered_flat_map(
+                PER_SOURCE_FLAT_MAP,
+                &flat_map_window,
+                &(),
+                &parked,
+                stream(),
+                SOURCE,
+                cx,
+            ),
+            PER_SOURCE_FLAT_MAP => run_ordered_flat_map(
+                PER_SOURCE_FLAT_MAP,
+                &flat_map_window,
+                &(),
+                &flat_map,
+                stream(),
+                SOURCE,
+                cx,
+            ),
+            PER_SOURCE_OTHER => {
+                let out = OrderedEdge::new(&sink_window, PER_SOURCE_SINK, 0);
+                run_parallel(PER_SOURCE_OTHER, &queue, &other, out, cx)
+            }
+            _ => {
+                let streams = (Stream::new(&stream_window, PER_SOURCE_FLAT_MAP), ());
+                run_ordered(
+                    PER_SOURCE_SINK,
+                    &sink_window,
+                    &streams,
+                    &ordered,
+                    Discard,
+                    SOURCE,
+                    cx,
+                )
+            }
+        }
+    };
+    run_on_workers(
+        Graph::new(PER_SOURCE, dispatch),
+        tokens,
+        [
+            &[SOURCE, SOURCE_B, PER_SOURCE_OTHER],
+            &[PER_SOURCE_FLAT_MAP],
+            &[PER_SOURCE_SINK],
+        ],
+    );
+    assert_eq!(seen.load(StdOrdering::Relaxed), 4, "items were lost");
+}
+
+#[test]
+fn a_flat_map_branch_fills_its_stream_per_source() {
+    check("flat-map branch filling its stream per source", 2, || {
+        per_source_stream_model(true)
+    });
+}
+
+/// Broken: one parking slot, credits per source taken before the source is known: the second
+/// source's output goes into its window under a credit of the first's, and the sink reads that
+/// source's other branch first.
+#[test]
+#[should_panic(expected = "was due")]
+fn broken_per_source_credits_reserved_for_the_wrong_source() {
+    check("BROKEN per-source credits, one parking slot", 2, || {
+        per_source_stream_model(false)
     });
 }
