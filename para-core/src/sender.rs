@@ -51,6 +51,14 @@ pub trait Sender<T> {
     /// Only called when [`MARKS_ENDS`](Self::MARKS_ENDS).
     fn push_end(&self) {}
 
+    /// With [`MARKS_ENDS`](Self::MARKS_ENDS): the ordered flat-map sending here marks the ends
+    /// of its *input's* inputs instead of its own inputs' (it passes on the end markers it
+    /// reads: a flat-map after another in a stream branch, the `ordered` module docs, "Nested
+    /// flat-maps in a stream branch").
+    fn forwards_ends(&self) -> bool {
+        false
+    }
+
     /// Says which source the input whose outputs are pushed next came from (an ordered
     /// flat-map's sender keeps it in their tags).
     fn set_origin(&self, _src: u16) {}

@@ -192,12 +192,12 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
         }
         if node.conflict {
             let marker = node.markers.iter().find(|m| m.name == "flat_map");
-            let message = "this `flat_map` runs in order (an `ordered` stage follows it), and its \
-                           outputs meet, before they reach that stage, items of a branch that \
-                           does not start where its own inputs come from (as after another \
-                           `flat_map` in the same branch): not supported yet; fuse the two \
-                           flat-maps into one closure, or move this `flat_map` before the \
-                           fan-out";
+            let message = "this `flat_map` runs in order (an `ordered` stage follows it), and \
+                           its outputs reach that stage beside outputs of another `flat_map` of \
+                           the same branch (`flat_map e => (flat_map f, g)`: the stage would \
+                           have to read `f`'s outputs between `e`'s): not supported yet; fuse \
+                           the flat-maps into one closure, or move the inner fan-out after the \
+                           `ordered` stage";
             errors.push(match marker {
                 Some(m) => syn::Error::new_spanned(&m.name, message),
                 None => syn::Error::new_spanned(node.expr, message),

@@ -464,7 +464,12 @@ impl<'a> Gen<'a> {
             let window = self.window(ordered, stream);
             if node.ends {
                 let lane = self.lane(from);
-                quote!(#k::Renumber::with_ends(&#window, #credited).in_lane(#lane))
+                let forwarding = if node.forwards {
+                    quote!(.forwarding_ends())
+                } else {
+                    quote!()
+                };
+                quote!(#k::Renumber::with_ends(&#window, #credited).in_lane(#lane)#forwarding)
             } else {
                 quote!(#k::Renumber::new(&#window, #credited))
             }

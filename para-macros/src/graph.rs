@@ -89,6 +89,12 @@ pub(crate) struct Node<'a> {
     /// and it is one of several streams into an ordered stage: `tags.rs`), expanding one input
     /// per source at a time.
     pub(crate) per_source: bool,
+    /// For a flat-map that fills a stream after another flat-map in its branch: it passes on
+    /// the end markers of that one's inputs instead of ending its own inputs' outputs.
+    pub(crate) forwards: bool,
+    /// For a flat-map that fills a stream (or heads a chain that does): it ends each input's
+    /// outputs.
+    pub(crate) marks_inputs: bool,
     /// For an ordered stage: the ordered flat-map whose numbering fills its window; `None` when
     /// the sources' does.
     pub(crate) producer: Option<usize>,
@@ -228,6 +234,8 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         ends: false,
         renumbers: false,
         per_source: false,
+        forwards: false,
+        marks_inputs: false,
         producer: None,
         conflict: false,
         offsets: Vec::new(),

@@ -30,6 +30,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.ends = false;
         node.renumbers = false;
         node.per_source = false;
+        node.forwards = false;
+        node.marks_inputs = false;
         node.conflict = false;
         node.offsets.clear();
         node.parts = 0;
@@ -75,7 +77,15 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         // they go on side by side, each in its lane, to the ordered stages that read them.
         // Anywhere else (two unrelated numberings): refused.
         if roots.len() > 1 && main.is_none() {
-            for &(r, _) in roots.iter().filter(|(r, _)| *r != SOURCES) {
+            // Reported at the inner flat-maps (whose inputs' numbering reaches here too), or
+            // at every flat-map if none is.
+            let flat_maps = || roots.iter().map(|&(r, _)| r).filter(|&r| r != SOURCES);
+            let inner = |r: usize| flat_maps().any(|q| Some(q) == root_in[r]);
+            let any_inner = flat_maps().any(inner);
+            for r in flat_maps()
+                .filter(|&r| !any_inner || inner(r))
+                .collect::<Vec<_>>()
+            {
                 nodes[r].conflict = true;
             }
         }
@@ -108,11 +118,31 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             // is: its head's source always gets there.
             let per_source = main == SOURCES && sources > 1 && streams.len() > 1;
             for (j, &(f, parts)) in streams.iter().enumerate() {
-                nodes[f].per_source |= per_source;
-                nodes[f].ends = true;
+                // A flat-map after others in its branch (a chain up to the one whose inputs
+                // carry `main`, the head): the head ends each input's outputs, the others pass
+                // those end markers on (para-core's `ordered` module docs, "Nested flat-maps in
+                // a stream branch").
+                let mut chain = vec![f];
+                while let Some(x) = root_in[*chain.last().expect("not empty")] {
+                    if x == main || x == SOURCES {
+                        break;
+                    }
+                    chain.push(x);
+                }
+                let head = *chain.last().expect("not empty");
+                for &c in &chain {
+                    nodes[c].per_source |= per_source;
+                    nodes[c].ends = true;
+                    if c == head {
+                        nodes[c].marks_inputs = true;
+                    } else {
+                        nodes[c].forwards = true;
+                    }
+                }
                 nodes[f].feeds.push((n, Some(j)));
                 nodes[n].streams.push(StreamIn {
                     root: f,
+                    head,
                     parts,
                     windows: 1,
                     order: Vec::new(),
@@ -135,6 +165,13 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             paths_out[n] = vec![(main, paths)];
             paths_out[n].extend(roots.iter().copied().filter(|&(r, _)| r != main));
             nodes[n].lanes_out = paths_out[n][1..].iter().map(|&(r, _)| r).collect();
+        }
+    }
+    // A flat-map that ends each input's outputs for one ordered stage and passes another
+    // flat-map's end markers on for another: refused.
+    for node in nodes.iter_mut() {
+        if node.forwards && node.marks_inputs {
+            node.conflict = true;
         }
     }
     // A flat-map filling streams per source numbers its outputs per source: each window it
@@ -192,7 +229,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         let Some(main) = root_in[o] else { continue };
         let reach = reaches(nodes, |n, _| n == o);
         let start = if main == SOURCES { 0 } else { main };
-        let streams: Vec<usize> = nodes[o].streams.iter().map(|s| s.root).collect();
+        // The main walk meets each stream at its chain's head.
+        let streams: Vec<usize> = nodes[o].streams.iter().map(|s| s.head).collect();
         let mut order = Vec::new();
         let walk = Walk {
             o,
@@ -201,7 +239,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         };
         walk.paths(nodes, main, start, 0, &mut order);
         nodes[o].order = order;
-        for (j, &f) in streams.iter().enumerate() {
+        let roots: Vec<usize> = nodes[o].streams.iter().map(|s| s.root).collect();
+        for (j, &f) in roots.iter().enumerate() {
             let mut order = Vec::new();
             let walk = Walk {
                 streams: &[],
@@ -221,9 +260,23 @@ fn main_root(
     roots: &[(usize, usize)],
     root_in: &[Option<usize>],
 ) -> Option<usize> {
-    // A stream: a flat-map's numbering whose inputs carry `main`.
+    // A stream: a flat-map's numbering whose inputs carry `main`, or another stream's that
+    // reaches this node only through it (nested flat-maps in one branch).
     let stream_of = |r: usize, main: usize| {
-        r != SOURCES && is_root(&nodes[r]) && root_in[r].unwrap_or(SOURCES) == main
+        let mut r = r;
+        loop {
+            if r == SOURCES || !is_root(&nodes[r]) {
+                return false;
+            }
+            let x = root_in[r].unwrap_or(SOURCES);
+            if x == main {
+                return true;
+            }
+            if roots.iter().any(|&(q, _)| q == x) {
+                return false; // its input's numbering reaches here too: nested streams
+            }
+            r = x;
+        }
     };
     match roots {
         [] => None,
@@ -254,6 +307,9 @@ pub(crate) const MAX_STREAMS: usize = 8;
 #[derive(Clone, Debug)]
 pub(crate) struct StreamIn {
     pub(crate) root: usize,
+    /// The flat-map whose inputs carry the stage's own numbering: `root`, or the first of a
+    /// chain of flat-maps in the branch ending with `root`.
+    pub(crate) head: usize,
     pub(crate) parts: usize,
     /// Its windows: one, or one per source (the flat-map fills it per source).
     pub(crate) windows: usize,
@@ -387,10 +443,29 @@ mod tests {
         assert!(!got[2].conflict, "f fills a stream of e's numbering");
         assert_eq!(got[4].streams.len(), 1);
         assert_eq!(got[4].producer, Some(1));
-        // A flat-map after another in the same branch: its numbering is no stream of the
-        // sources', refused.
-        let got = tags(quote!(src => (flat_map e => flat_map f, g) => ordered o));
-        assert!(got[2].5, "f conflicts");
+        // A flat-map after another in the same branch: a chain, whose head ends its inputs'
+        // outputs and whose last one passes those end markers on.
+        let pipeline: Pipeline =
+            syn::parse2(quote!([k] src => (flat_map e => flat_map f, g) => ordered o)).unwrap();
+        let got = analyze(&pipeline);
+        assert!(!got[1].conflict && !got[2].conflict);
+        assert!(
+            got[1].marks_inputs && !got[1].forwards,
+            "e ends each input's outputs"
+        );
+        assert!(
+            got[2].forwards && !got[2].marks_inputs,
+            "f passes e's end markers on"
+        );
+        assert_eq!((got[4].streams[0].root, got[4].streams[0].head), (2, 1));
+        assert_eq!(
+            got[4].order,
+            vec![0x80, 0],
+            "o reads the stream where e's branch goes"
+        );
+        // Reaching the stage through the inner flat-map and beside it: refused.
+        let got = tags(quote!(src => (flat_map e => (flat_map f, g), k) => ordered o));
+        assert!(!got[1].5 && got[2].5, "f conflicts");
     }
 
     #[test]

@@ -288,12 +288,12 @@ fn an_ordered_flat_map_runs_its_own_step() {
 fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
-            quote!(d => (flat_map e => flat_map f, g) => h => ordered s),
-            "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs \
-             meet, before they reach that stage, items of a branch that does not start where \
-             its own inputs come from (as after another `flat_map` in the same branch): not \
-             supported yet; fuse the two flat-maps into one closure, or move this `flat_map` \
-             before the fan-out",
+            quote!(d => (flat_map e => (flat_map f, g), k) => ordered s),
+            "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs reach \
+             that stage beside outputs of another `flat_map` of the same branch (`flat_map e => \
+             (flat_map f, g)`: the stage would have to read `f`'s outputs between `e`'s): not \
+             supported yet; fuse the flat-maps into one closure, or move the inner fan-out after \
+             the `ordered` stage",
         ),
         (
             quote!(d => try filter flat_map f => s),

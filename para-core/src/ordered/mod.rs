@@ -81,6 +81,20 @@
 //! ordered flat-map on the chain, `h` has one window in that flat-map's order, and so do its
 //! streams: no source to match.
 //!
+//! # Nested flat-maps in a stream branch
+//!
+//! `src => (flat_map e => flat_map f, g) => ordered h`: `h` must see, per source item, all that
+//! `e`'s branch made of it (each of `e`'s outputs expanded by `f`, in order), then `g`'s. `f`
+//! consumes `e`'s outputs in `e`'s order, so its outputs already come in that order; what `h`
+//! needs is where each source item's end. So `e` ends each input's outputs with a marker, as
+//! for a stream, and `f` passes those on ([`Sender::forwards_ends`](crate::Sender::forwards_ends)):
+//! it marks nothing per input of its own, and when its window completes a `seq` of end markers
+//! (one per path from `e`), it sends one end marker of its own. `h` reads `f`'s outputs as a
+//! stream at the step of `e`'s branch. Any number of flat-maps may follow one another that way
+//! (each passes on what it reads). What stays refused is a fan-out inside the branch whose
+//! branches reach `h` through `f` and beside it (`flat_map e => (flat_map f, g2)`): `h` would
+//! have to read `f`'s outputs between `e`'s, streams nested in a stream.
+//!
 //! # Several sources and several streams
 //!
 //! `(a, b) => (flat_map f, flat_map g) => ordered h`: with one window per stream, `f` and `g`

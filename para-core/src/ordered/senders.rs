@@ -296,6 +296,8 @@ pub struct Renumber<
     inner: S,
     origin: Cell<u16>,
     lane: u8,
+    /// Ends mark its input's inputs ([`Sender::forwards_ends`]).
+    forward: bool,
 }
 
 impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
@@ -310,6 +312,7 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
             inner,
             origin: Cell::new(0),
             lane: 0,
+            forward: false,
         }
     }
 }
@@ -344,6 +347,17 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
             inner,
             origin: Cell::new(0),
             lane: 0,
+            forward: false,
+        }
+    }
+
+    /// Passes on the end markers its stage reads (one per input of the flat-map before it)
+    /// instead of ending each of its own inputs' outputs: a flat-map after another in a stream
+    /// branch (module docs, "Nested flat-maps in a stream branch").
+    pub fn forwarding_ends(self) -> Self {
+        Renumber {
+            forward: true,
+            ..self
         }
     }
 
@@ -394,5 +408,9 @@ where
     fn set_origin(&self, src: u16) {
         self.origin.set(src);
         self.inner.set_origin(src);
+    }
+    #[inline]
+    fn forwards_ends(&self) -> bool {
+        self.forward
     }
 }

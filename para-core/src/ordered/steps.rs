@@ -37,7 +37,10 @@ where
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
     let (mut done, mut emitted) = (0, 0);
-    let mut handle = |item: Tagged<T>| -> Consumed {
+    let mut handle = |item: Option<Tagged<T>>| -> Consumed {
+        let Some(item) = item else {
+            return Consumed::More; // a seq of end markers: nothing to do here
+        };
         done += 1;
         let end = item.end;
         match stage.call_mut(item) {
@@ -227,9 +230,13 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         }
         cx.add_items(room * S::COPIES);
         let mut emitted = 0;
+        // Each input's outputs end with a marker, or each of the input's inputs' (it reads their
+        // end markers and passes them on).
+        let forwards = S::MARKS_ENDS && out.forwards_ends();
+        let per_input = S::MARKS_ENDS && !forwards;
         // An input is finished: its end marker goes out if there is room, else first next step.
-        let end_of_input = |emitted: &mut usize, end_pending: &mut bool| {
-            if S::MARKS_ENDS {
+        let end_of = |marks: bool, emitted: &mut usize, end_pending: &mut bool| {
+            if marks {
                 if *emitted < room {
                     out.push_end();
                     *emitted += 1;
@@ -238,9 +245,11 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                 }
             }
         };
+        let end_of_input =
+            |emitted: &mut usize, end_pending: &mut bool| end_of(per_input, emitted, end_pending);
         if slot.end_pending {
             slot.end_pending = false;
-            end_of_input(&mut emitted, &mut slot.end_pending);
+            end_of(S::MARKS_ENDS, &mut emitted, &mut slot.end_pending);
         }
         if slot.resume(out, &mut emitted, room) {
             *finished += 1;
@@ -248,7 +257,17 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         }
         let mut stop = false;
         if slot.is_idle() && emitted < room {
-            let mut handle = |item: Tagged<T>| -> Consumed {
+            let mut handle = |item: Option<Tagged<T>>| -> Consumed {
+                let Some(item) = item else {
+                    // The end markers of an input's inputs: passed on, if it forwards them.
+                    if forwards {
+                        end_of(true, &mut emitted, &mut slot.end_pending);
+                        if slot.end_pending || emitted == room {
+                            return Consumed::Full;
+                        }
+                    }
+                    return Consumed::More;
+                };
                 let end = item.end;
                 if let Some(origin) = origin.as_deref_mut() {
                     *origin = item.src;
@@ -272,7 +291,8 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                     Flow::Skip => {
                         *finished += 1;
                         if end {
-                            // An end marker of a stream this flat-map reads: not an input.
+                            // An end marker (of a stream this flat-map reads, or of its
+                            // input's inputs): not an input.
                             return Consumed::Ended;
                         }
                         end_of_input(&mut emitted, &mut slot.end_pending);
@@ -341,7 +361,7 @@ fn begin<'a, C, V, S: Sender<V>>(
 unsafe fn consume_all<T, X, const W: usize, const P: usize, const N: usize>(
     input: &OrderedBuffer<T, W, P, N>,
     streams: &X,
-    handle: &mut impl FnMut(Tagged<T>) -> Consumed,
+    handle: &mut impl FnMut(Option<Tagged<T>>) -> Consumed,
     step: &mut Step<N>,
 ) -> bool
 where
@@ -364,7 +384,8 @@ where
 
 /// Consumes window `w` (source `w`'s) until `handle` uses up the room (`step.full`) or stops
 /// the run (returns `true`), or the window waits for its next part. A stream step consumes that
-/// stream's outputs of the input from the current `seq`'s source.
+/// stream's outputs of the input from the current `seq`'s source. After a `seq` of end markers
+/// (the window is numbered by an ordered flat-map that marks ends), `handle` gets `None`.
 ///
 /// # Safety
 /// The caller holds the ordered stage's claim.
@@ -372,7 +393,7 @@ unsafe fn consume_window<T, X, const W: usize, const P: usize, const N: usize>(
     input: &OrderedBuffer<T, W, P, N>,
     w: usize,
     streams: &X,
-    handle: &mut impl FnMut(Tagged<T>) -> Consumed,
+    handle: &mut impl FnMut(Option<Tagged<T>>) -> Consumed,
     step: &mut Step<N>,
 ) -> bool
 where
@@ -389,36 +410,46 @@ where
     // With one (its producer is an ordered flat-map), the streams are of that flat-map's
     // numbering, and come in its order: the next input's outputs are the ones.
     let origin = (N > 1).then_some(w as u16);
-    let process = |entry: Entry<T>| match entry {
-        Entry::Part(item) => handle(item),
-        Entry::Stream(j) => {
-            let mut part = |entry: Entry<T>| match entry {
-                Entry::Part(item) => handle(item),
-                Entry::Stream(_) => unreachable!("para: a stream inside a stream"),
-            };
-            // SAFETY: under the claim (caller's contract).
-            let (seqs, halt) = unsafe { streams.consume(j, origin, &mut part) };
-            // Returned to the stream's window for this window's source (a stream has one
-            // window per source only where its reader has).
-            stream_seqs[j][w] += seqs;
-            match halt {
-                Halt::Ended => Consumed::More,
-                Halt::Waiting => Consumed::Wait,
-                Halt::Full => Consumed::Full,
-                Halt::Stop => Consumed::Stop,
+    loop {
+        let process = |entry: Entry<T>| match entry {
+            Entry::Part(item) => handle(Some(item)),
+            Entry::Stream(j) => {
+                let mut part = |entry: Entry<T>| match entry {
+                    Entry::Part(item) => handle(Some(item)),
+                    Entry::Stream(_) => unreachable!("para: a stream inside a stream"),
+                };
+                // SAFETY: under the claim (caller's contract).
+                let (seqs, halt) = unsafe { streams.consume(j, origin, &mut part) };
+                // Returned to the stream's window for this window's source (a stream has one
+                // window per source only where its reader has).
+                stream_seqs[j][w] += seqs;
+                match halt {
+                    Halt::Ended => Consumed::More,
+                    Halt::Waiting => Consumed::Wait,
+                    Halt::Full => Consumed::Full,
+                    Halt::Stop => Consumed::Stop,
+                }
             }
+        };
+        // SAFETY: under the claim (caller's contract).
+        let (seqs, halt) = unsafe { input.windows[w].consume(None, process) };
+        step.seqs_done[w] += seqs;
+        match halt {
+            Halt::Waiting => return false,
+            Halt::Full => {
+                step.full = true;
+                return false;
+            }
+            Halt::Stop => return true,
+            // A seq of end markers: the next may be complete too.
+            Halt::Ended => match handle(None) {
+                Consumed::Full => {
+                    step.full = true;
+                    return false;
+                }
+                _ => continue,
+            },
         }
-    };
-    // SAFETY: under the claim (caller's contract).
-    let (seqs, halt) = unsafe { input.windows[w].consume(None, process) };
-    step.seqs_done[w] += seqs;
-    match halt {
-        Halt::Waiting | Halt::Ended => false,
-        Halt::Full => {
-            step.full = true;
-            false
-        }
-        Halt::Stop => true,
     }
 }
 

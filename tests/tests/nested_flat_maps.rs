@@ -1,0 +1,190 @@
+//! Flat-maps after one another inside a stream branch (`src => (flat_map e => flat_map f, g)
+//! => ordered h`): the first ends each of its inputs' outputs with a marker, the ones after it
+//! pass those markers on, and `h` reads the last one's outputs as a stream: per source item in
+//! source order, everything the branch made of it, depth first, then the other branches'.
+
+mod common;
+use common::{expand, run, uneven, watchdog, Counters, Tracked, THREADS};
+use para_std::pipeline;
+
+const N: i64 = 2_000;
+
+/// Per source item, the branch outputs in branch order.
+fn reference(items: impl Iterator<Item = i64>, branches: &[&dyn Fn(i64) -> Vec<i64>]) -> Vec<i64> {
+    items
+        .flat_map(|x| branches.iter().flat_map(move |b| b(x)).collect::<Vec<_>>())
+        .collect()
+}
+
+fn expanded(x: i64) -> Vec<i64> {
+    (0..x.rem_euclid(4)).map(|i| 10 * x + i).collect()
+}
+
+fn pair(t: Tracked) -> [Tracked; 2] {
+    let (c, v) = (t.counters(), t.value);
+    [c.item(v * 100), c.item(v * 100 + v.signum())]
+}
+
+fn pairs(x: i64) -> Vec<i64> {
+    vec![x * 100, x * 100 + x.signum()]
+}
+
+#[test]
+fn two_flat_maps_with_a_filter_and_a_fan_out_between() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand
+                            => filter |t: &Tracked| t.value % 3 != 0
+                            => (uneven, |t: Tracked| t.map(|v| v + 1))
+                            => flat_map pair,
+                         |t: Tracked| t.map(|v| -v))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let branch = |x: i64| -> Vec<i64> {
+                expanded(x)
+                    .into_iter()
+                    .filter(|y| y % 3 != 0)
+                    .flat_map(|y| [y, y + 1])
+                    .flat_map(pairs)
+                    .collect()
+            };
+            assert_eq!(out, reference(0..N, &[&branch, &|x| vec![-x]]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn three_flat_maps_and_an_ordered_stage_between_meeting_before_the_stage() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let (out, seen) = watchdog(60, || {
+                let (mut out, mut seen) = (Vec::new(), Vec::new());
+                // The ordered stage inside the branch sees the first flat-map's outputs in
+                // order (with its end markers passing through); the branches meet at `uneven`.
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand
+                            => ordered |t: Tracked| { seen.push(t.value); t }
+                            => flat_map pair
+                            => flat_map |t: Tracked| { let (c, v) = (t.counters(), t.value); (0..v.rem_euclid(3)).map(move |i| c.item(v * 10 + i)) },
+                         flat_map pair,
+                         |t: Tracked| t.map(|v| -v))
+                     => uneven
+                     => ordered |t: Tracked| out.push(t.value));
+                (out, seen)
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let inner = |v: i64| (0..v.rem_euclid(3)).map(move |i| v * 10 + i);
+            let branch = |x: i64| -> Vec<i64> {
+                expanded(x)
+                    .into_iter()
+                    .flat_map(pairs)
+                    .flat_map(inner)
+                    .collect()
+            };
+            assert_eq!(
+                out,
+                reference(0..N, &[&branch, &pairs, &|x| vec![-x]]),
+                "{what}"
+            );
+            assert_eq!(seen, reference(0..N, &[&expanded]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn two_sources_with_a_chain_beside_another_flat_map() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // Two streams with two sources: filled per source, the chain's head too.
+                run!(threads, capacity_one,
+                     ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
+                     => (flat_map expand => flat_map pair, flat_map pair, |t: Tracked| t.map(|v| v * 3))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let branch = |x: i64| expanded(x).into_iter().flat_map(pairs).collect::<Vec<_>>();
+            let branches: [&dyn Fn(i64) -> Vec<i64>; 3] = [&branch, &pairs, &|x| vec![x * 3]];
+            let (a, b): (Vec<i64>, Vec<i64>) = out.iter().partition(|&&v| v >= 0);
+            assert_eq!(a, reference(0..N, &branches), "{what}");
+            assert_eq!(b, reference((0..N).map(|i| -1 - i), &branches), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_million_outputs_of_the_inner_flat_map_keep_memory_bounded() {
+    for threads in [1, 2, 4] {
+        let counters = Counters::new();
+        let count = watchdog(60, || {
+            let mut count = 0u64;
+            pipeline!(threads, capacity = 4, (0..3).map(|i| counters.item(i))
+                      => (flat_map |t: Tracked| { let (c, v) = (t.counters(), t.value); [c.item(v), c.item(v + 10)] }
+                             => flat_map |t: Tracked| {
+                                 let (c, v) = (t.counters(), t.value);
+                                 let n = if v == 1 { 1_000_000 } else { 3 };
+                                 (0..n).map(move |i| c.item(i))
+                             },
+                          |t: Tracked| t)
+                      => ordered |_t: Tracked| count += 1);
+            count
+        });
+        assert_eq!(count, 1_000_000 + 5 * 3 + 3, "threads={threads}");
+        assert_eq!(counters.live(), 0);
+        assert!(
+            counters.peak() <= 64,
+            "threads={threads}: peak {} items alive",
+            counters.peak()
+        );
+    }
+}
+
+#[test]
+fn an_error_or_a_panic_in_the_inner_flat_map_ends_the_run() {
+    use common::message;
+    use std::panic::{self, AssertUnwindSafe};
+    for threads in THREADS {
+        let counters = Counters::new();
+        let result = watchdog(60, || {
+            let mut out = Vec::new();
+            pipeline!(threads, capacity = 2, (0..N).map(|i| counters.item(i))
+                      => (flat_map expand
+                             => try flat_map |t: Tracked| if t.value == 7010 { Err(t.value) } else { Ok(pair(t)) },
+                          uneven)
+                      => ordered |t: Tracked| out.push(t.value))
+        });
+        assert_eq!(result, Err(7010), "threads={threads}");
+        assert_eq!(counters.live(), 0, "threads={threads}");
+
+        let counters = Counters::new();
+        let caught = watchdog(60, || {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                let mut out = Vec::new();
+                pipeline!(threads, capacity = 2, (0..N).map(|i| counters.item(i))
+                          => (flat_map expand
+                                 => flat_map |t: Tracked| { assert!(t.value != 9021, "boom at 9021"); pair(t) },
+                              uneven)
+                          => ordered |t: Tracked| out.push(t.value));
+            }))
+        });
+        let payload = caught.expect_err("the panic reaches the caller");
+        assert!(
+            message(&*payload).contains("boom at 9021"),
+            "threads={threads}"
+        );
+        assert_eq!(counters.live(), 0, "threads={threads}");
+    }
+}
