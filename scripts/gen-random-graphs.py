@@ -5,7 +5,7 @@ with a sequential reference, for the property tests in tests/tests/random_graphs
 Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
 random chain: maps, filters, filter_maps, flat_maps, serial and ordered stages, fan-out groups
 (nested), merges, one fault stage (a `try` stage that panics or fails on given values), random
-capacity 1..=8, one or two sources. Graphs come in five families:
+capacity 1..=8, one or two sources. Graphs come in six families:
 
 - `unordered`: no ordered stage; one stateful sink (its outputs compared as a multiset).
 - `ordered`: one ordered sink, or an `ordered flat_map` and a sink after it; flat-maps (which
@@ -47,6 +47,27 @@ capacity 1..=8, one or two sources. Graphs come in five families:
   lane read by two ordered stages, several lanes into one ordered stage (one source), a fan-out
   and merge after the meeting, a transparent ordered stage in the flat-map's branch, an ordered
   sink reading).
+- `sources` (the last SOURCE_GRAPHS graphs, from generators of their own): two sources (split or
+  iterators) and what para-core allows with them since 240d622 and 623985e: several flat-map
+  streams into one ordered stage (each flat-map then fills its streams, and the windows of the
+  ordered stages inside its branch, per source: `(a, b) => (flat_map f, flat_map g, h) =>
+  ordered o`), and a flat-map on the chain before a group of stream branches (`(a, b) =>
+  flat_map e => (flat_map f, g) => ordered o`: the stage reads `f`'s stream in `e`'s numbering,
+  one window). Stages and merging fan-outs before the group as in `lanes`, sometimes a chain
+  flat-map among them; the group (2..=4 branches, 2..=3 flat-maps, sometimes every branch, with
+  filters, fan-outs and transparent ordered stages around them in their branches); sometimes
+  `MID` stages and fan-outs where the branches meet before the ordered stage (lanes); the
+  ordered stages that read them as in `lanes` (one, two in a terminal fan-out, one beside a
+  branch to none; sometimes a flat-map reading them before another ordered stage); sometimes
+  all that beside a `branches`-family chain. Graph `COUNT + STREAMS + LANES + j` is drawn again
+  until the macro accepts it and it has the shape `SOURCE_TARGETS[j % len(SOURCE_TARGETS)]`
+  names (two or three streams into one ordered stage, several lanes into one, every branch a
+  flat-map, a transparent ordered stage in a per-source flat-map's branch, a chain flat-map
+  before one or several streams, several streams into an ordered sink, a per-source stream
+  read by two ordered stages, several streams into a flat-map before another ordered stage);
+  the generator asserts that each has two sources and an ordered stage that reads several
+  streams in the sources' numbering or reads streams in a chain flat-map's numbering. Its
+  ordered middle stages only log (two sources, see "Outputs").
 
 Outputs. Each sink pushes into its own `Vec`; each non-flat-map ordered middle stage and each
 explicit `ordered flat_map` also logs its inputs into its own `Vec`, and with one source a
@@ -83,14 +104,18 @@ in its lane, counting its paths apart, to the ordered stages after it, and each 
 the lane as a stream just the same: meeting earlier does not change the order an ordered stage
 promises, so the reference is the same depth-first walk. A stream has its own paths (from the
 flat-map to the stage, through the meeting: at most MAX_PATHS), and an ordered stage reads at
-most MAX_STREAMS = 8; with two sources, at most one (the macro refuses more: two flat-maps could
-take the sources in different orders).
+most MAX_STREAMS = 8. With two sources, para-macros refused more than one before 240d622 (two
+flat-maps could take the sources in different orders and hang); it now has each of them fill
+its streams per source. Only `sources` draws more than one with two sources; the other families
+keep the old refusal (in `acceptable`), so that their graphs, redrawn because of it or not, stay
+the ones the seed always gave.
 
 Refused (a compile error), and so never generated: a flat-map running in order inside another
 in-order flat-map's branch (nested: `(flat_map e => flat_map f, g) => ordered o`), whose outputs
 meet items of the outer numbering, or in general numberings that meet where `main_root` finds no
-main numbering of which the others are streams; more paths or streams than the limits (with two
-sources, more than one stream into an ordered stage). Accepted by the macro but not drawn yet: an
+main numbering of which the others are streams; more paths or streams than the limits. (With
+two sources, more than one stream into an ordered stage was refused before 240d622; every family
+but `sources` still keeps that rule, see "Streams".) Accepted by the macro but not drawn yet: an
 ordered stage (not a flat-map) that reads streams and whose outputs lead to another ordered stage
 (`=> (flat_map f, g) => ordered o => ordered p`, since 5e86e31: it numbers its outputs anew), so
 after the meeting the `lanes` family puts no ordered stage but a flat-map before the ones that
@@ -98,14 +123,17 @@ read the lanes. The old families keep every numbering from meeting another at al
 required before streams, and `streams` keeps them to meet only at an ordered stage whose outputs
 lead to no other one, with `main_root` as it was then (`flat_map f0 => (flat_map f, g)` refused,
 although the macro accepts it since 0fda33c): `analyze(strict=True)`, so that they stay the
-graphs the seed always gave; `lanes` follows the macro's rule (`strict=False`).
+graphs the seed always gave; `lanes` and `sources` follow the macro's rule (`strict=False`),
+under which a flat-map on the chain before a stream group is the main numbering there (only
+`sources` draws one: the other generators put no flat-map before their group).
 
 `analyze` counts paths and finds those conflicts as para-macros' `tags.rs` (`mark_tags`,
 `main_root`) does; a chain over the limit or with a conflict is drawn again (with its fault
 stage) from a generator seeded by the seed, the graph's number and the attempt, so the main
 generator's draws stay the same and every other graph is the one the seed always gave.
 
-    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes]   # 40 20261135 12 10
+    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes] [sources]
+        # defaults: 40 20261135 12 10 10
     rustfmt --edition 2021 tests/tests/random_graphs/graphs.rs   # and commit the output
 
 It prints how many graphs have each shape.
@@ -131,6 +159,21 @@ LANE_TARGETS = [("meet in the branches of a fan-out", False),
                 ("transparent ordered stage in the flat-map's branch", False),
                 ("read at an ordered sink", False),
                 ("meet first at a `filter_map`", False)]
+# Graphs of the `sources` family, after the `lanes` ones.
+SOURCE_GRAPHS = int(sys.argv[5]) if len(sys.argv) > 5 else 10
+# The shapes (of `source_shapes`) the `sources` graphs are drawn until they have, in turn. Each
+# has two sources and either several streams into one ordered stage (each of their flat-maps
+# filling its streams per source) or a flat-map on the chain before a group of stream branches.
+SOURCE_TARGETS = ["two streams into one ordered stage",
+                  "flat-map on the chain before a stream group",
+                  "three streams into one ordered stage",
+                  "several lanes into one ordered stage",
+                  "every branch a flat-map",
+                  "transparent ordered stage in a per-source flat-map's branch",
+                  "flat-map on the chain before several streams",
+                  "several streams into an ordered sink",
+                  "a per-source stream read by two ordered stages",
+                  "several streams into a flat-map before another ordered stage"]
 # The most paths from a root (the sources, or an ordered flat-map) to an ordered stage:
 # para-core's `MAX_PARTS`.
 MAX_PATHS = 32
@@ -364,6 +407,85 @@ def gen_lanes(rng):
     return pre + rest
 
 
+def gen_sources(rng, want):
+    """A chain of the `sources` family (two sources), drawn toward shape `want` (of
+    `SOURCE_TARGETS`): stages and merging groups as in `lanes`, sometimes (always when `want`
+    asks) a flat-map on the chain (it runs in order: the stream group is read in its numbering,
+    para-core since 623985e); the group (2..=4 branches, 2..=3 of them with a flat-map, 1..=2
+    when `want` is a chain flat-map before one stream group, sometimes all; transparent
+    ordered stages and filters in a flat-map's branch); sometimes `MID` stages and merging
+    fan-outs where they meet before the ordered stage (lanes); then the ordered stages that read them: one (an `ordered` map or
+    filter_map, an `ordered flat_map`, an ordered sink, or a flat-map before another ordered
+    stage), two in the branches of a terminal fan-out, or one beside a branch that leads to no
+    ordered stage. Sometimes all that is one branch of a terminal fan-out beside a
+    `branches`-family chain."""
+    pre = []
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        if rng.random() < 0.3:
+            pre.append(dict(kind="group", branches=[gen_plain(1, rng)
+                                                    for _ in range(rng.randint(2, 3))]))
+        else:
+            pre.append(pick(PRE, rng))
+    chained = want.startswith("flat-map on the chain") or rng.random() < 0.2
+    if chained:
+        pre.insert(rng.randint(0, len(pre)),
+                   stage("ordered_flat_map" if rng.random() < 0.25 else "flat_map", rng))
+    if want == "every branch a flat-map":
+        flats = count = rng.choice([2, 2, 3])
+    elif want == "three streams into one ordered stage":
+        flats, count = 3, rng.choice([3, 4, 4])
+    elif want == "flat-map on the chain before a stream group":
+        count = rng.choice([2, 2, 3])
+        flats = count if rng.random() < 0.15 else rng.choice([1, 1, 2])
+    else:
+        flats = 3 if rng.random() < 0.2 else 2
+        count = flats + rng.choice([0, 1, 1])
+    which = sorted(rng.sample(range(count), flats))
+    branches = [gen_stream_branch(rng) if j in which else gen_plain(1, rng)
+                for j in range(count)]
+    if want == "transparent ordered stage in a per-source flat-map's branch":
+        b = branches[rng.choice(which)]
+        at = next(i for i, e in enumerate(b) if e["kind"] in FLAT)
+        b.insert(at + 1, stage(rng.choice(["ordered", "ordered", "ordered_filter_map"]), rng))
+    rest = [dict(kind="group", branches=branches)]
+    if want == "several lanes into one ordered stage" or rng.random() < 0.35:
+        for _ in range(rng.randint(1, 2)):
+            if rng.random() < 0.3:
+                rest.append(dict(kind="group", branches=[gen_mid_branch(1, rng)
+                                                         for _ in range(rng.randint(2, 3))]))
+            else:
+                rest.append(pick(MID, rng))
+    if want == "several streams into a flat-map before another ordered stage" \
+            or rng.random() < 0.1:
+        rest.append(stage("ordered_flat_map" if rng.random() < 0.3 else "flat_map", rng))
+        rest += [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+    elif want == "several streams into an ordered sink":
+        rest.append(sink(True))
+    else:
+        end = "two" if want == "a per-source stream read by two ordered stages" \
+            else rng.choices(["one", "two", "beside"], [5, 2, 2])[0]
+        if end == "one":
+            reader = gen_reader(rng)
+            if len(reader) > 1 and rng.random() < 0.3:
+                reader[-1:] = [dict(kind="group", terminal=True,
+                                    branches=[[pick(TAIL, rng), sink(False)] for _ in range(2)])]
+            rest += reader
+        elif end == "two":
+            rest.append(dict(kind="group", terminal=True, branches=[
+                [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+                for _ in range(2)]))
+        else:
+            branches = [gen_reader(rng), [pick(TAIL, rng) for _ in range(rng.randint(0, 2))]
+                        + [sink(False)]]
+            rng.shuffle(branches)
+            rest.append(dict(kind="group", terminal=True, branches=branches))
+    if rng.random() < 0.15:
+        other = gen_branches(1, True, rng)
+        branches = [rest, other] if rng.random() < 0.5 else [other, rest]
+        rest = [dict(kind="group", terminal=True, branches=branches)]
+    return pre + rest
+
+
 def insert_fault(elems, rng=rng, terminal=False):
     """Puts the fault stage at a random place of the top-level chain or of a branch (before the
     sink of a terminal chain)."""
@@ -376,6 +498,7 @@ def insert_fault(elems, rng=rng, terminal=False):
 
 
 MARKED = ("ordered", "ordered_filter_map", "ordered_flat_map")
+SOURCES_ROOT = -1  # `analyze`'s name for the sources' numbering (tags.rs' `SOURCES`)
 FLAT = ("flat_map", "ordered_flat_map")
 
 
@@ -401,15 +524,17 @@ def analyze(sources, elems, strict=True):
     `strict`: the rule the old families and `streams` were drawn under, so that they stay the
     graphs the seed always gave: numberings meet only at an ordered stage whose outputs lead to
     no other ordered stage (the macro's rule before 996b356), and `main_root` as the macro had
-    it before 0fda33c (the main numbering may not be a flat-map's). The `lanes` family uses the
-    macro's rule (`strict=False`).
+    it before 0fda33c (the main numbering may not be a flat-map's). The `lanes` and `sources`
+    families use the macro's rule (`strict=False`).
 
     Returns a dict: `ordered`, `parts` (per node: paths from its main root to an ordered
     stage), `streams` (per ordered node: its streams, (flat-map, paths from it)), `conflict`
     (roots of numberings refused or not drawn), `meets` (nodes where numberings meet at all: the
     old families have none), `early` (nodes, not ordered stages, where they meet and go on in
     lanes to an ordered stage: the `lanes` family's), `succs`, `preds`, `elems` (per node: its
-    element, None for a source), `sources`, `flat`."""
+    element, None for a source), `sources`, `flat`, `root_in` (per node: the main numbering its
+    inputs carry, `SOURCES` = -1 for the sources', a flat-map's node otherwise; None where none
+    or refused)."""
     elem_of, preds = [None] * sources, [[] for _ in range(sources)]
 
     def walk(chain, tails):
@@ -439,7 +564,7 @@ def analyze(sources, elems, strict=True):
     tagged_out = [False] * n
     for i in reversed(range(n)):
         tagged_out[i] = any(ordered[s] or tagged_out[s] for s in succs[i])
-    SOURCES = -1
+    SOURCES = SOURCES_ROOT
 
     def is_root(r):
         return r != SOURCES and ordered[r] and flat[r]
@@ -529,7 +654,8 @@ def analyze(sources, elems, strict=True):
         else:
             paths_out[i] = [[main, paths]] + [[r, p] for r, p in roots if r != main]
     return dict(ordered=ordered, parts=parts, streams=streams, conflict=conflict, meets=meets,
-                early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat)
+                early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat,
+                root_in=root_in)
 
 
 MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered stage
@@ -537,15 +663,21 @@ MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered 
 
 def acceptable(a, target=None):
     """Whether the macro accepts the graph `a` (from `analyze`), and it has shape `target`. The
-    old families (any target but `stream` and `lanes`) also keep numberings from meeting
-    anywhere, as the macro required before streams, so that their graphs stay the ones the seed
-    always gave. A `lanes` graph (target `lanes: <shape>`) must have numberings meet before an
-    ordered stage (`early`), and the shape of `lane_shapes` it names."""
+    old families (any target but `stream`, `lanes` and `sources`) also keep numberings from
+    meeting anywhere, as the macro required before streams, so that their graphs stay the ones
+    the seed always gave. A `lanes` graph (target `lanes: <shape>`) must have numberings meet
+    before an ordered stage (`early`), and the shape of `lane_shapes` it names. A `sources`
+    graph (target `sources: <shape>`) must have the shape of `source_shapes` it names; only it
+    may have several streams into one ordered stage with two sources."""
     ok = not a["conflict"] and max(a["parts"]) <= MAX_PATHS
     ok = ok and all(len(s) <= MAX_STREAMS and all(p <= MAX_PATHS for _, p in s)
                     for s in a["streams"])
-    # With two sources, one stream per ordered stage: the macro refuses more (two flat-maps
-    # could take the sources in different orders; the hang graph_41 and graph_43 found).
+    if target is not None and target.startswith("sources: "):
+        return ok and target[len("sources: "):] in source_shapes(a)
+    # With two sources, one stream per ordered stage: the macro refused more before 240d622
+    # (two flat-maps could take the sources in different orders; the hang graph_41 and
+    # graph_43 found), and the other families keep that rule, so that a graph redrawn because
+    # of it stays the one the seed gave.
     ok = ok and (a["sources"] == 1 or all(len(s) <= 1 for s in a["streams"]))
     if target is not None and target.startswith("lanes: "):
         return ok and bool(a["early"]) and target[len("lanes: "):] in lane_shapes(a)
@@ -639,6 +771,67 @@ def lane_shapes(a):
             seen.add(i)
             if a["ordered"][i] and elems[i]["kind"] in ("ordered", "ordered_filter_map"):
                 found.add("transparent ordered stage in the flat-map's branch")
+            todo.extend(succs[i])
+    return found
+
+
+def source_shapes(a):
+    """What `a` (from `analyze`) has of the `sources` family's shapes (none with one source): an
+    ordered stage that reads several streams in the sources' numbering (each flat-map fills
+    them per source), or one that reads streams in the numbering of a flat-map before their
+    group (on the chain: one window, in that flat-map's order)."""
+    succs, elems, streams, root_in = a["succs"], a["elems"], a["streams"], a["root_in"]
+    n, found, per_source = len(succs), set(), set()
+    if a["sources"] < 2:
+        return found
+
+    def after(o):
+        seen, todo = set(), list(succs[o])
+        while todo:
+            i = todo.pop()
+            if i not in seen:
+                seen.add(i)
+                todo.extend(succs[i])
+        return seen
+
+    readers = lane_readers(a)
+    for o in range(n):
+        if not streams[o]:
+            continue
+        kind = elems[o]["kind"]
+        what = "an ordered sink" if kind == "sink" else \
+            "`" + kind.replace("ordered_", "ordered ") + "`"
+        if root_in[o] == SOURCES_ROOT and len(streams[o]) > 1:
+            per_source.update(f for f, _ in streams[o])
+            found.add("two streams into one ordered stage" if len(streams[o]) == 2 else
+                      "three streams into one ordered stage" if len(streams[o]) == 3 else
+                      "four or more streams into one ordered stage")
+            found.add("several streams into " + what)
+            if a["parts"][o] == 0:
+                found.add("every branch a flat-map")
+            if len(readers.get(o, ())) > 1:
+                found.add("several lanes into one ordered stage")
+            if a["flat"][o] and any(a["ordered"][i] for i in after(o)):
+                found.add("several streams into a flat-map before another ordered stage")
+        elif root_in[o] not in (SOURCES_ROOT, None):
+            found.add("flat-map on the chain before a stream group")
+            if len(streams[o]) > 1:
+                found.add("flat-map on the chain before several streams")
+            if o in readers:
+                found.add("flat-map on the chain before lanes")
+            if a["parts"][o] == 0:
+                found.add("flat-map on the chain, every branch a flat-map")
+    for f in per_source:
+        if sum(any(r == f for r, _ in streams[o]) for o in range(n)) > 1:
+            found.add("a per-source stream read by two ordered stages")
+        seen, todo = set(), list(succs[f])
+        while todo:
+            i = todo.pop()
+            if i in seen or i in a["meets"]:
+                continue
+            seen.add(i)
+            if a["ordered"][i] and elems[i]["kind"] in ("ordered", "ordered_filter_map"):
+                found.add("transparent ordered stage in a per-source flat-map's branch")
             todo.extend(succs[i])
     return found
 
@@ -883,12 +1076,14 @@ def walk_elems(elems, in_group=False):
                 yield from walk_elems(b, True)
 
 
-def draw(family, rng, ordered_flat, length):
+def draw(family, rng, ordered_flat, length, want=None):
     """A chain of `family` with its fault stage and its sinks (the whole graph after the
-    sources and the split source's first map)."""
-    if family in ("branches", "streams", "lanes"):
+    sources and the split source's first map); a `sources` one drawn toward shape `want`."""
+    if family in ("branches", "streams", "lanes", "sources"):
         if family == "branches":
             chain = gen_branches(0, True, rng)
+        elif family == "sources":
+            chain = gen_sources(rng, want)
         else:
             chain = gen_streams(rng) if family == "streams" else gen_lanes(rng)
         insert_fault(chain, rng, terminal=True)
@@ -905,8 +1100,8 @@ def draw(family, rng, ordered_flat, length):
 
 out = [
     "// @generated by scripts/gen-random-graphs.py — do not edit; regenerate instead.",
-    f"// seed {SEED}, {COUNT + STREAMS + LANES} graphs ({STREAMS} of the `streams` family, "
-    f"{LANES} of the `lanes` family).",
+    f"// seed {SEED}, {COUNT + STREAMS + LANES + SOURCE_GRAPHS} graphs ({STREAMS} of the "
+    f"`streams` family, {LANES} of the `lanes` family, {SOURCE_GRAPHS} of the `sources` family).",
     "#![allow(clippy::all, unused_imports, unused_mut, unused_variables, unused_parens, unreachable_pub)]",
     "",
     "use super::{Fault, Faulted};",
@@ -919,7 +1114,7 @@ specs = []
 redrawn = []
 most = 0
 tally = {}
-for g in range(COUNT + STREAMS + LANES):
+for g in range(COUNT + STREAMS + LANES + SOURCE_GRAPHS):
     if g < COUNT:
         grng, redraw = rng, f"{SEED}/{g}"
         u = grng.random()
@@ -928,29 +1123,37 @@ for g in range(COUNT + STREAMS + LANES):
         # The `streams` family: from a generator of their own, so the others stay unchanged.
         grng, redraw = random.Random(f"{SEED}/stream/{g}"), f"{SEED}/stream/{g}"
         family = "streams"
-    else:
+    elif g < COUNT + STREAMS + LANES:
         # The `lanes` family: likewise.
         grng, redraw = random.Random(f"{SEED}/lanes/{g}"), f"{SEED}/lanes/{g}"
         family = "lanes"
+    else:
+        # The `sources` family: likewise.
+        grng, redraw = random.Random(f"{SEED}/sources/{g}"), f"{SEED}/sources/{g}"
+        family = "sources"
     length = grng.randint(1, 4)
-    capacity = 1 if family in ("branches", "streams", "lanes") and grng.random() < 0.3 \
-        else grng.randint(1, 8)
+    capacity = 1 if family in ("branches", "streams", "lanes", "sources") \
+        and grng.random() < 0.3 else grng.randint(1, 8)
     split = grng.random() < 0.5
     two_sources = grng.random() < (0.5 if family in ("branches", "streams", "lanes") else 0.25)
+    want = None
     if family == "lanes":
         wanted, several = LANE_TARGETS[(g - COUNT - STREAMS) % len(LANE_TARGETS)]
         two_sources = two_sources and not several
+    elif family == "sources":
+        want = SOURCE_TARGETS[(g - COUNT - STREAMS - LANES) % len(SOURCE_TARGETS)]
+        two_sources = True
     ordered_flat = family == "ordered" and grng.random() < 0.4
     # A `branches` graph is drawn until it has this shape (see `shapes`); a `stream` one until
     # an ordered stage reads a stream; a `lanes` one until numberings meet before one.
     target = grng.choice(["beside", "siblings", "in_branch"]) if family == "branches" \
         else "stream" if family == "streams" else f"lanes: {wanted}" if family == "lanes" \
-        else None
+        else f"sources: {want}" if family == "sources" else None
     # The old families and `streams` under the rule they were drawn under (see `analyze`).
-    strict = family != "lanes"
+    strict = family not in ("lanes", "sources")
     sources = 2 if two_sources else 1
     first = [node("map")] if split else []  # the split source's `|v| counters.item(v)`
-    chain = draw(family, grng, ordered_flat, length)
+    chain = draw(family, grng, ordered_flat, length, want)
     attempt = 0
     while not acceptable(analyze(sources, first + chain, strict), target):
         # Too many paths to an ordered stage, a refused flat-map, or not the shape wanted: draw
@@ -958,7 +1161,7 @@ for g in range(COUNT + STREAMS + LANES):
         # is unchanged.
         attempt += 1
         assert attempt <= 1000, f"graph_{g}: no acceptable chain"
-        chain = draw(family, random.Random(f"{redraw}/{attempt}"), ordered_flat, length)
+        chain = draw(family, random.Random(f"{redraw}/{attempt}"), ordered_flat, length, want)
     if attempt:
         redrawn.append((g, attempt))
     a = analyze(sources, first + chain, strict)
@@ -977,6 +1180,25 @@ for g in range(COUNT + STREAMS + LANES):
             tally.setdefault("lanes: two sources", []).append(g)
         if capacity == 1:
             tally.setdefault("lanes: capacity 1", []).append(g)
+    sourced = set()
+    if family == "sources":
+        # Two sources, and an ordered stage that reads several streams in the sources'
+        # numbering (filled per source), or streams in a chain flat-map's numbering.
+        sourced = source_shapes(a)
+        assert two_sources and want in sourced, \
+            f"graph_{g}: not `{want}`:\n{render_chain(chain, '')}"
+        assert any((len(st) > 1 and a["root_in"][o] == SOURCES_ROOT)
+                   or (st and a["root_in"][o] not in (SOURCES_ROOT, None))
+                   for o, st in enumerate(a["streams"])), \
+            f"graph_{g}: no new shape:\n{render_chain(chain, '')}"
+        if a["early"]:
+            laned = lane_shapes(a)
+        for s in sourced:
+            tally.setdefault("sources: " + s, []).append(g)
+        if split:
+            tally.setdefault("sources: split sources", []).append(g)
+        if capacity == 1:
+            tally.setdefault("sources: capacity 1", []).append(g)
     most = max(most, *a["parts"], *(p for st in a["streams"] for _, p in st))
     found = shapes(a)
     streamed = stream_shapes(a)
@@ -1024,6 +1246,8 @@ for g in range(COUNT + STREAMS + LANES):
         desc.append("stream: " + ", ".join(sorted(streamed)))
     if laned:
         desc.append("lanes: " + ", ".join(sorted(laned)))
+    if sourced:
+        desc.append("sources: " + ", ".join(sorted(sourced)))
     if g in KNOWN_FAILURES:
         tally.setdefault("KNOWN FAILURES (left out of GRAPHS)", []).append(g)
         desc.append("KNOWN FAILURE, left out of GRAPHS: " + KNOWN_FAILURES[g])
@@ -1079,7 +1303,7 @@ for g, outputs in specs:
     out.append(f'    ("graph_{g}", graph_{g}, reference_{g}, &[{outs}]),')
 out.append("];")
 open("tests/tests/random_graphs/graphs.rs", "w").write("\n".join(out) + "\n")
-print(f"wrote {COUNT + STREAMS + LANES} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
+print(f"wrote {COUNT + STREAMS + LANES + SOURCE_GRAPHS} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
       + "".join(f"; graph_{g} redrawn ({a} attempt{'s' if a > 1 else ''})" for g, a in redrawn))
 for what, gs in sorted(tally.items()):
     print(f"  {what}: {len(gs)} ({', '.join(map(str, gs))})")
