@@ -190,18 +190,33 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             }
             seen.push(word);
         }
+        let flat_map_marker = node.markers.iter().find(|m| m.name == "flat_map");
+        let at_flat_map = |message: &str| match flat_map_marker {
+            Some(m) => syn::Error::new_spanned(&m.name, message),
+            None => syn::Error::new_spanned(node.expr, message),
+        };
         if node.conflict {
-            let marker = node.markers.iter().find(|m| m.name == "flat_map");
-            let message = "this `flat_map` runs in order (an `ordered` stage follows it), and \
-                           its outputs reach that stage beside outputs of another `flat_map` of \
-                           the same branch (`flat_map e => (flat_map f, g)`: the stage would \
-                           have to read `f`'s outputs between `e`'s): not supported yet; fuse \
-                           the flat-maps into one closure, or move the inner fan-out after the \
-                           `ordered` stage";
-            errors.push(match marker {
-                Some(m) => syn::Error::new_spanned(&m.name, message),
-                None => syn::Error::new_spanned(node.expr, message),
-            });
+            errors.push(at_flat_map(
+                "the outputs of this node meet items of another numbering before the `ordered` \
+                 stage after them, and it is no `flat_map` that could go on beside them as a \
+                 stream (an `ordered` stage reading a `flat_map` branch numbers its outputs \
+                 anew): not supported yet; let the branches meet at an `ordered` stage",
+            ));
+        }
+        if node.stream_reads_streams {
+            errors.push(at_flat_map(
+                "this `flat_map` runs in order and its outputs reach an `ordered` stage beside \
+                 another branch, but it reads `flat_map` branches itself (they meet at it): not \
+                 supported yet; let all those branches meet at the last `ordered` stage",
+            ));
+        }
+        if node.shared_head {
+            errors.push(at_flat_map(
+                "this `flat_map` and another in a fan-out after a third (`flat_map e => \
+                 (flat_map f, flat_map g)`) reach an `ordered` stage that `e`'s own outputs do \
+                 not reach, beside another branch: not supported yet; let `e`'s outputs reach \
+                 the stage too (a third branch `filter_map |_| None` will do)",
+            ));
         }
         if node.lane > usize::from(u8::MAX) {
             let marker = node.markers.iter().find(|m| m.name == "flat_map");

@@ -92,6 +92,13 @@ pub(crate) struct Node<'a> {
     /// For a flat-map that fills a stream after another flat-map in its branch: it passes on
     /// the end markers of that one's inputs instead of ending its own inputs' outputs.
     pub(crate) forwards: bool,
+    /// For a flat-map that fills a stream: another chain of flat-maps into the same ordered
+    /// stage starts at the same flat-map as its own, whose outputs do not reach the stage
+    /// themselves. Refused, for now.
+    pub(crate) shared_head: bool,
+    /// For a flat-map that fills a stream: it (or a flat-map before it in its branch) reads
+    /// streams itself. Refused, for now.
+    pub(crate) stream_reads_streams: bool,
     /// For a flat-map that fills a stream (or heads a chain that does): it ends each input's
     /// outputs.
     pub(crate) marks_inputs: bool,
@@ -235,6 +242,8 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         renumbers: false,
         per_source: false,
         forwards: false,
+        shared_head: false,
+        stream_reads_streams: false,
         marks_inputs: false,
         producer: None,
         conflict: false,

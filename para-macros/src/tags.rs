@@ -31,6 +31,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.renumbers = false;
         node.per_source = false;
         node.forwards = false;
+        node.shared_head = false;
+        node.stream_reads_streams = false;
         node.marks_inputs = false;
         node.conflict = false;
         node.offsets.clear();
@@ -117,19 +119,32 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             // module docs, "Several sources and several streams"). One stream is safe as it
             // is: its head's source always gets there.
             let per_source = main == SOURCES && sources > 1 && streams.len() > 1;
+            let stream_roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
+            let mut heads = Vec::new();
             for (j, &(f, parts)) in streams.iter().enumerate() {
-                // A flat-map after others in its branch (a chain up to the one whose inputs
-                // carry `main`, the head): the head ends each input's outputs, the others pass
-                // those end markers on (para-core's `ordered` module docs, "Nested flat-maps in
-                // a stream branch").
+                // A flat-map after others in its branch that do not reach here themselves (a
+                // chain up to the one whose inputs carry `main` or another stream, the head):
+                // the head ends each input's outputs, the others pass those end markers on
+                // (para-core's `ordered` module docs, "Nested flat-maps in a stream branch").
                 let mut chain = vec![f];
                 while let Some(x) = root_in[*chain.last().expect("not empty")] {
-                    if x == main || x == SOURCES {
+                    if x == main || x == SOURCES || stream_roots.contains(&x) {
                         break;
                     }
                     chain.push(x);
                 }
                 let head = *chain.last().expect("not empty");
+                if heads.contains(&head) {
+                    // Two chains from one flat-map that does not reach here itself: this stage
+                    // would read both per output of it, with nothing to end those outputs.
+                    nodes[f].shared_head = true;
+                }
+                heads.push(head);
+                if chain.iter().any(|&c| !nodes[c].streams.is_empty()) {
+                    // It reads streams itself: its outputs of one item of this stage's come
+                    // from several of its inputs, and it ends each input's: refused for now.
+                    nodes[f].stream_reads_streams = true;
+                }
                 for &c in &chain {
                     nodes[c].per_source |= per_source;
                     nodes[c].ends = true;
@@ -241,11 +256,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         nodes[o].order = order;
         let roots: Vec<usize> = nodes[o].streams.iter().map(|s| s.root).collect();
         for (j, &f) in roots.iter().enumerate() {
+            // A stream's paths may pass the heads of streams read inside it.
             let mut order = Vec::new();
-            let walk = Walk {
-                streams: &[],
-                ..walk
-            };
             walk.paths(nodes, f, f, 0, &mut order);
             nodes[o].streams[j].order = order;
         }
@@ -260,8 +272,8 @@ fn main_root(
     roots: &[(usize, usize)],
     root_in: &[Option<usize>],
 ) -> Option<usize> {
-    // A stream: a flat-map's numbering whose inputs carry `main`, or another stream's that
-    // reaches this node only through it (nested flat-maps in one branch).
+    // A stream: a flat-map's numbering whose inputs carry `main`, or another stream's (nested
+    // flat-maps in one branch).
     let stream_of = |r: usize, main: usize| {
         let mut r = r;
         loop {
@@ -272,9 +284,8 @@ fn main_root(
             if x == main {
                 return true;
             }
-            if roots.iter().any(|&(q, _)| q == x) {
-                return false; // its input's numbering reaches here too: nested streams
-            }
+            // Its input's numbering: another stream (it reaches here too: a stream read inside
+            // that one's), or a flat-map's that reaches here only through it (a chain).
             r = x;
         }
     };
@@ -283,13 +294,19 @@ fn main_root(
         [(r, _)] => Some(*r),
         _ => {
             // The main numbering is one of them, the others its streams; or, when every branch
-            // is a flat-map, the one all their inputs carry.
+            // is a flat-map, the nearest one all their inputs come from (among the first one's
+            // ancestors, nearest first).
             let fits = |main: usize| roots.iter().all(|&(r, _)| r == main || stream_of(r, main));
             let among = roots.iter().map(|&(r, _)| r).find(|&m| fits(m));
-            let (first, _) = roots[0];
-            let beneath = (first != SOURCES && is_root(&nodes[first]))
-                .then(|| root_in[first].unwrap_or(SOURCES))
-                .filter(|&m| fits(m));
+            let (mut up, _) = roots[0];
+            let beneath = std::iter::from_fn(|| {
+                if up == SOURCES || !is_root(&nodes[up]) {
+                    return None;
+                }
+                up = root_in[up].unwrap_or(SOURCES);
+                Some(up)
+            })
+            .find(|&m| fits(m));
             among.or(beneath)
         }
     }
@@ -463,9 +480,24 @@ mod tests {
             vec![0x80, 0],
             "o reads the stream where e's branch goes"
         );
-        // Reaching the stage through the inner flat-map and beside it: refused.
-        let got = tags(quote!(src => (flat_map e => (flat_map f, g), k) => ordered o));
-        assert!(!got[1].5 && got[2].5, "f conflicts");
+        // Reaching the stage through the inner flat-map and beside it: f's stream is read
+        // inside e's.
+        let pipeline: Pipeline =
+            syn::parse2(quote!([k] src => (flat_map e => (flat_map f, g), k) => ordered o))
+                .unwrap();
+        let got = analyze(&pipeline);
+        assert!(!got[1].conflict && !got[2].conflict);
+        let streams: Vec<_> = got[5]
+            .streams
+            .iter()
+            .map(|s| (s.root, s.order.clone()))
+            .collect();
+        assert_eq!(
+            streams,
+            [(1, vec![0x81, 0]), (2, vec![0])],
+            "e's steps read f's"
+        );
+        assert_eq!(got[5].order, vec![0x80, 0]);
     }
 
     #[test]

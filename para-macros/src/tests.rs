@@ -288,12 +288,17 @@ fn an_ordered_flat_map_runs_its_own_step() {
 fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
-            quote!(d => (flat_map e => (flat_map f, g), k) => ordered s),
-            "this `flat_map` runs in order (an `ordered` stage follows it), and its outputs reach \
-             that stage beside outputs of another `flat_map` of the same branch (`flat_map e => \
-             (flat_map f, g)`: the stage would have to read `f`'s outputs between `e`'s): not \
-             supported yet; fuse the flat-maps into one closure, or move the inner fan-out after \
-             the `ordered` stage",
+            quote!(d => (flat_map e => (flat_map f, flat_map g), k) => ordered s),
+            "this `flat_map` and another in a fan-out after a third (`flat_map e => (flat_map f, \
+             flat_map g)`) reach an `ordered` stage that `e`'s own outputs do not reach, beside \
+             another branch: not supported yet; let `e`'s outputs reach the stage too (a third \
+             branch `filter_map |_| None` will do)",
+        ),
+        (
+            quote!(d => ((flat_map f, g) => ordered flat_map t, k) => ordered s),
+            "this `flat_map` runs in order and its outputs reach an `ordered` stage beside \
+             another branch, but it reads `flat_map` branches itself (they meet at it): not \
+             supported yet; let all those branches meet at the last `ordered` stage",
         ),
         (
             quote!(d => try filter flat_map f => s),

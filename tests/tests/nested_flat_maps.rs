@@ -188,3 +188,95 @@ fn an_error_or_a_panic_in_the_inner_flat_map_ends_the_run() {
         assert_eq!(counters.live(), 0, "threads={threads}");
     }
 }
+
+#[test]
+fn a_stream_read_inside_another() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // Per source item: per output y of `expand`, `pair`'s outputs of y, then y + 1
+                // (the inner fan-out's branches meet at the ordered stage); then -x.
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand
+                            => (flat_map pair, uneven => |t: Tracked| t.map(|v| v + 1)),
+                         |t: Tracked| t.map(|v| -v))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let branch = |x: i64| -> Vec<i64> {
+                expanded(x)
+                    .into_iter()
+                    .flat_map(|y| {
+                        let mut v = pairs(y);
+                        v.push(y + 1);
+                        v
+                    })
+                    .collect()
+            };
+            assert_eq!(out, reference(0..N, &[&branch, &|x| vec![-x]]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn streams_inside_streams_with_two_sources_meeting_before_the_stage() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                run!(threads, capacity_one,
+                     ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
+                     => (flat_map pair
+                            => (flat_map expand, filter |t: &Tracked| t.value % 3 != 0),
+                         flat_map expand,
+                         |t: Tracked| t.map(|v| v * 7))
+                     => uneven
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let first = |x: i64| -> Vec<i64> {
+                pairs(x)
+                    .into_iter()
+                    .flat_map(|y| {
+                        let mut v = expanded(y);
+                        v.extend((y % 3 != 0).then_some(y));
+                        v
+                    })
+                    .collect()
+            };
+            let branches: [&dyn Fn(i64) -> Vec<i64>; 3] = [&first, &expanded, &|x| vec![x * 7]];
+            let (a, b): (Vec<i64>, Vec<i64>) = out.iter().partition(|&&v| v >= 0);
+            assert_eq!(a, reference(0..N, &branches), "{what}");
+            assert_eq!(b, reference((0..N).map(|i| -1 - i), &branches), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn every_branch_a_chain_of_flat_maps() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // No plain branch: the stage's own window has no part, only the two streams.
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand => flat_map pair, flat_map pair => flat_map expand)
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let first = |x: i64| expanded(x).into_iter().flat_map(pairs).collect::<Vec<_>>();
+            let second = |x: i64| pairs(x).into_iter().flat_map(expanded).collect::<Vec<_>>();
+            assert_eq!(out, reference(0..N, &[&first, &second]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}

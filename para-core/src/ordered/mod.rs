@@ -91,9 +91,18 @@
 //! it marks nothing per input of its own, and when its window completes a `seq` of end markers
 //! (one per path from `e`), it sends one end marker of its own. `h` reads `f`'s outputs as a
 //! stream at the step of `e`'s branch. Any number of flat-maps may follow one another that way
-//! (each passes on what it reads). What stays refused is a fan-out inside the branch whose
-//! branches reach `h` through `f` and beside it (`flat_map e => (flat_map f, g2)`): `h` would
-//! have to read `f`'s outputs between `e`'s, streams nested in a stream.
+//! (each passes on what it reads).
+//!
+//! `flat_map e => (flat_map f, g2)` inside the branch, both reaching `h`: per output `y` of
+//! `e`, `h` must read `f`'s outputs of `y`, then `g2`'s of it. So `f`'s stream is read *inside*
+//! `e`'s: `e`'s stream window lists a stream step for `f` among its parts, as `h`'s own window
+//! does for `e`, and reading `e`'s stream at the step of a source item reads, per `seq` of it,
+//! `f`'s outputs up to their end marker (`f` ends each of its inputs', which are `e`'s
+//! outputs). A `seq` that is an end marker has no stream outputs: its stream steps are
+//! skipped. Still refused: two flat-maps after a third whose own outputs do not reach `h`
+//! (`flat_map e => (flat_map f, flat_map g)` beside another branch: nothing would end `e`'s
+//! outputs in `h`'s windows), and a stream filled by a flat-map that reads streams itself (it
+//! ends each of its inputs' outputs, several per item of `h`'s).
 //!
 //! # Several sources and several streams
 //!

@@ -413,23 +413,8 @@ where
     loop {
         let process = |entry: Entry<T>| match entry {
             Entry::Part(item) => handle(Some(item)),
-            Entry::Stream(j) => {
-                let mut part = |entry: Entry<T>| match entry {
-                    Entry::Part(item) => handle(Some(item)),
-                    Entry::Stream(_) => unreachable!("para: a stream inside a stream"),
-                };
-                // SAFETY: under the claim (caller's contract).
-                let (seqs, halt) = unsafe { streams.consume(j, origin, &mut part) };
-                // Returned to the stream's window for this window's source (a stream has one
-                // window per source only where its reader has).
-                stream_seqs[j][w] += seqs;
-                match halt {
-                    Halt::Ended => Consumed::More,
-                    Halt::Waiting => Consumed::Wait,
-                    Halt::Full => Consumed::Full,
-                    Halt::Stop => Consumed::Stop,
-                }
-            }
+            // SAFETY: under the claim (caller's contract).
+            Entry::Stream(j) => unsafe { read_stream(streams, j, origin, w, handle, stream_seqs) },
         };
         // SAFETY: under the claim (caller's contract).
         let (seqs, halt) = unsafe { input.windows[w].consume(None, process) };
@@ -450,6 +435,43 @@ where
                 _ => continue,
             },
         }
+    }
+}
+
+/// Consumes, through `handle`, stream `j`'s outputs of the next input (from source `origin`,
+/// if given), up to its end marker, and the streams read inside it where its steps say (module
+/// docs, "Nested flat-maps in a stream branch"); counts the `seq`s completed in each for window
+/// `w`. Says how it went, as a step of the window that reads the stream.
+///
+/// # Safety
+/// The caller holds the claim of the ordered stage reading the streams.
+unsafe fn read_stream<T, X, H, const N: usize>(
+    streams: &X,
+    j: usize,
+    origin: Option<u16>,
+    w: usize,
+    handle: &mut H,
+    stream_seqs: &mut [[usize; N]; MAX_STREAMS],
+) -> Consumed
+where
+    X: Streams<T>,
+    H: FnMut(Option<Tagged<T>>) -> Consumed,
+{
+    let mut part = |entry: Entry<T>| match entry {
+        Entry::Part(item) => handle(Some(item)),
+        // SAFETY: the caller's contract, passed on.
+        Entry::Stream(k) => unsafe { read_stream(streams, k, origin, w, handle, stream_seqs) },
+    };
+    // SAFETY: the caller's contract.
+    let (seqs, halt) = unsafe { streams.consume(j, origin, &mut part) };
+    // Returned to the stream's window for this window's source (a stream has one window per
+    // source only where its reader has).
+    stream_seqs[j][w] += seqs;
+    match halt {
+        Halt::Ended => Consumed::More,
+        Halt::Waiting => Consumed::Wait,
+        Halt::Full => Consumed::Full,
+        Halt::Stop => Consumed::Stop,
     }
 }
 

@@ -202,6 +202,11 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             }
             let mut ending = false;
             for (k, &step) in self.steps.iter().enumerate().skip(first) {
+                if step & STREAM != 0 && end {
+                    // An end marker's seq: no input, so no stream outputs to read for it.
+                    *cursor = (seq, k + 1);
+                    continue;
+                }
                 if step & STREAM != 0 {
                     // The cursor moves past a stream only once it is done.
                     match process(Entry::Stream(usize::from(step & !STREAM))) {
