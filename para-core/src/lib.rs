@@ -60,7 +60,7 @@ pub use node::{ParallelNode, SerialNode, SourceNode, SourceStep, BATCH};
 pub use ordered::{OrderedBuffer, Streams, Tagged, MAX_PARTS, MAX_STREAMS};
 pub use outbox::{Outbox, SMALL_ITEM};
 pub use queue::{Queue, DEFAULT_CAPACITY};
-pub use sender::{Discard, Edge, Sender};
+pub use sender::{Discard, Edge, EndMode, Sender};
 pub use serial::{Claim, Serial};
 pub use split::{Emit, Numbered, Owned, Plain, Split, SplitNode};
 pub use stage::{ErrorSlot, Flow, SinkOutput, Stage, StageMut};

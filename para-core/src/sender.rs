@@ -51,17 +51,28 @@ pub trait Sender<T> {
     /// Only called when [`MARKS_ENDS`](Self::MARKS_ENDS).
     fn push_end(&self) {}
 
-    /// With [`MARKS_ENDS`](Self::MARKS_ENDS): the ordered flat-map sending here marks the ends
-    /// of its *input's* inputs instead of its own inputs' (it passes on the end markers it
-    /// reads: a flat-map after another in a stream branch, the `ordered` module docs, "Nested
-    /// flat-maps in a stream branch").
-    fn forwards_ends(&self) -> bool {
-        false
+    /// With [`MARKS_ENDS`](Self::MARKS_ENDS): what the end markers of the ordered flat-map
+    /// sending here end.
+    fn end_mode(&self) -> EndMode {
+        EndMode::PerInput
     }
 
     /// Says which source the input whose outputs are pushed next came from (an ordered
     /// flat-map's sender keeps it in their tags).
     fn set_origin(&self, _src: u16) {}
+}
+
+/// What an ordered flat-map's end markers end (`ordered` module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndMode {
+    /// The outputs of each of its inputs ("Flat-maps in fan-out branches").
+    PerInput,
+    /// The outputs of each input of the flat-map before it: it passes on the end markers it
+    /// reads ("Nested flat-maps in a stream branch").
+    Forward,
+    /// The outputs of each `seq` of its own window, one item of the stage reading its stream,
+    /// however many inputs it holds ("Streams filled by a stage that reads streams").
+    PerSeq,
 }
 
 /// The input queue of node `to`, seen from a producer.

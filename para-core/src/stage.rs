@@ -78,6 +78,24 @@ impl<I, A: Stage<I>, B: Stage<A::Out>> Stage<I> for Then<A, B> {
     }
 }
 
+/// A one-output stage as a flat-map's (its output, or none): an ordered stage that must mark
+/// the ends of its outputs per item runs as an `ordered flat_map` (`ordered` module docs,
+/// "Streams filled by a stage that reads streams").
+#[derive(Debug)]
+pub struct AsFlatMap<S>(pub S);
+
+impl<I, S: StageMut<I>> StageMut<I> for AsFlatMap<S> {
+    type Out = Option<S::Out>;
+    #[inline]
+    fn call_mut(&mut self, input: I) -> Flow<Option<S::Out>> {
+        match self.0.call_mut(input) {
+            Flow::Emit(value) => Flow::Emit(Some(value)),
+            Flow::Skip => Flow::Emit(None),
+            Flow::Stop => Flow::Stop,
+        }
+    }
+}
+
 /// `|x| y`: one output per input.
 #[derive(Debug)]
 pub struct Map<F>(pub F);

@@ -13,8 +13,8 @@ use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage, Untag};
 use crate::queue::Queue;
 use crate::stage::{
-    ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, Then, TryFilter, TryFilterMap,
-    TrySink,
+    AsFlatMap, ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, StageMut, Then,
+    TryFilter, TryFilterMap, TrySink,
 };
 
 /// The type of the items on an edge, as a value the macro can pass around.
@@ -298,6 +298,18 @@ where
     I::Item: Item,
 {
     (SourceNode::new(TagIter::new(items.into_iter())), ty())
+}
+
+/// An ordered stage `node` run as an ordered flat-map of its outputs (one or none per input),
+/// because it fills a stream per item: see [`AsFlatMap`].
+pub fn as_flat_map<S, I>(
+    node: SerialNode<S>,
+    _input: Ty<I>,
+) -> SerialFlatMapNode<AsFlatMap<S>, core::option::IntoIter<S::Out>>
+where
+    S: StageMut<I>,
+{
+    SerialFlatMapNode::new(AsFlatMap(node.into_stage()))
 }
 
 /// A node whose stage can be wrapped: to make it work on tagged items ([`tag`], [`untag`]).

@@ -203,13 +203,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                  anew): not supported yet; let the branches meet at an `ordered` stage",
             ));
         }
-        if node.stream_reads_streams {
-            errors.push(at_flat_map(
-                "this `flat_map` runs in order and its outputs reach an `ordered` stage beside \
-                 another branch, but it reads `flat_map` branches itself (they meet at it): not \
-                 supported yet; let all those branches meet at the last `ordered` stage",
-            ));
-        }
         if node.shared_head {
             errors.push(at_flat_map(
                 "this `flat_map` and another in a fan-out after a third (`flat_map e => \

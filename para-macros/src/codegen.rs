@@ -126,6 +126,14 @@ pub(crate) fn expand(
                         .fold(quote!(#n), |tail, head| quote!(#k::fuse(#head, #tail)));
                     quote!(let #n = #composed;)
                 };
+                // An ordered stage that marks ends in a stream (its seqs', or those it reads)
+                // runs as an ordered flat-map of its outputs (one or none per input).
+                let fuse = if node.ends && node.shape != Shape::FlatMap {
+                    let ty = g.input_ty(i);
+                    quote!(#fuse let #n = #k::as_flat_map(#n, #ty);)
+                } else {
+                    fuse
+                };
                 // On tagged inputs, a stage keeps the tags if its outputs lead to an ordered
                 // stage (a transparent ordered stage too), else takes them off; an ordered
                 // flat-map numbers its outputs anew (its sender does).
@@ -269,7 +277,7 @@ pub(crate) fn expand(
                 let out = out();
                 g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
             }
-            Kind::Serial if node.ordered && node.shape == Shape::FlatMap => {
+            Kind::Serial if node.ordered && (node.shape == Shape::FlatMap || node.ends) => {
                 let out = out();
                 g.call(
                     "run_ordered_flat_map",
@@ -466,6 +474,8 @@ impl<'a> Gen<'a> {
                 let lane = self.lane(from);
                 let forwarding = if node.forwards {
                     quote!(.forwarding_ends())
+                } else if node.ends_seqs {
+                    quote!(.ending_seqs())
                 } else {
                     quote!()
                 };

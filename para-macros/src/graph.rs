@@ -96,9 +96,9 @@ pub(crate) struct Node<'a> {
     /// stage starts at the same flat-map as its own, whose outputs do not reach the stage
     /// themselves. Refused, for now.
     pub(crate) shared_head: bool,
-    /// For a flat-map that fills a stream: it (or a flat-map before it in its branch) reads
-    /// streams itself. Refused, for now.
-    pub(crate) stream_reads_streams: bool,
+    /// For a stage that reads streams and fills one: it ends each seq of its window (one item
+    /// of the stage reading its stream), not each input, and runs as an ordered flat-map.
+    pub(crate) ends_seqs: bool,
     /// For a flat-map that fills a stream (or heads a chain that does): it ends each input's
     /// outputs.
     pub(crate) marks_inputs: bool,
@@ -243,7 +243,7 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         per_source: false,
         forwards: false,
         shared_head: false,
-        stream_reads_streams: false,
+        ends_seqs: false,
         marks_inputs: false,
         producer: None,
         conflict: false,

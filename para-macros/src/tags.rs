@@ -32,7 +32,7 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.per_source = false;
         node.forwards = false;
         node.shared_head = false;
-        node.stream_reads_streams = false;
+        node.ends_seqs = false;
         node.marks_inputs = false;
         node.conflict = false;
         node.offsets.clear();
@@ -140,18 +140,19 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
                     nodes[f].shared_head = true;
                 }
                 heads.push(head);
-                if chain.iter().any(|&c| !nodes[c].streams.is_empty()) {
-                    // It reads streams itself: its outputs of one item of this stage's come
-                    // from several of its inputs, and it ends each input's: refused for now.
-                    nodes[f].stream_reads_streams = true;
-                }
                 for &c in &chain {
                     nodes[c].per_source |= per_source;
                     nodes[c].ends = true;
-                    if c == head {
+                    if c != head {
+                        nodes[c].forwards = true;
+                    } else if nodes[c].streams.is_empty() {
                         nodes[c].marks_inputs = true;
                     } else {
-                        nodes[c].forwards = true;
+                        // A head that reads streams itself has several inputs per item of its
+                        // window, which is what this stage reads at one step: it ends each of
+                        // its window's seqs (para-core's `ordered` module docs, "Streams filled
+                        // by a stage that reads streams").
+                        nodes[c].ends_seqs = true;
                     }
                 }
                 nodes[f].feeds.push((n, Some(j)));
@@ -244,13 +245,25 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         let Some(main) = root_in[o] else { continue };
         let reach = reaches(nodes, |n, _| n == o);
         let start = if main == SOURCES { 0 } else { main };
-        // The main walk meets each stream at its chain's head.
+        // The main walk meets each stream at its chain's head; a head that ends its seqs, at
+        // the first node its paths enter: itself, or the flat-maps it reads (and theirs).
         let streams: Vec<usize> = nodes[o].streams.iter().map(|s| s.head).collect();
+        let mut once = Vec::new();
+        for (j, &head) in streams.iter().enumerate() {
+            if nodes[head].ends_seqs {
+                let mut region = vec![head];
+                while let Some(r) = region.pop() {
+                    once.push((r, j));
+                    region.extend(nodes[r].streams.iter().map(|s| s.head));
+                }
+            }
+        }
         let mut order = Vec::new();
         let walk = Walk {
             o,
             reach: &reach,
             streams: &streams,
+            once: &once,
         };
         walk.paths(nodes, main, start, 0, &mut order);
         nodes[o].order = order;
@@ -277,7 +290,7 @@ fn main_root(
     let stream_of = |r: usize, main: usize| {
         let mut r = r;
         loop {
-            if r == SOURCES || !is_root(&nodes[r]) {
+            if r == SOURCES || !numbers(&nodes[r]) {
                 return false;
             }
             let x = root_in[r].unwrap_or(SOURCES);
@@ -300,7 +313,7 @@ fn main_root(
             let among = roots.iter().map(|&(r, _)| r).find(|&m| fits(m));
             let (mut up, _) = roots[0];
             let beneath = std::iter::from_fn(|| {
-                if up == SOURCES || !is_root(&nodes[up]) {
+                if up == SOURCES || !numbers(&nodes[up]) {
                     return None;
                 }
                 up = root_in[up].unwrap_or(SOURCES);
@@ -338,13 +351,21 @@ fn is_root(node: &Node<'_>) -> bool {
     node.ordered && node.shape == Shape::FlatMap
 }
 
+/// Whether `node`'s outputs carry a numbering of its own: a root, or an ordered stage that
+/// reads streams (known once `mark_tags` has passed it).
+fn numbers(node: &Node<'_>) -> bool {
+    is_root(node) || node.renumbers
+}
+
 /// The walk along the paths to ordered stage `o` (the nodes that `reach` it), with the stream
-/// flat-maps it reads (`streams`, stream `j` at index `j`).
+/// flat-maps it reads (`streams`: stream `j`'s head at index `j`), and the nodes where the
+/// paths enter a stream read once per item (`once`: node, `j`).
 #[derive(Clone, Copy)]
 struct Walk<'w> {
     o: usize,
     reach: &'w [bool],
     streams: &'w [usize],
+    once: &'w [(usize, usize)],
 }
 
 impl Walk<'_> {
@@ -362,6 +383,12 @@ impl Walk<'_> {
             let part = part.saturating_add(offset);
             if s == self.o {
                 order.push(u8::try_from(part).unwrap_or(u8::MAX));
+            } else if let Some(&(_, j)) = self.once.iter().find(|&&(at, _)| at == s) {
+                // A stream whose end markers end items: one step, where its paths first enter.
+                let step = 0x80 | j as u8;
+                if !order.contains(&step) {
+                    order.push(step);
+                }
             } else if let Some(j) = self.streams.iter().position(|&f| f == s) {
                 order.push(0x80 | j as u8);
             } else if self.reach[s] && !nodes[s].renumbers {

@@ -295,12 +295,6 @@ fn marker_combinations_still_refused() {
              branch `filter_map |_| None` will do)",
         ),
         (
-            quote!(d => ((flat_map f, g) => ordered flat_map t, k) => ordered s),
-            "this `flat_map` runs in order and its outputs reach an `ordered` stage beside \
-             another branch, but it reads `flat_map` branches itself (they meet at it): not \
-             supported yet; let all those branches meet at the last `ordered` stage",
-        ),
-        (
             quote!(d => try filter flat_map f => s),
             "`flat_map` cannot be combined with `filter`, `filter_map` or `flat_map`",
         ),

@@ -101,8 +101,20 @@
 //! outputs). A `seq` that is an end marker has no stream outputs: its stream steps are
 //! skipped. Still refused: two flat-maps after a third whose own outputs do not reach `h`
 //! (`flat_map e => (flat_map f, flat_map g)` beside another branch: nothing would end `e`'s
-//! outputs in `h`'s windows), and a stream filled by a flat-map that reads streams itself (it
-//! ends each of its inputs' outputs, several per item of `h`'s).
+//! outputs in `h`'s windows).
+//!
+//! # Streams filled by a stage that reads streams
+//!
+//! `src => ((flat_map f, g) => ordered t, k) => ordered h`: `t` reads `f`'s outputs as a stream
+//! and numbers its own outputs anew, so they reach `h` as a stream too. But `t` has several
+//! inputs per item of its window (`f`'s outputs of it, and `g`'s), and `h` reads all of `t`'s
+//! outputs of one source item at one step. So `t` ends each `seq` of its window
+//! ([`EndMode::PerSeq`](crate::EndMode::PerSeq), told by `Next::Done` after its last
+//! step), and the macro puts one step for `t`'s stream in `h`'s order, where the paths first
+//! enter `t` or the flat-maps it reads. A `seq` whose last input is parked sends its end after
+//! that input's last output. An ordered stage that is not a flat-map marks ends the same way:
+//! `pipeline!` runs it as an ordered flat-map of its one or no output per input
+//! (`AsFlatMap`).
 //!
 //! # Several sources and several streams
 //!

@@ -9,7 +9,7 @@ use super::window::{OrderedBuffer, Window};
 use super::Tagged;
 use crate::graph::{Cx, NodeId};
 use crate::outbox::Outbox;
-use crate::sender::Sender;
+use crate::sender::{EndMode, Sender};
 
 /// A producer's edge into an ordered stage's windows, adding the part offset of this edge.
 #[derive(Debug)]
@@ -296,8 +296,8 @@ pub struct Renumber<
     inner: S,
     origin: Cell<u16>,
     lane: u8,
-    /// Ends mark its input's inputs ([`Sender::forwards_ends`]).
-    forward: bool,
+    /// What its end markers end ([`Sender::end_mode`]).
+    mode: EndMode,
 }
 
 impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
@@ -312,7 +312,7 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
             inner,
             origin: Cell::new(0),
             lane: 0,
-            forward: false,
+            mode: EndMode::PerInput,
         }
     }
 }
@@ -347,7 +347,7 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
             inner,
             origin: Cell::new(0),
             lane: 0,
-            forward: false,
+            mode: EndMode::PerInput,
         }
     }
 
@@ -356,7 +356,17 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
     /// branch (module docs, "Nested flat-maps in a stream branch").
     pub fn forwarding_ends(self) -> Self {
         Renumber {
-            forward: true,
+            mode: EndMode::Forward,
+            ..self
+        }
+    }
+
+    /// Ends the outputs of each `seq` of its stage's window rather than of each input: a stage
+    /// that reads streams itself (module docs, "Streams filled by a stage that reads
+    /// streams").
+    pub fn ending_seqs(self) -> Self {
+        Renumber {
+            mode: EndMode::PerSeq,
             ..self
         }
     }
@@ -410,7 +420,7 @@ where
         self.inner.set_origin(src);
     }
     #[inline]
-    fn forwards_ends(&self) -> bool {
-        self.forward
+    fn end_mode(&self) -> EndMode {
+        self.mode
     }
 }

@@ -9,7 +9,7 @@ use super::Tagged;
 use crate::flat_map::{drain, Expansion, Parked, SerialFlatMapNode};
 use crate::graph::{Cx, NodeId};
 use crate::node::{SerialNode, BATCH};
-use crate::sender::Sender;
+use crate::sender::{EndMode, Sender};
 use crate::serial::{Claim, Serial};
 use crate::stage::{Flow, StageMut};
 
@@ -37,9 +37,9 @@ where
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
     let (mut done, mut emitted) = (0, 0);
-    let mut handle = |item: Option<Tagged<T>>| -> Consumed {
-        let Some(item) = item else {
-            return Consumed::More; // a seq of end markers: nothing to do here
+    let mut handle = |next: Next<T>| -> Consumed {
+        let Next::Item(item) = next else {
+            return Consumed::More; // the end of a seq: nothing to do here
         };
         done += 1;
         let end = item.end;
@@ -231,9 +231,9 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         cx.add_items(room * S::COPIES);
         let mut emitted = 0;
         // Each input's outputs end with a marker, or each of the input's inputs' (it reads their
-        // end markers and passes them on).
-        let forwards = S::MARKS_ENDS && out.forwards_ends();
-        let per_input = S::MARKS_ENDS && !forwards;
+        // end markers and passes them on), or each seq's.
+        let mode = out.end_mode();
+        let per_input = S::MARKS_ENDS && mode == EndMode::PerInput;
         // An input is finished: its end marker goes out if there is room, else first next step.
         let end_of = |marks: bool, emitted: &mut usize, end_pending: &mut bool| {
             if marks {
@@ -254,19 +254,36 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         if slot.resume(out, &mut emitted, room) {
             *finished += 1;
             end_of_input(&mut emitted, &mut slot.end_pending);
+            if core::mem::take(&mut slot.seq_ends_after) {
+                end_of(true, &mut emitted, &mut slot.end_pending);
+            }
         }
         let mut stop = false;
         if slot.is_idle() && emitted < room {
-            let mut handle = |item: Option<Tagged<T>>| -> Consumed {
-                let Some(item) = item else {
-                    // The end markers of an input's inputs: passed on, if it forwards them.
-                    if forwards {
-                        end_of(true, &mut emitted, &mut slot.end_pending);
-                        if slot.end_pending || emitted == room {
+            let mut handle = |next: Next<T>| -> Consumed {
+                let item = match next {
+                    Next::Item(item) => item,
+                    // The end markers of an input's inputs, or the end of a seq: ended here, if
+                    // that is what its ends mark.
+                    Next::EndSeq | Next::Done => {
+                        let marks = match next {
+                            Next::EndSeq => mode == EndMode::Forward,
+                            _ => mode == EndMode::PerSeq,
+                        };
+                        if marks && slot.iter.is_some() {
+                            // The seq's last input is parked: its end goes after that one's
+                            // last output.
+                            slot.seq_ends_after = true;
                             return Consumed::Full;
                         }
+                        if marks {
+                            end_of(true, &mut emitted, &mut slot.end_pending);
+                            if slot.end_pending || emitted == room {
+                                return Consumed::Full;
+                            }
+                        }
+                        return Consumed::More;
                     }
-                    return Consumed::More;
                 };
                 let end = item.end;
                 if let Some(origin) = origin.as_deref_mut() {
@@ -361,7 +378,7 @@ fn begin<'a, C, V, S: Sender<V>>(
 unsafe fn consume_all<T, X, const W: usize, const P: usize, const N: usize>(
     input: &OrderedBuffer<T, W, P, N>,
     streams: &X,
-    handle: &mut impl FnMut(Option<Tagged<T>>) -> Consumed,
+    handle: &mut impl FnMut(Next<T>) -> Consumed,
     step: &mut Step<N>,
 ) -> bool
 where
@@ -385,7 +402,8 @@ where
 /// Consumes window `w` (source `w`'s) until `handle` uses up the room (`step.full`) or stops
 /// the run (returns `true`), or the window waits for its next part. A stream step consumes that
 /// stream's outputs of the input from the current `seq`'s source. After a `seq` of end markers
-/// (the window is numbered by an ordered flat-map that marks ends), `handle` gets `None`.
+/// (the window is numbered by an ordered flat-map that marks ends), `handle` gets
+/// [`Next::EndSeq`]; after any other `seq`, [`Next::Done`].
 ///
 /// # Safety
 /// The caller holds the ordered stage's claim.
@@ -393,7 +411,7 @@ unsafe fn consume_window<T, X, const W: usize, const P: usize, const N: usize>(
     input: &OrderedBuffer<T, W, P, N>,
     w: usize,
     streams: &X,
-    handle: &mut impl FnMut(Option<Tagged<T>>) -> Consumed,
+    handle: &mut impl FnMut(Next<T>) -> Consumed,
     step: &mut Step<N>,
 ) -> bool
 where
@@ -412,7 +430,8 @@ where
     let origin = (N > 1).then_some(w as u16);
     loop {
         let process = |entry: Entry<T>| match entry {
-            Entry::Part(item) => handle(Some(item)),
+            Entry::Part(item) => handle(Next::Item(item)),
+            Entry::Done => handle(Next::Done),
             // SAFETY: under the claim (caller's contract).
             Entry::Stream(j) => unsafe { read_stream(streams, j, origin, w, handle, stream_seqs) },
         };
@@ -427,7 +446,7 @@ where
             }
             Halt::Stop => return true,
             // A seq of end markers: the next may be complete too.
-            Halt::Ended => match handle(None) {
+            Halt::Ended => match handle(Next::EndSeq) {
                 Consumed::Full => {
                     step.full = true;
                     return false;
@@ -455,10 +474,12 @@ unsafe fn read_stream<T, X, H, const N: usize>(
 ) -> Consumed
 where
     X: Streams<T>,
-    H: FnMut(Option<Tagged<T>>) -> Consumed,
+    H: FnMut(Next<T>) -> Consumed,
 {
     let mut part = |entry: Entry<T>| match entry {
-        Entry::Part(item) => handle(Some(item)),
+        Entry::Part(item) => handle(Next::Item(item)),
+        // A stream's seqs are its flat-map's outputs: nothing ends there.
+        Entry::Done => Consumed::More,
         // SAFETY: the caller's contract, passed on.
         Entry::Stream(k) => unsafe { read_stream(streams, k, origin, w, handle, stream_seqs) },
     };
@@ -473,6 +494,16 @@ where
         Halt::Full => Consumed::Full,
         Halt::Stop => Consumed::Stop,
     }
+}
+
+/// What an ordered step's handler is given, in order.
+enum Next<T> {
+    /// A part of the current `seq` of its window, or an output of a stream read there.
+    Item(Tagged<T>),
+    /// A `seq` of end markers of its window was consumed (its producer marks ends).
+    EndSeq,
+    /// A `seq` of its window (not an end marker's) is done.
+    Done,
 }
 
 /// What a step that did not stop the run leaves to [`settle`].

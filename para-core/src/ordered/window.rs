@@ -240,6 +240,10 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                     Consumed::Full => {
                         slot.arrived.store(0, Ordering::Relaxed);
                         *cursor = (seq + 1, 0);
+                        if !end {
+                            // Done, with no room left: the caller remembers what it owes.
+                            let _ = process(Entry::Done);
+                        }
                         return (seqs_done + 1, Halt::Full);
                     }
                     Consumed::Stop => return (seqs_done, Halt::Stop),
@@ -250,6 +254,13 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             seqs_done += 1;
             if ending {
                 return (seqs_done, Halt::Ended);
+            }
+            if !end {
+                match process(Entry::Done) {
+                    Consumed::Full => return (seqs_done, Halt::Full),
+                    Consumed::Stop => return (seqs_done, Halt::Stop),
+                    _ => {}
+                }
             }
         }
     }
@@ -263,6 +274,8 @@ pub enum Entry<T> {
     /// Stream `j`'s outputs for the current `seq`, up to their end marker (module docs,
     /// "Flat-maps in fan-out branches").
     Stream(usize),
+    /// The `seq` (not an end marker's) is done: every step of it was consumed.
+    Done,
 }
 
 /// What the ordered stage's step says after an entry, to [`Window::consume`].
