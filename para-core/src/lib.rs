@@ -72,8 +72,8 @@ pub mod __private {
     pub use crate::flat_map::{run_flat_map, run_serial_flat_map};
     pub use crate::node::{run_parallel, run_serial, run_source};
     pub use crate::ordered::{
-        run_ordered, run_ordered_flat_map, Credit, LaneSplit, OrderedEdge, Renumber, Stream,
-        TagIter, TaggedEdge, TaggedStage, Untag,
+        run_ordered, run_ordered_flat_map, Credit, HoleEdge, LaneSplit, OrderedEdge, Renumber,
+        Stream, TagIter, TaggedEdge, TaggedStage, Untag, WithHoles,
     };
     pub use crate::wiring::*;
     pub use crate::{

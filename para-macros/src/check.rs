@@ -203,14 +203,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                  anew): not supported yet; let the branches meet at an `ordered` stage",
             ));
         }
-        if node.shared_head {
-            errors.push(at_flat_map(
-                "this `flat_map` and another in a fan-out after a third (`flat_map e => \
-                 (flat_map f, flat_map g)`) reach an `ordered` stage that `e`'s own outputs do \
-                 not reach, beside another branch: not supported yet; let `e`'s outputs reach \
-                 the stage too (a third branch `filter_map |_| None` will do)",
-            ));
-        }
         if node.lane > usize::from(u8::MAX) {
             let marker = node.markers.iter().find(|m| m.name == "flat_map");
             let message = "more than 255 `flat_map` branches meet other branches before an \

@@ -442,8 +442,19 @@ impl<'a> Gen<'a> {
     /// fan-out, in which the last branch receives the original item and the others clones.
     fn sender(&self, from: usize) -> TokenStream {
         let node = &self.nodes[from];
-        let edges = self.edges(from, &node.succs, &node.offsets);
         let k = &self.k;
+        let mut edges = self.edges(from, &node.succs, &node.offsets);
+        // A hole per output into the streams of holes it fills.
+        for (o, stage) in self.nodes.iter().enumerate() {
+            for (j, stream) in stage.streams.iter().enumerate() {
+                if stream.holes && stream.root == from {
+                    let window = self.window(o, Some(j));
+                    let lit = id_lit(o);
+                    edges =
+                        quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&#window, #lit, 0)));
+                }
+            }
+        }
         if node.feeds.is_empty() {
             return edges;
         }

@@ -92,10 +92,6 @@ pub(crate) struct Node<'a> {
     /// For a flat-map that fills a stream after another flat-map in its branch: it passes on
     /// the end markers of that one's inputs instead of ending its own inputs' outputs.
     pub(crate) forwards: bool,
-    /// For a flat-map that fills a stream: another chain of flat-maps into the same ordered
-    /// stage starts at the same flat-map as its own, whose outputs do not reach the stage
-    /// themselves. Refused, for now.
-    pub(crate) shared_head: bool,
     /// For a stage that reads streams and fills one: it ends each seq of its window (one item
     /// of the stage reading its stream), not each input, and runs as an ordered flat-map.
     pub(crate) ends_seqs: bool,
@@ -242,7 +238,6 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         renumbers: false,
         per_source: false,
         forwards: false,
-        shared_head: false,
         ends_seqs: false,
         marks_inputs: false,
         producer: None,

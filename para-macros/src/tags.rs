@@ -31,7 +31,6 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.renumbers = false;
         node.per_source = false;
         node.forwards = false;
-        node.shared_head = false;
         node.ends_seqs = false;
         node.marks_inputs = false;
         node.conflict = false;
@@ -111,6 +110,26 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             // The other numberings are streams: ordered flat-maps in fan-out branches.
             let mut streams: Vec<(usize, usize)> =
                 roots.iter().copied().filter(|&(r, _)| r != main).collect();
+            // A flat-map heading two chains or more without reaching here itself: read as a
+            // stream of its own, of holes (one per output, and its end markers), inside which
+            // its chains are read (para-core's `ordered` module docs, "Flat-maps after one
+            // that reaches no ordered stage").
+            let mut holes = Vec::new();
+            loop {
+                let stream_roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
+                let heads: Vec<usize> = stream_roots
+                    .iter()
+                    .map(|&f| chain(&root_in, f, main, &stream_roots).pop().unwrap_or(f))
+                    .collect();
+                let shared = (1..heads.len()).find(|&i| heads[..i].contains(&heads[i]));
+                match shared {
+                    Some(i) => {
+                        streams.push((heads[i], 1));
+                        holes.push(heads[i]);
+                    }
+                    None => break,
+                }
+            }
             streams.sort_unstable();
             // With several sources, two flat-maps may interleave the sources differently, and
             // the stage, reading each source's items in order, could wait on each stream for
@@ -120,26 +139,13 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
             // is: its head's source always gets there.
             let per_source = main == SOURCES && sources > 1 && streams.len() > 1;
             let stream_roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
-            let mut heads = Vec::new();
             for (j, &(f, parts)) in streams.iter().enumerate() {
                 // A flat-map after others in its branch that do not reach here themselves (a
                 // chain up to the one whose inputs carry `main` or another stream, the head):
                 // the head ends each input's outputs, the others pass those end markers on
                 // (para-core's `ordered` module docs, "Nested flat-maps in a stream branch").
-                let mut chain = vec![f];
-                while let Some(x) = root_in[*chain.last().expect("not empty")] {
-                    if x == main || x == SOURCES || stream_roots.contains(&x) {
-                        break;
-                    }
-                    chain.push(x);
-                }
+                let chain = chain(&root_in, f, main, &stream_roots);
                 let head = *chain.last().expect("not empty");
-                if heads.contains(&head) {
-                    // Two chains from one flat-map that does not reach here itself: this stage
-                    // would read both per output of it, with nothing to end those outputs.
-                    nodes[f].shared_head = true;
-                }
-                heads.push(head);
                 for &c in &chain {
                     nodes[c].per_source |= per_source;
                     nodes[c].ends = true;
@@ -160,6 +166,7 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
                     root: f,
                     head,
                     parts,
+                    holes: holes.contains(&f),
                     windows: 1,
                     order: Vec::new(),
                 });
@@ -269,8 +276,12 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         nodes[o].order = order;
         let roots: Vec<usize> = nodes[o].streams.iter().map(|s| s.root).collect();
         for (j, &f) in roots.iter().enumerate() {
-            // A stream's paths may pass the heads of streams read inside it.
+            // A stream's paths may pass the heads of streams read inside it. A stream of holes
+            // has them first, in part 0.
             let mut order = Vec::new();
+            if nodes[o].streams[j].holes {
+                order.push(0);
+            }
             walk.paths(nodes, f, f, 0, &mut order);
             nodes[o].streams[j].order = order;
         }
@@ -341,9 +352,26 @@ pub(crate) struct StreamIn {
     /// chain of flat-maps in the branch ending with `root`.
     pub(crate) head: usize,
     pub(crate) parts: usize,
+    /// Its flat-map's outputs reach the stage only through the flat-maps after it: it sends a
+    /// hole per output into part 0 of this window (para-core's `WithHoles`).
+    pub(crate) holes: bool,
     /// Its windows: one, or one per source (the flat-map fills it per source).
     pub(crate) windows: usize,
     pub(crate) order: Vec<u8>,
+}
+
+/// The chain of stream `f` into a stage whose main numbering is `main`: `f`, then the
+/// flat-maps before it in its branch whose outputs reach the stage only through it, up to the
+/// one (the *head*) whose inputs carry `main` or another of the stage's `streams`.
+fn chain(root_in: &[Option<usize>], f: usize, main: usize, streams: &[usize]) -> Vec<usize> {
+    let mut chain = vec![f];
+    while let Some(x) = root_in[*chain.last().expect("not empty")] {
+        if x == main || x == SOURCES || streams.contains(&x) {
+            break;
+        }
+        chain.push(x);
+    }
+    chain
 }
 
 /// Whether `node` starts a numbering of its own: an ordered flat-map.
@@ -523,6 +551,27 @@ mod tests {
             streams,
             [(1, vec![0x81, 0]), (2, vec![0])],
             "e's steps read f's"
+        );
+        assert_eq!(got[5].order, vec![0x80, 0]);
+        // Two flat-maps after one whose own outputs do not reach the stage: it fills a stream
+        // of holes, inside which theirs are read.
+        let pipeline: Pipeline = syn::parse2(
+            quote!([k] src => (flat_map e => (flat_map f, flat_map g), k) => ordered o),
+        )
+        .unwrap();
+        let got = analyze(&pipeline);
+        let streams: Vec<_> = got[5]
+            .streams
+            .iter()
+            .map(|s| (s.root, s.holes, s.order.clone()))
+            .collect();
+        assert_eq!(
+            streams,
+            [
+                (1, true, vec![0, 0x81, 0x82]),
+                (2, false, vec![0]),
+                (3, false, vec![0])
+            ]
         );
         assert_eq!(got[5].order, vec![0x80, 0]);
     }

@@ -288,13 +288,6 @@ fn an_ordered_flat_map_runs_its_own_step() {
 fn marker_combinations_still_refused() {
     let cases: &[(TokenStream, &str)] = &[
         (
-            quote!(d => (flat_map e => (flat_map f, flat_map g), k) => ordered s),
-            "this `flat_map` and another in a fan-out after a third (`flat_map e => (flat_map f, \
-             flat_map g)`) reach an `ordered` stage that `e`'s own outputs do not reach, beside \
-             another branch: not supported yet; let `e`'s outputs reach the stage too (a third \
-             branch `filter_map |_| None` will do)",
-        ),
-        (
             quote!(d => try filter flat_map f => s),
             "`flat_map` cannot be combined with `filter`, `filter_map` or `flat_map`",
         ),

@@ -280,3 +280,72 @@ fn every_branch_a_chain_of_flat_maps() {
         }
     }
 }
+
+#[test]
+fn two_flat_maps_after_one_that_reaches_the_stage_only_through_them() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // `expand`'s outputs reach the stage only through `pair` and `uneven =>
+                // flat_map …`: per output y of it, `pair`'s outputs of y, then the other's.
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand
+                            => (flat_map pair,
+                                uneven => flat_map |t: Tracked| { let (c, v) = (t.counters(), t.value); (0..v.rem_euclid(3)).map(move |i| c.item(-v - i)) }),
+                         |t: Tracked| t.map(|v| v * 7))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let branch = |x: i64| -> Vec<i64> {
+                expanded(x)
+                    .into_iter()
+                    .flat_map(|y| {
+                        let mut v = pairs(y);
+                        v.extend((0..y.rem_euclid(3)).map(|i| -y - i));
+                        v
+                    })
+                    .collect()
+            };
+            assert_eq!(out, reference(0..N, &[&branch, &|x| vec![x * 7]]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn flat_maps_after_one_that_reaches_no_stage_two_sources_meeting_early() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                run!(threads, capacity_one,
+                     ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
+                     => (flat_map pair => (flat_map expand, flat_map pair),
+                         |t: Tracked| t.map(|v| v * 7))
+                     => uneven
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let branch = |x: i64| -> Vec<i64> {
+                pairs(x)
+                    .into_iter()
+                    .flat_map(|y| {
+                        let mut v = expanded(y);
+                        v.extend(pairs(y));
+                        v
+                    })
+                    .collect()
+            };
+            let branches: [&dyn Fn(i64) -> Vec<i64>; 2] = [&branch, &|x| vec![x * 7]];
+            let (a, b): (Vec<i64>, Vec<i64>) = out.iter().partition(|&&v| v >= 0);
+            assert_eq!(a, reference(0..N, &branches), "{what}");
+            assert_eq!(b, reference((0..N).map(|i| -1 - i), &branches), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}

@@ -99,9 +99,16 @@
 //! does for `e`, and reading `e`'s stream at the step of a source item reads, per `seq` of it,
 //! `f`'s outputs up to their end marker (`f` ends each of its inputs', which are `e`'s
 //! outputs). A `seq` that is an end marker has no stream outputs: its stream steps are
-//! skipped. Still refused: two flat-maps after a third whose own outputs do not reach `h`
-//! (`flat_map e => (flat_map f, flat_map g)` beside another branch: nothing would end `e`'s
-//! outputs in `h`'s windows).
+//! skipped.
+//!
+//! # Flat-maps after one that reaches no ordered stage
+//!
+//! `src => (flat_map e => (flat_map f, flat_map g), k) => ordered h`: `e`'s outputs reach `h`
+//! only through `f` and `g`, yet `h` must read, per output `y` of `e`, `f`'s outputs of `y`,
+//! then `g`'s, and know where `e`'s outputs of a source item end. So `e` also sends a *hole*
+//! per output, and its end markers, into a stream window of its own at `h` ([`WithHoles`],
+//! [`HoleEdge`]; the holes count as copies of its outputs): a stream whose one part is that
+//! hole, followed by stream steps for `f` and `g`, read at `e`'s step like any stream.
 //!
 //! # Streams filled by a stage that reads streams
 //!
@@ -225,7 +232,7 @@ mod streams;
 mod tags;
 mod window;
 
-pub use senders::{Credit, LaneSplit, OrderedEdge, Renumber, TaggedEdge};
+pub use senders::{Credit, HoleEdge, LaneSplit, OrderedEdge, Renumber, TaggedEdge, WithHoles};
 pub use steps::{run_ordered, run_ordered_flat_map};
 pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};

@@ -52,6 +52,78 @@ impl<T, const W: usize, const P: usize, const S: usize> Sender<Tagged<T>>
     }
 }
 
+/// An edge that puts a *hole* into an ordered stage's window for each item sent through it,
+/// whatever the item's type: the tag alone (end markers included). For a flat-map whose outputs
+/// reach the stage only through flat-maps after it, it carries the ends of its inputs' outputs
+/// (module docs, "Flat-maps after one that reaches no ordered stage"). Used through
+/// [`WithHoles`].
+#[derive(Debug)]
+pub struct HoleEdge<'b, T, const W: usize, const P: usize, const S: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, S>,
+    to: NodeId,
+    offset: u32,
+}
+
+impl<'b, T, const W: usize, const P: usize, const S: usize> HoleEdge<'b, T, W, P, S> {
+    /// Holes into `buffer`, the input of node `to`, at part `offset`.
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, to: NodeId, offset: u32) -> Self {
+        HoleEdge { buffer, to, offset }
+    }
+
+    fn put_hole<V>(&self, item: &Tagged<V>) {
+        self.buffer.put(Tagged {
+            seq: item.seq,
+            part: item.part + self.offset,
+            src: item.src,
+            end: item.end,
+            lane: item.lane,
+            value: None,
+        });
+    }
+}
+
+/// `inner`, and for each item pushed through it a hole through `holes` ([`HoleEdge`]). The
+/// holes count as copies of the items (the stage that reads them retires them).
+#[derive(Debug)]
+pub struct WithHoles<'b, S, T, const W: usize, const P: usize, const N: usize = 1> {
+    inner: S,
+    holes: HoleEdge<'b, T, W, P, N>,
+}
+
+impl<'b, S, T, const W: usize, const P: usize, const N: usize> WithHoles<'b, S, T, W, P, N> {
+    /// `inner`, with a hole through `holes` for each item.
+    pub fn new(inner: S, holes: HoleEdge<'b, T, W, P, N>) -> Self {
+        WithHoles { inner, holes }
+    }
+}
+
+impl<V, S, T, const W: usize, const P: usize, const N: usize> Sender<Tagged<V>>
+    for WithHoles<'_, S, T, W, P, N>
+where
+    S: Sender<Tagged<V>>,
+{
+    const COPIES: usize = S::COPIES + 1;
+    /// The inner room: the window always has room (the root took a credit for the `seq`).
+    #[inline]
+    fn reserve(&self, max: usize, cx: &mut Cx<'_>) -> usize {
+        self.inner.reserve(max, cx)
+    }
+    #[inline]
+    fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
+        self.inner.unreserve(n, cx);
+    }
+    #[inline]
+    fn push(&self, item: Tagged<V>) {
+        self.holes.put_hole(&item);
+        self.inner.push(item);
+    }
+    #[inline]
+    fn notify(&self, cx: &mut Cx<'_>) {
+        cx.notify(self.holes.to);
+        self.inner.notify(cx);
+    }
+}
+
 /// A producer's edge into a queue of tagged items, adding the part offset of this edge.
 #[derive(Debug)]
 pub struct TaggedEdge<S> {
