@@ -5,7 +5,7 @@ with a sequential reference, for the property tests in tests/tests/random_graphs
 Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
 random chain: maps, filters, filter_maps, flat_maps, serial and ordered stages, fan-out groups
 (nested), merges, one fault stage (a `try` stage that panics or fails on given values), random
-capacity 1..=8, one or two sources. Graphs come in six families:
+capacity 1..=8, one or two sources. Graphs come in seven families:
 
 - `unordered`: no ordered stage; one stateful sink (its outputs compared as a multiset).
 - `ordered`: one ordered sink, or an `ordered flat_map` and a sink after it; flat-maps (which
@@ -68,6 +68,25 @@ capacity 1..=8, one or two sources. Graphs come in six families:
   the generator asserts that each has two sources and an ordered stage that reads several
   streams in the sources' numbering or reads streams in a chain flat-map's numbering. Its
   ordered middle stages only log (two sources, see "Outputs").
+- `nested` (the last NESTED graphs, from generators of their own): what para-macros accepts
+  since c9ec29a and bdc4e6d. Flat-maps in a row inside a stream branch (a chain: `src =>
+  (flat_map e => filter p => flat_map f, g) => ordered h`: `e`, the head, ends each input's
+  outputs, `f` passes those end markers on), with `AROUND` stages, filters, merging fan-outs and
+  transparent ordered stages between them, chains of three; streams read inside streams (`src
+  => (flat_map e => (flat_map f, g2), g) => ordered h`: per output `y` of `e`, `f`'s outputs of
+  `y`, then `g2`'s, depth first as the reference), the inner branches ending at the meeting or
+  meeting first inside the branch, sometimes with a chain in the inner branch; every branch a
+  chain (`(flat_map a => flat_map b, flat_map c => flat_map d) => ordered h`), and chains under
+  a flat-map on the chain (`flat_map e => (flat_map f => flat_map f2, flat_map g) => ordered h`:
+  `e`'s numbering is the main one); one or two sources (several streams then filled per
+  source); stages and merging fan-outs before the group, and where the branches meet before
+  the ordered stage (lanes), as in `sources`; the ordered stages that read them as in
+  `sources`; sometimes beside a `branches`-family chain. Graph `COUNT + STREAMS + LANES +
+  SOURCE_GRAPHS + j` is drawn again until the macro accepts it and it has the shape
+  `NESTED_TARGETS[j % len(NESTED_TARGETS)]` names (of `nested_shapes`; those naming two
+  sources have two); the generator asserts that each has a chain of two or more in-order
+  flat-maps feeding a stream or a stream read inside another. Its ordered middle stages count
+  with one source and only log with two, as everywhere.
 
 Outputs. Each sink pushes into its own `Vec`; each non-flat-map ordered middle stage and each
 explicit `ordered flat_map` also logs its inputs into its own `Vec`, and with one source a
@@ -106,16 +125,30 @@ promises, so the reference is the same depth-first walk. A stream has its own pa
 flat-map to the stage, through the meeting: at most MAX_PATHS), and an ordered stage reads at
 most MAX_STREAMS = 8. With two sources, para-macros refused more than one before 240d622 (two
 flat-maps could take the sources in different orders and hang); it now has each of them fill
-its streams per source. Only `sources` draws more than one with two sources; the other families
-keep the old refusal (in `acceptable`), so that their graphs, redrawn because of it or not, stay
-the ones the seed always gave.
+its streams per source. Only `sources` and `nested` draw more than one with two sources; the
+other families keep the old refusal (in `acceptable`), so that their graphs, redrawn because of
+it or not, stay the ones the seed always gave.
 
-Refused (a compile error), and so never generated: a flat-map running in order inside another
-in-order flat-map's branch (nested: `(flat_map e => flat_map f, g) => ordered o`), whose outputs
-meet items of the outer numbering, or in general numberings that meet where `main_root` finds no
-main numbering of which the others are streams; more paths or streams than the limits. (With
-two sources, more than one stream into an ordered stage was refused before 240d622; every family
-but `sources` still keeps that rule, see "Streams".) Accepted by the macro but not drawn yet: an
+Chains and streams in streams (para-macros since c9ec29a and bdc4e6d, the `nested` family). A
+flat-map whose outputs reach the ordered stage only through another flat-map of its branch is
+not a stream of that stage itself: the last one is, read where the first one's (the head's)
+branch goes, and the stage sees per source item everything the branch made of it, each output
+of one flat-map expanded by the next, in order. A flat-map whose outputs reach the stage both
+through another flat-map and beside it (`flat_map e => (flat_map f, g2)`) is a stream of its
+own, and the inner one is read inside it: per output of `e`, `f`'s outputs of it then `g2`'s.
+Both are the reference's depth-first order again.
+
+Refused (a compile error), and so never generated: numberings that meet where `main_root` finds
+no main numbering of which the others are streams (through any number of flat-maps); two
+chains into one ordered stage from one flat-map whose own outputs do not reach it (`(flat_map e
+=> (flat_map f, flat_map g), k) => ordered h`); a stream filled by a flat-map (or an ordered
+stage) that reads streams itself, whose branch meets another before the last ordered stage
+(`((flat_map f, g) => ordered flat_map t, k) => ordered h`); a flat-map that heads a chain for
+one ordered stage and passes another chain's end markers on for another; more paths or streams
+than the limits. (Before c9ec29a, flat-maps in a row in a stream branch were refused too, and
+streams read inside streams before bdc4e6d. With two sources, more than one stream into an
+ordered stage was refused before 240d622; every family but `sources` and `nested` still keeps
+that rule, see "Streams".) Accepted by the macro but not drawn yet: an
 ordered stage (not a flat-map) that reads streams and whose outputs lead to another ordered stage
 (`=> (flat_map f, g) => ordered o => ordered p`, since 5e86e31: it numbers its outputs anew), so
 after the meeting the `lanes` family puts no ordered stage but a flat-map before the ones that
@@ -123,17 +156,19 @@ read the lanes. The old families keep every numbering from meeting another at al
 required before streams, and `streams` keeps them to meet only at an ordered stage whose outputs
 lead to no other one, with `main_root` as it was then (`flat_map f0 => (flat_map f, g)` refused,
 although the macro accepts it since 0fda33c): `analyze(strict=True)`, so that they stay the
-graphs the seed always gave; `lanes` and `sources` follow the macro's rule (`strict=False`),
-under which a flat-map on the chain before a stream group is the main numbering there (only
-`sources` draws one: the other generators put no flat-map before their group).
+graphs the seed always gave; `lanes`, `sources` and `nested` follow the macro's rule
+(`strict=False`, as it is since bdc4e6d; `lanes` and `sources` were drawn under the one before
+c9ec29a, which gives them the same graphs with the default arguments), under which a flat-map
+on the chain before a stream group is the main numbering there (only `sources` and `nested`
+draw one: the other generators put no flat-map before their group).
 
 `analyze` counts paths and finds those conflicts as para-macros' `tags.rs` (`mark_tags`,
 `main_root`) does; a chain over the limit or with a conflict is drawn again (with its fault
 stage) from a generator seeded by the seed, the graph's number and the attempt, so the main
 generator's draws stay the same and every other graph is the one the seed always gave.
 
-    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes] [sources]
-        # defaults: 40 20261135 12 10 10
+    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes] [sources] [nested]
+        # defaults: 40 20261135 12 10 10 12
     rustfmt --edition 2021 tests/tests/random_graphs/graphs.rs   # and commit the output
 
 It prints how many graphs have each shape.
@@ -174,6 +209,23 @@ SOURCE_TARGETS = ["two streams into one ordered stage",
                   "several streams into an ordered sink",
                   "a per-source stream read by two ordered stages",
                   "several streams into a flat-map before another ordered stage"]
+# Graphs of the `nested` family, after the `sources` ones.
+NESTED = int(sys.argv[6]) if len(sys.argv) > 6 else 12
+# The shapes (of `nested_shapes`) the `nested` graphs are drawn until they have, in turn. Each
+# has a chain of two or more flat-maps in a row feeding a stream, or a stream read inside
+# another's; those naming two sources have two sources (several streams, filled per source).
+NESTED_TARGETS = ["chain of two flat-maps in a stream branch",
+                  "a stream read inside another",
+                  "fan-out and merge between the flat-maps of a chain",
+                  "every branch a chain",
+                  "chain of three flat-maps in a stream branch",
+                  "chains under a flat-map on the chain, every branch a flat-map",
+                  "transparent ordered stage between the flat-maps of a chain",
+                  "chains, several streams with two sources",
+                  "a stream inside another meeting before the ordered stage",
+                  "a chain meeting before the ordered stage",
+                  "a stream read inside another, several streams with two sources",
+                  "a chain inside a stream read inside another"]
 # The most paths from a root (the sources, or an ordered flat-map) to an ordered stage:
 # para-core's `MAX_PARTS`.
 MAX_PATHS = 32
@@ -273,7 +325,8 @@ def gen_stream_branch(rng):
     """A branch of the meeting group with one flat-map (which runs in order, the ordered stage
     after the group following it): stages before it, the flat-map (sometimes an explicit
     `ordered flat_map`), stages after it, and sometimes a fan-out after it whose branches merge
-    again or end at the ordered stage. No second flat-map: nested ones are refused."""
+    again or end at the ordered stage. No second flat-map: the macro refused them when the
+    `streams` family was drawn (the `nested` family draws them)."""
     elems = [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1, 2]))]
     elems.append(stage("ordered_flat_map" if rng.random() < 0.25 else "flat_map", rng))
     after = [pick(AROUND, rng) for _ in range(rng.choice([0, 1, 1, 2]))]
@@ -486,6 +539,150 @@ def gen_sources(rng, want):
     return pre + rest
 
 
+def flat_stage(rng, explicit=0.2):
+    """A flat-map that runs in order (an ordered stage follows it), sometimes written `ordered
+    flat_map`."""
+    return stage("ordered_flat_map" if rng.random() < explicit else "flat_map", rng)
+
+
+def gen_chain_branch(rng, flats, fan_out=False, transparent=False):
+    """A stream branch holding a chain of `flats` flat-maps in a row (the first heads it: it
+    ends each input's outputs, the others pass those end markers on): `AROUND` stages before
+    it, between its flat-maps (filters, transparent ordered stages, a merging fan-out of
+    `gen_plain` branches: `fan_out` and `transparent` put one between the first two) and after
+    it, and sometimes a fan-out after it whose branches end at the meeting."""
+    elems = [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1]))]
+    for j in range(flats):
+        if j > 0:
+            between = [pick(AROUND, rng) for _ in range(rng.choice([0, 1, 1, 2]))]
+            if (fan_out and j == 1) or rng.random() < 0.25:
+                between.insert(rng.randint(0, len(between)), dict(
+                    kind="group", branches=[gen_plain(2, rng) for _ in range(rng.randint(2, 3))]))
+            if transparent and j == 1:
+                between.insert(rng.randint(0, len(between)),
+                               stage(rng.choice(["ordered", "ordered", "ordered_filter_map"]), rng))
+            elems += between
+        elems.append(flat_stage(rng))
+    elems += [pick(AROUND, rng) for _ in range(rng.choice([0, 1, 1, 2]))]
+    if rng.random() < 0.2:
+        elems.append(dict(kind="group", branches=[gen_plain(2, rng)
+                                                  for _ in range(rng.randint(2, 3))]))
+    return elems
+
+
+def gen_nested_branch(rng, inner_chain=False):
+    """A stream branch whose flat-map `e` fans out into a branch with another flat-map (a chain
+    of two when `inner_chain`) and plain ones (sometimes a second flat-map branch too): that
+    stream is read inside `e`'s, per output of `e`. The inner branches end at the meeting, or
+    sometimes meet first inside the branch at `MID` stages (lanes in `e`'s numbering)."""
+    elems = [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1]))]
+    elems.append(flat_stage(rng))
+    elems += [pick(AROUND, rng) for _ in range(rng.choice([0, 1, 1]))]
+    inner = [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1]))]
+    if inner_chain:
+        inner.append(flat_stage(rng))
+        inner += [pick(AROUND, rng) for _ in range(rng.choice([0, 1]))]
+    inner.append(flat_stage(rng))
+    inner += [pick(AROUND, rng) for _ in range(rng.choice([0, 1, 1]))]
+    branches = [inner] + [gen_plain(2, rng) for _ in range(rng.choice([1, 1, 2]))]
+    if rng.random() < 0.2:
+        branches.append([flat_stage(rng)] + [pick(AROUND, rng) for _ in range(rng.randint(0, 1))])
+    rng.shuffle(branches)
+    elems.append(dict(kind="group", branches=branches))
+    if rng.random() < 0.25:
+        elems += [pick(MID, rng) for _ in range(rng.randint(1, 2))]
+    return elems
+
+
+def gen_nested(rng, want):
+    """A chain of the `nested` family, drawn toward shape `want` (of `NESTED_TARGETS`): stages
+    and merging groups as in `lanes`, sometimes (always when `want` asks) a flat-map on the
+    chain (then the main numbering of the group after it); the group, whose branches hold
+    chains of flat-maps (`gen_chain_branch`), streams read inside streams
+    (`gen_nested_branch`), single flat-maps (`gen_stream_branch`) or none (`gen_plain`), every
+    branch a flat-map when `want` asks; sometimes `MID` stages and merging fan-outs where they
+    meet before the ordered stage (lanes); then the ordered stages that read them as in
+    `sources`. Sometimes all that is one branch of a terminal fan-out beside a
+    `branches`-family chain."""
+    pre = []
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        if rng.random() < 0.3:
+            pre.append(dict(kind="group", branches=[gen_plain(1, rng)
+                                                    for _ in range(rng.randint(2, 3))]))
+        else:
+            pre.append(pick(PRE, rng))
+    under = "under a flat-map on the chain" in want
+    if under or rng.random() < 0.15:
+        pre.insert(rng.randint(0, len(pre)), flat_stage(rng, 0.25))
+
+    def chain_branch(**kw):
+        return gen_chain_branch(rng, rng.choice([2, 2, 2, 3]), **kw)
+
+    def any_flat():
+        return rng.choices([chain_branch, lambda: gen_nested_branch(rng),
+                            lambda: gen_stream_branch(rng)], [3, 2, 2])[0]()
+
+    if want.startswith("every branch a chain"):
+        branches = [chain_branch() for _ in range(rng.choice([2, 2, 3]))]
+    elif under:
+        branches = [chain_branch() if rng.random() < 0.5 else gen_stream_branch(rng)
+                    for _ in range(rng.choice([2, 2, 3]))]
+    else:
+        if want.startswith("chain of three"):
+            main = gen_chain_branch(rng, 3)
+        elif want.startswith("fan-out and merge between"):
+            main = gen_chain_branch(rng, rng.choice([2, 3]), fan_out=True)
+        elif want.startswith("transparent ordered stage between"):
+            main = gen_chain_branch(rng, rng.choice([2, 3]), transparent=True)
+        elif "inside another" in want:
+            main = gen_nested_branch(rng, inner_chain=want.startswith("a chain inside"))
+        elif "chain" in want:
+            main = chain_branch()
+        else:
+            main = any_flat()
+        branches = [main]
+        several = "several streams" in want
+        for _ in range(rng.choice([1, 1, 2])):
+            u = rng.random()
+            branches.append(any_flat() if u < (0.6 if several else 0.25)
+                            else gen_plain(1, rng))
+        rng.shuffle(branches)
+    rest = [dict(kind="group", branches=branches)]
+    if "meeting before the ordered stage" in want or rng.random() < 0.3:
+        for _ in range(rng.randint(1, 2)):
+            if rng.random() < 0.3:
+                rest.append(dict(kind="group", branches=[gen_mid_branch(1, rng)
+                                                         for _ in range(rng.randint(2, 3))]))
+            else:
+                rest.append(pick(MID, rng))
+    if rng.random() < 0.1:
+        # A flat-map reads them (the main numbering for the ordered stage after it).
+        rest.append(flat_stage(rng, 0.3))
+        rest += [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+    else:
+        end = rng.choices(["one", "two", "beside"], [5, 2, 2])[0]
+        if end == "one":
+            reader = gen_reader(rng)
+            if len(reader) > 1 and rng.random() < 0.3:
+                reader[-1:] = [dict(kind="group", terminal=True,
+                                    branches=[[pick(TAIL, rng), sink(False)] for _ in range(2)])]
+            rest += reader
+        elif end == "two":
+            rest.append(dict(kind="group", terminal=True, branches=[
+                [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+                for _ in range(2)]))
+        else:
+            branches = [gen_reader(rng), [pick(TAIL, rng) for _ in range(rng.randint(0, 2))]
+                        + [sink(False)]]
+            rng.shuffle(branches)
+            rest.append(dict(kind="group", terminal=True, branches=branches))
+    if rng.random() < 0.15:
+        other = gen_branches(1, True, rng)
+        branches = [rest, other] if rng.random() < 0.5 else [other, rest]
+        rest = [dict(kind="group", terminal=True, branches=branches)]
+    return pre + rest
+
+
 def insert_fault(elems, rng=rng, terminal=False):
     """Puts the fault stage at a random place of the top-level chain or of a branch (before the
     sink of a terminal chain)."""
@@ -498,6 +695,8 @@ def insert_fault(elems, rng=rng, terminal=False):
 
 
 MARKED = ("ordered", "ordered_filter_map", "ordered_flat_map")
+# The families drawn by `gen_branches` or generators of their own (capacity 1 more often).
+NEW_FAMILIES = ("branches", "streams", "lanes", "sources", "nested")
 SOURCES_ROOT = -1  # `analyze`'s name for the sources' numbering (tags.rs' `SOURCES`)
 FLAT = ("flat_map", "ordered_flat_map")
 
@@ -524,8 +723,18 @@ def analyze(sources, elems, strict=True):
     `strict`: the rule the old families and `streams` were drawn under, so that they stay the
     graphs the seed always gave: numberings meet only at an ordered stage whose outputs lead to
     no other ordered stage (the macro's rule before 996b356), and `main_root` as the macro had
-    it before 0fda33c (the main numbering may not be a flat-map's). The `lanes` and `sources`
-    families use the macro's rule (`strict=False`).
+    it before 0fda33c (the main numbering may not be a flat-map's). The `lanes`, `sources` and
+    `nested` families use the macro's rule (`strict=False`), as it is since bdc4e6d: `main_root`'s
+    `stream_of` follows the numberings the flat-maps' inputs carry through any number of
+    flat-maps, and (every branch a flat-map) the main numbering is the nearest ancestor of the
+    first one's that fits; so flat-maps in a row in a stream branch (a chain: `(flat_map e =>
+    flat_map f, g) => ordered h`, `e` its head), streams read inside streams (`(flat_map e =>
+    (flat_map f, g2), g) => ordered h`) and every branch a chain are accepted. Refused as in the
+    macro (`conflict`): two chains into one ordered stage with one head (`shared_head`), a chain
+    with a flat-map that reads streams itself (`stream_reads_streams`), a flat-map that heads a
+    chain for one ordered stage and passes another's end markers on for another. (`lanes` and
+    `sources` were drawn under the rule before c9ec29a, without chains or streams in streams;
+    under this one the default arguments give them the same graphs.)
 
     Returns a dict: `ordered`, `parts` (per node: paths from its main root to an ordered
     stage), `streams` (per ordered node: its streams, (flat-map, paths from it)), `conflict`
@@ -534,7 +743,8 @@ def analyze(sources, elems, strict=True):
     lanes to an ordered stage: the `lanes` family's), `succs`, `preds`, `elems` (per node: its
     element, None for a source), `sources`, `flat`, `root_in` (per node: the main numbering its
     inputs carry, `SOURCES` = -1 for the sources', a flat-map's node otherwise; None where none
-    or refused)."""
+    or refused), `chains` (per ordered node, per stream as in `streams`: the flat-maps of its
+    chain, the stream's first, its head last)."""
     elem_of, preds = [None] * sources, [[] for _ in range(sources)]
 
     def walk(chain, tails):
@@ -588,9 +798,16 @@ def analyze(sources, elems, strict=True):
         if len(roots) == 1:
             return roots[0][0]
 
+        def up(r):
+            return SOURCES if root_in[r] is None else root_in[r]
+
         def stream_of(r, main):
-            return r != SOURCES and is_root(r) and \
-                (SOURCES if root_in[r] is None else root_in[r]) == main
+            # Through any number of flat-maps (a chain, or a stream read inside another's).
+            while r != SOURCES and is_root(r):
+                if up(r) == main:
+                    return True
+                r = up(r)
+            return False
 
         def fits(main):
             return all(r == main or stream_of(r, main) for r, _ in roots)
@@ -598,11 +815,13 @@ def analyze(sources, elems, strict=True):
         among = next((r for r, _ in roots if fits(r)), None)
         if among is not None:
             return among
-        first = roots[0][0]
-        if first != SOURCES and is_root(first):
-            beneath = SOURCES if root_in[first] is None else root_in[first]
-            if fits(beneath):
-                return beneath
+        # Every branch a flat-map: the nearest numbering the first one's inputs come from (among
+        # its ancestors) that fits.
+        r = roots[0][0]
+        while r != SOURCES and is_root(r):
+            r = up(r)
+            if fits(r):
+                return r
         return None
 
     root_in = [None] * n
@@ -610,7 +829,8 @@ def analyze(sources, elems, strict=True):
     # in their lanes), [root, paths from it].
     paths_out = [[] for _ in range(n)]
     parts, streams, conflict, meets = [0] * n, [[] for _ in range(n)], set(), set()
-    early = set()
+    early, chains = set(), [[] for _ in range(n)]
+    heads_for, forwards_for = set(), set()  # tags.rs' `marks_inputs` and `forwards`
     for i in range(n):
         if i < sources:
             if tagged_out[i]:
@@ -642,6 +862,24 @@ def analyze(sources, elems, strict=True):
         if ordered[i]:
             parts[i] = paths
             streams[i] = sorted((r, p) for r, p in roots if r != main)
+            roots_here, heads = [r for r, _ in streams[i]], []
+            for f, _ in streams[i]:
+                # Its chain: the flat-maps before it in its branch whose outputs reach here
+                # only through it, up to the one (the head) whose inputs carry the main
+                # numbering or another stream.
+                chain = [f]
+                while root_in[chain[-1]] not in (None, main, SOURCES) \
+                        and root_in[chain[-1]] not in roots_here:
+                    chain.append(root_in[chain[-1]])
+                chains[i].append(chain)
+                if not strict:
+                    if chain[-1] in heads:
+                        conflict.add(f)  # `shared_head`: refused
+                    if any(streams[c] for c in chain):
+                        conflict.add(f)  # `stream_reads_streams`: refused
+                heads.append(chain[-1])
+                heads_for.add(chain[-1])
+                forwards_for.update(chain[:-1])
         if not tagged_out[i]:
             continue
         if is_root(i):
@@ -653,9 +891,13 @@ def analyze(sources, elems, strict=True):
             paths_out[i] = [[i, 1]]
         else:
             paths_out[i] = [[main, paths]] + [[r, p] for r, p in roots if r != main]
+    if not strict:
+        # A flat-map that heads a chain for one ordered stage and passes another's end markers
+        # on for another: refused.
+        conflict.update(heads_for & forwards_for)
     return dict(ordered=ordered, parts=parts, streams=streams, conflict=conflict, meets=meets,
                 early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat,
-                root_in=root_in)
+                root_in=root_in, chains=chains)
 
 
 MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered stage
@@ -667,13 +909,16 @@ def acceptable(a, target=None):
     meeting anywhere, as the macro required before streams, so that their graphs stay the ones
     the seed always gave. A `lanes` graph (target `lanes: <shape>`) must have numberings meet
     before an ordered stage (`early`), and the shape of `lane_shapes` it names. A `sources`
-    graph (target `sources: <shape>`) must have the shape of `source_shapes` it names; only it
+    graph (target `sources: <shape>`) must have the shape of `source_shapes` it names, a
+    `nested` one (target `nested: <shape>`) the shape of `nested_shapes` it names; only they
     may have several streams into one ordered stage with two sources."""
     ok = not a["conflict"] and max(a["parts"]) <= MAX_PATHS
     ok = ok and all(len(s) <= MAX_STREAMS and all(p <= MAX_PATHS for _, p in s)
                     for s in a["streams"])
     if target is not None and target.startswith("sources: "):
         return ok and target[len("sources: "):] in source_shapes(a)
+    if target is not None and target.startswith("nested: "):
+        return ok and target[len("nested: "):] in nested_shapes(a)
     # With two sources, one stream per ordered stage: the macro refused more before 240d622
     # (two flat-maps could take the sources in different orders; the hang graph_41 and
     # graph_43 found), and the other families keep that rule, so that a graph redrawn because
@@ -833,6 +1078,89 @@ def source_shapes(a):
             if a["ordered"][i] and elems[i]["kind"] in ("ordered", "ordered_filter_map"):
                 found.add("transparent ordered stage in a per-source flat-map's branch")
             todo.extend(succs[i])
+    return found
+
+
+def nested_shapes(a):
+    """What `a` (from `analyze`) has of the `nested` family's shapes: chains of flat-maps in a
+    row feeding a stream (and what stands between their flat-maps), streams read inside
+    others', every branch a chain, every branch a flat-map under a flat-map on the chain
+    (whose numbering is the main one), several such streams with two sources (filled per
+    source), and those streams meeting other branches before the ordered stage (lanes)."""
+    succs, preds, elems, streams, root_in = a["succs"], a["preds"], a["elems"], a["streams"], \
+        a["root_in"]
+    n, found = len(succs), set()
+
+    def between(f, o):
+        """The nodes on a path from `f` to `o`, both left out."""
+        fwd, todo = set(), list(succs[f])
+        while todo:
+            i = todo.pop()
+            if i not in fwd and i <= o:
+                fwd.add(i)
+                todo.extend(succs[i])
+        back, todo = set(), list(preds[o])
+        while todo:
+            i = todo.pop()
+            if i not in back and i >= f:
+                back.add(i)
+                todo.extend(preds[i])
+        return (fwd & back) - {f, o}
+
+    readers = lane_readers(a)
+    for o in range(n):
+        if not streams[o]:
+            continue
+        roots = [f for f, _ in streams[o]]
+        chains = a["chains"][o]
+        long = [c for c in chains if len(c) > 1]
+        inside = [c for c in chains if root_in[c[-1]] in roots]
+        for c in long:
+            found.add("chain of two flat-maps in a stream branch" if len(c) == 2 else
+                      "chain of three flat-maps in a stream branch" if len(c) == 3 else
+                      "chain of four or more flat-maps in a stream branch")
+            for later, first in zip(c, c[1:]):
+                kinds = {elems[i]["kind"] for i in between(first, later)}
+                if kinds & {"ordered", "ordered_filter_map"}:
+                    found.add("transparent ordered stage between the flat-maps of a chain")
+                if kinds & {"filter", "filter_map", "ordered_filter_map"}:
+                    found.add("filter between the flat-maps of a chain")
+                if a["parts"][later] > 1:
+                    found.add("fan-out and merge between the flat-maps of a chain")
+            if any(elems[f]["kind"] == "ordered_flat_map" for f in c):
+                found.add("explicit ordered flat_map in a chain")
+        for c in inside:
+            found.add("a stream read inside another")
+            if len(c) > 1:
+                found.add("a chain inside a stream read inside another")
+        if not long and not inside:
+            continue
+        if a["parts"][o] == 0 and len(chains) > 1 and all(len(c) > 1 for c in chains):
+            found.add("every branch a chain")
+        if root_in[o] not in (SOURCES_ROOT, None) and a["parts"][o] == 0 and len(chains) > 1:
+            found.add("chains under a flat-map on the chain, every branch a flat-map")
+        if a["sources"] == 2 and len(chains) > 1 and root_in[o] == SOURCES_ROOT:
+            if long:
+                found.add("chains, several streams with two sources")
+            if inside:
+                found.add("a stream read inside another, several streams with two sources")
+        lanes = readers.get(o, set())
+        if any(c[0] in lanes for c in long):
+            found.add("a chain meeting before the ordered stage")
+        if any(c[0] in lanes for c in inside):
+            found.add("a stream inside another meeting before the ordered stage")
+        kind = elems[o]["kind"]
+        found.add("read at " + ("an ordered sink" if kind == "sink" else
+                                "`" + kind.replace("ordered_", "ordered ") + "`"))
+        if a["flat"][o]:
+            seen, todo = set(), list(succs[o])
+            while todo:
+                i = todo.pop()
+                if i not in seen:
+                    seen.add(i)
+                    todo.extend(succs[i])
+            if any(a["ordered"][i] for i in seen):
+                found.add("read by a flat-map before another ordered stage")
     return found
 
 
@@ -1078,12 +1406,15 @@ def walk_elems(elems, in_group=False):
 
 def draw(family, rng, ordered_flat, length, want=None):
     """A chain of `family` with its fault stage and its sinks (the whole graph after the
-    sources and the split source's first map); a `sources` one drawn toward shape `want`."""
-    if family in ("branches", "streams", "lanes", "sources"):
+    sources and the split source's first map); a `sources` or `nested` one drawn toward shape
+    `want`."""
+    if family in NEW_FAMILIES:
         if family == "branches":
             chain = gen_branches(0, True, rng)
         elif family == "sources":
             chain = gen_sources(rng, want)
+        elif family == "nested":
+            chain = gen_nested(rng, want)
         else:
             chain = gen_streams(rng) if family == "streams" else gen_lanes(rng)
         insert_fault(chain, rng, terminal=True)
@@ -1098,10 +1429,11 @@ def draw(family, rng, ordered_flat, length, want=None):
     return chain + [sink(ordered)]
 
 
+TOTAL = COUNT + STREAMS + LANES + SOURCE_GRAPHS + NESTED
 out = [
     "// @generated by scripts/gen-random-graphs.py — do not edit; regenerate instead.",
-    f"// seed {SEED}, {COUNT + STREAMS + LANES + SOURCE_GRAPHS} graphs ({STREAMS} of the "
-    f"`streams` family, {LANES} of the `lanes` family, {SOURCE_GRAPHS} of the `sources` family).",
+    f"// seed {SEED}, {TOTAL} graphs ({STREAMS} of the `streams` family, {LANES} of the `lanes` "
+    f"family, {SOURCE_GRAPHS} of the `sources` family, {NESTED} of the `nested` family).",
     "#![allow(clippy::all, unused_imports, unused_mut, unused_variables, unused_parens, unreachable_pub)]",
     "",
     "use super::{Fault, Faulted};",
@@ -1114,7 +1446,7 @@ specs = []
 redrawn = []
 most = 0
 tally = {}
-for g in range(COUNT + STREAMS + LANES + SOURCE_GRAPHS):
+for g in range(TOTAL):
     if g < COUNT:
         grng, redraw = rng, f"{SEED}/{g}"
         u = grng.random()
@@ -1127,13 +1459,16 @@ for g in range(COUNT + STREAMS + LANES + SOURCE_GRAPHS):
         # The `lanes` family: likewise.
         grng, redraw = random.Random(f"{SEED}/lanes/{g}"), f"{SEED}/lanes/{g}"
         family = "lanes"
-    else:
+    elif g < COUNT + STREAMS + LANES + SOURCE_GRAPHS:
         # The `sources` family: likewise.
         grng, redraw = random.Random(f"{SEED}/sources/{g}"), f"{SEED}/sources/{g}"
         family = "sources"
+    else:
+        # The `nested` family: likewise.
+        grng, redraw = random.Random(f"{SEED}/nested/{g}"), f"{SEED}/nested/{g}"
+        family = "nested"
     length = grng.randint(1, 4)
-    capacity = 1 if family in ("branches", "streams", "lanes", "sources") \
-        and grng.random() < 0.3 else grng.randint(1, 8)
+    capacity = 1 if family in NEW_FAMILIES and grng.random() < 0.3 else grng.randint(1, 8)
     split = grng.random() < 0.5
     two_sources = grng.random() < (0.5 if family in ("branches", "streams", "lanes") else 0.25)
     want = None
@@ -1143,14 +1478,19 @@ for g in range(COUNT + STREAMS + LANES + SOURCE_GRAPHS):
     elif family == "sources":
         want = SOURCE_TARGETS[(g - COUNT - STREAMS - LANES) % len(SOURCE_TARGETS)]
         two_sources = True
+    elif family == "nested":
+        want = NESTED_TARGETS[(g - COUNT - STREAMS - LANES - SOURCE_GRAPHS)
+                              % len(NESTED_TARGETS)]
+        two_sources = "two sources" in want or two_sources
     ordered_flat = family == "ordered" and grng.random() < 0.4
     # A `branches` graph is drawn until it has this shape (see `shapes`); a `stream` one until
     # an ordered stage reads a stream; a `lanes` one until numberings meet before one.
     target = grng.choice(["beside", "siblings", "in_branch"]) if family == "branches" \
         else "stream" if family == "streams" else f"lanes: {wanted}" if family == "lanes" \
-        else f"sources: {want}" if family == "sources" else None
+        else f"sources: {want}" if family == "sources" \
+        else f"nested: {want}" if family == "nested" else None
     # The old families and `streams` under the rule they were drawn under (see `analyze`).
-    strict = family not in ("lanes", "sources")
+    strict = family not in ("lanes", "sources", "nested")
     sources = 2 if two_sources else 1
     first = [node("map")] if split else []  # the split source's `|v| counters.item(v)`
     chain = draw(family, grng, ordered_flat, length, want)
@@ -1199,6 +1539,26 @@ for g in range(COUNT + STREAMS + LANES + SOURCE_GRAPHS):
             tally.setdefault("sources: split sources", []).append(g)
         if capacity == 1:
             tally.setdefault("sources: capacity 1", []).append(g)
+    nested = set()
+    if family == "nested":
+        # A chain of two or more flat-maps in a row feeding a stream, or a stream read inside
+        # another's, and the shape wanted.
+        nested = nested_shapes(a)
+        assert want in nested and any(
+            len(c) > 1 or a["root_in"][c[-1]] in [f for f, _ in a["streams"][o]]
+            for o, cs in enumerate(a["chains"]) for c in cs), \
+            f"graph_{g}: not `{want}`:\n{render_chain(chain, '')}"
+        if a["early"]:
+            laned = lane_shapes(a)
+        sourced = source_shapes(a)
+        for s in nested:
+            tally.setdefault("nested: " + s, []).append(g)
+        if two_sources:
+            tally.setdefault("nested: two sources", []).append(g)
+        if split:
+            tally.setdefault("nested: split sources", []).append(g)
+        if capacity == 1:
+            tally.setdefault("nested: capacity 1", []).append(g)
     most = max(most, *a["parts"], *(p for st in a["streams"] for _, p in st))
     found = shapes(a)
     streamed = stream_shapes(a)
@@ -1248,6 +1608,8 @@ for g in range(COUNT + STREAMS + LANES + SOURCE_GRAPHS):
         desc.append("lanes: " + ", ".join(sorted(laned)))
     if sourced:
         desc.append("sources: " + ", ".join(sorted(sourced)))
+    if nested:
+        desc.append("nested: " + ", ".join(sorted(nested)))
     if g in KNOWN_FAILURES:
         tally.setdefault("KNOWN FAILURES (left out of GRAPHS)", []).append(g)
         desc.append("KNOWN FAILURE, left out of GRAPHS: " + KNOWN_FAILURES[g])
@@ -1303,7 +1665,7 @@ for g, outputs in specs:
     out.append(f'    ("graph_{g}", graph_{g}, reference_{g}, &[{outs}]),')
 out.append("];")
 open("tests/tests/random_graphs/graphs.rs", "w").write("\n".join(out) + "\n")
-print(f"wrote {COUNT + STREAMS + LANES + SOURCE_GRAPHS} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
+print(f"wrote {TOTAL} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
       + "".join(f"; graph_{g} redrawn ({a} attempt{'s' if a > 1 else ''})" for g, a in redrawn))
 for what, gs in sorted(tally.items()):
     print(f"  {what}: {len(gs)} ({', '.join(map(str, gs))})")
