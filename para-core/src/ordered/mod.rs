@@ -226,14 +226,19 @@
 //! clear: the window empties and the source is never stepped again (a hang seen under
 //! qemu-arm; the loom model in `tests/loom_ordered.rs` finds it, and passes on this code).
 
+mod consume;
+mod edges;
+mod expand;
 mod senders;
 mod steps;
 mod streams;
 mod tags;
 mod window;
 
-pub use senders::{Credit, HoleEdge, LaneSplit, OrderedEdge, Renumber, TaggedEdge, WithHoles};
-pub use steps::{run_ordered, run_ordered_flat_map};
+pub use edges::{HoleEdge, LaneSplit, OrderedEdge, TaggedEdge, WithHoles};
+pub use expand::run_ordered_flat_map;
+pub use senders::{Credit, Renumber};
+pub use steps::run_ordered;
 pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};
 pub use window::{OrderedBuffer, MAX_PARTS};
