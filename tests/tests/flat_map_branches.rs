@@ -4,7 +4,7 @@
 //! outputs of that item in emission order.
 
 mod common;
-use common::{expand, run, uneven, watchdog, Counters, Tracked, THREADS};
+use common::{expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
@@ -30,17 +30,6 @@ fn a_flat_map_branch_and_a_plain_branch_meet_at_the_ordered_stage() {
             assert_eq!(counters.live(), 0, "{what}");
         }
     }
-}
-
-/// The reference: per source item, the branch outputs in branch order.
-fn reference(items: impl Iterator<Item = i64>, branches: &[&dyn Fn(i64) -> Vec<i64>]) -> Vec<i64> {
-    items
-        .flat_map(|x| branches.iter().flat_map(move |b| b(x)).collect::<Vec<_>>())
-        .collect()
-}
-
-fn expanded(x: i64) -> Vec<i64> {
-    (0..x.rem_euclid(4)).map(|i| 10 * x + i).collect()
 }
 
 #[test]

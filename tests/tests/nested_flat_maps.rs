@@ -4,30 +4,12 @@
 //! source order, everything the branch made of it, depth first, then the other branches'.
 
 mod common;
-use common::{expand, run, uneven, watchdog, Counters, Tracked, THREADS};
+use common::{
+    expand, expanded, pair, pairs, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
+};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
-
-/// Per source item, the branch outputs in branch order.
-fn reference(items: impl Iterator<Item = i64>, branches: &[&dyn Fn(i64) -> Vec<i64>]) -> Vec<i64> {
-    items
-        .flat_map(|x| branches.iter().flat_map(move |b| b(x)).collect::<Vec<_>>())
-        .collect()
-}
-
-fn expanded(x: i64) -> Vec<i64> {
-    (0..x.rem_euclid(4)).map(|i| 10 * x + i).collect()
-}
-
-fn pair(t: Tracked) -> [Tracked; 2] {
-    let (c, v) = (t.counters(), t.value);
-    [c.item(v * 100), c.item(v * 100 + v.signum())]
-}
-
-fn pairs(x: i64) -> Vec<i64> {
-    vec![x * 100, x * 100 + x.signum()]
-}
 
 #[test]
 fn two_flat_maps_with_a_filter_and_a_fan_out_between() {

@@ -4,21 +4,10 @@
 //! reads them at one step: per source item, all of `t`'s outputs of it, then `k`'s.
 
 mod common;
-use common::{expand, run, uneven, watchdog, Counters, Tracked, THREADS};
+use common::{expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
-
-/// Per source item, the branch outputs in branch order.
-fn reference(items: impl Iterator<Item = i64>, branches: &[&dyn Fn(i64) -> Vec<i64>]) -> Vec<i64> {
-    items
-        .flat_map(|x| branches.iter().flat_map(move |b| b(x)).collect::<Vec<_>>())
-        .collect()
-}
-
-fn expanded(x: i64) -> Vec<i64> {
-    (0..x.rem_euclid(4)).map(|i| 10 * x + i).collect()
-}
 
 fn triple(t: Tracked) -> [Tracked; 3] {
     let (c, v) = (t.counters(), t.value);

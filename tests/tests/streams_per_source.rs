@@ -4,26 +4,12 @@
 //! and a source whose outputs wait never holds back another's.
 
 mod common;
-use common::{expand, run, uneven, watchdog, Counters, Tracked, THREADS};
+use common::{
+    expand, expanded, pair, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
+};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
-
-/// Per source item, the branch outputs in branch order.
-fn reference(items: impl Iterator<Item = i64>, branches: &[&dyn Fn(i64) -> Vec<i64>]) -> Vec<i64> {
-    items
-        .flat_map(|x| branches.iter().flat_map(move |b| b(x)).collect::<Vec<_>>())
-        .collect()
-}
-
-fn expanded(x: i64) -> Vec<i64> {
-    (0..x.rem_euclid(4)).map(|i| 10 * x + i).collect()
-}
-
-fn pair(t: Tracked) -> [Tracked; 2] {
-    let (c, v) = (t.counters(), t.value);
-    [c.item(v * 100), c.item(v * 100 + v.signum())]
-}
 
 /// The first source's items (0..N) and the second's (-1, -2, …): every value below keeps its
 /// item's sign, so the output splits back into the two sources' sequences.

@@ -165,3 +165,30 @@ pub fn expand(t: Tracked) -> impl Iterator<Item = Tracked> {
     let (c, x) = (t.counters(), t.value);
     (0..x.rem_euclid(4)).map(move |i| c.item(10 * x + i))
 }
+
+/// What [`expand`] makes of `x`, as plain values.
+pub fn expanded(x: i64) -> Vec<i64> {
+    (0..x.rem_euclid(4)).map(|i| 10 * x + i).collect()
+}
+
+/// Two outputs per input, keeping its sign: `100x` and `100x ± 1`.
+pub fn pair(t: Tracked) -> [Tracked; 2] {
+    let (c, v) = (t.counters(), t.value);
+    [c.item(v * 100), c.item(v * 100 + v.signum())]
+}
+
+/// What [`pair`] makes of `x`, as plain values.
+pub fn pairs(x: i64) -> Vec<i64> {
+    vec![x * 100, x * 100 + x.signum()]
+}
+
+/// The sequential reference of a fan-out into an ordered stage: per item, the branch outputs
+/// in branch order.
+pub fn reference(
+    items: impl Iterator<Item = i64>,
+    branches: &[&dyn Fn(i64) -> Vec<i64>],
+) -> Vec<i64> {
+    items
+        .flat_map(|x| branches.iter().flat_map(move |b| b(x)).collect::<Vec<_>>())
+        .collect()
+}
