@@ -206,9 +206,9 @@ pub(crate) struct Parked<It> {
     /// An ordered flat-map feeding a stream: its end marker is still to be sent (the room ran
     /// out right after its last output).
     pub(crate) end_pending: bool,
-    /// An ordered flat-map ending its window's seqs: the seq of the parked input is done, and
-    /// its end marker goes out after that input's last output.
-    pub(crate) seq_ends_after: bool,
+    /// An ordered flat-map marking ends: the parked input's outputs are to be followed by an
+    /// end marker (its own, or one it owes for what it read before).
+    pub(crate) end_after: bool,
 }
 
 impl<It: Iterator> Parked<It> {
@@ -251,7 +251,7 @@ impl<St, It, const K: usize> SerialFlatMapNode<St, It, K> {
                 slots: core::array::from_fn(|_| Parked {
                     iter: None,
                     end_pending: false,
-                    seq_ends_after: false,
+                    end_after: false,
                 }),
                 origin: 0,
             }),

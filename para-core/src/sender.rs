@@ -70,9 +70,9 @@ pub enum EndMode {
     /// The outputs of each input of the flat-map before it: it passes on the end markers it
     /// reads ("Nested flat-maps in a stream branch").
     Forward,
-    /// The outputs of each `seq` of its own window, one item of the stage reading its stream,
-    /// however many inputs it holds ("Streams filled by a stage that reads streams").
-    PerSeq,
+    /// The outputs of each step of its own window: each input from a part, and all the inputs
+    /// read from a stream at one step ("Streams filled by a stage that reads streams").
+    PerStep,
 }
 
 /// The input queue of node `to`, seen from a producer.

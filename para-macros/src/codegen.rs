@@ -444,8 +444,13 @@ impl<'a> Gen<'a> {
         let node = &self.nodes[from];
         let k = &self.k;
         let mut edges = self.edges(from, &node.succs, &node.offsets);
-        // A hole per output into the streams of holes it fills.
+        // A hole per output into the streams of holes it fills, and the windows of holes.
         for (o, stage) in self.nodes.iter().enumerate() {
+            if stage.main_holes && stage.producer == Some(from) {
+                let window = self.window(o, None);
+                let lit = id_lit(o);
+                edges = quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&#window, #lit, 0)));
+            }
             for (j, stream) in stage.streams.iter().enumerate() {
                 if stream.holes && stream.root == from {
                     let window = self.window(o, Some(j));
@@ -485,8 +490,8 @@ impl<'a> Gen<'a> {
                 let lane = self.lane(from);
                 let forwarding = if node.forwards {
                     quote!(.forwarding_ends())
-                } else if node.ends_seqs {
-                    quote!(.ending_seqs())
+                } else if node.ends_steps {
+                    quote!(.ending_steps())
                 } else {
                     quote!()
                 };

@@ -94,7 +94,10 @@ pub(crate) struct Node<'a> {
     pub(crate) forwards: bool,
     /// For a stage that reads streams and fills one: it ends each seq of its window (one item
     /// of the stage reading its stream), not each input, and runs as an ordered flat-map.
-    pub(crate) ends_seqs: bool,
+    pub(crate) ends_steps: bool,
+    /// For an ordered flat-map passing end markers on whose every input is a stream: its
+    /// producer sends a hole per output (and its end markers) into part 0 of its window.
+    pub(crate) main_holes: bool,
     /// For a flat-map that fills a stream (or heads a chain that does): it ends each input's
     /// outputs.
     pub(crate) marks_inputs: bool,
@@ -238,7 +241,8 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         renumbers: false,
         per_source: false,
         forwards: false,
-        ends_seqs: false,
+        ends_steps: false,
+        main_holes: false,
         marks_inputs: false,
         producer: None,
         conflict: false,

@@ -31,7 +31,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         node.renumbers = false;
         node.per_source = false;
         node.forwards = false;
-        node.ends_seqs = false;
+        node.ends_steps = false;
+        node.main_holes = false;
         node.marks_inputs = false;
         node.conflict = false;
         node.offsets.clear();
@@ -151,14 +152,21 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
                     nodes[c].ends = true;
                     if c != head {
                         nodes[c].forwards = true;
+                        if nodes[c].parts == 0 {
+                            // Every input of it is a stream: the end markers it passes on
+                            // need a part of its window to come in, holes from its producer.
+                            nodes[c].main_holes = true;
+                            nodes[c].parts = 1;
+                        }
                     } else if nodes[c].streams.is_empty() {
                         nodes[c].marks_inputs = true;
                     } else {
-                        // A head that reads streams itself has several inputs per item of its
-                        // window, which is what this stage reads at one step: it ends each of
-                        // its window's seqs (para-core's `ordered` module docs, "Streams filled
-                        // by a stage that reads streams").
-                        nodes[c].ends_seqs = true;
+                        // A head that reads streams itself has several inputs at a stream step
+                        // of its window, which this stage reads at one step (where the paths
+                        // enter that stream's flat-map): it ends each step of its window
+                        // (para-core's `ordered` module docs, "Streams filled by a stage that
+                        // reads streams").
+                        nodes[c].ends_steps = true;
                     }
                 }
                 nodes[f].feeds.push((n, Some(j)));
@@ -252,25 +260,28 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
         let Some(main) = root_in[o] else { continue };
         let reach = reaches(nodes, |n, _| n == o);
         let start = if main == SOURCES { 0 } else { main };
-        // The main walk meets each stream at its chain's head; a head that ends its seqs, at
-        // the first node its paths enter: itself, or the flat-maps it reads (and theirs).
+        // The main walk meets each stream at its chain's head; a head that ends its steps, at
+        // every node its paths enter: itself, or the flat-maps it reads (one step of its window
+        // each).
         let streams: Vec<usize> = nodes[o].streams.iter().map(|s| s.head).collect();
-        let mut once = Vec::new();
+        let mut entries = Vec::new();
         for (j, &head) in streams.iter().enumerate() {
-            if nodes[head].ends_seqs {
-                let mut region = vec![head];
-                while let Some(r) = region.pop() {
-                    once.push((r, j));
-                    region.extend(nodes[r].streams.iter().map(|s| s.head));
-                }
+            if nodes[head].ends_steps {
+                entries.push((head, j));
+                entries.extend(nodes[head].streams.iter().map(|s| (s.head, j)));
             }
         }
-        let mut order = Vec::new();
+        // A window of holes has them first, in part 0.
+        let mut order = if nodes[o].main_holes {
+            vec![0]
+        } else {
+            Vec::new()
+        };
         let walk = Walk {
             o,
             reach: &reach,
             streams: &streams,
-            once: &once,
+            entries: &entries,
         };
         walk.paths(nodes, main, start, 0, &mut order);
         nodes[o].order = order;
@@ -387,13 +398,13 @@ fn numbers(node: &Node<'_>) -> bool {
 
 /// The walk along the paths to ordered stage `o` (the nodes that `reach` it), with the stream
 /// flat-maps it reads (`streams`: stream `j`'s head at index `j`), and the nodes where the
-/// paths enter a stream read once per item (`once`: node, `j`).
+/// paths enter a stream filled by a stage that reads streams (`entries`: node, `j`).
 #[derive(Clone, Copy)]
 struct Walk<'w> {
     o: usize,
     reach: &'w [bool],
     streams: &'w [usize],
-    once: &'w [(usize, usize)],
+    entries: &'w [(usize, usize)],
 }
 
 impl Walk<'_> {
@@ -411,12 +422,9 @@ impl Walk<'_> {
             let part = part.saturating_add(offset);
             if s == self.o {
                 order.push(u8::try_from(part).unwrap_or(u8::MAX));
-            } else if let Some(&(_, j)) = self.once.iter().find(|&&(at, _)| at == s) {
-                // A stream whose end markers end items: one step, where its paths first enter.
-                let step = 0x80 | j as u8;
-                if !order.contains(&step) {
-                    order.push(step);
-                }
+            } else if let Some(&(_, j)) = self.entries.iter().find(|&&(at, _)| at == s) {
+                // A stream whose end markers end its filler's steps: one step per entry.
+                order.push(0x80 | j as u8);
             } else if let Some(j) = self.streams.iter().position(|&f| f == s) {
                 order.push(0x80 | j as u8);
             } else if self.reach[s] && !nodes[s].renumbers {

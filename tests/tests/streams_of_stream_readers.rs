@@ -4,7 +4,9 @@
 //! reads them at one step: per source item, all of `t`'s outputs of it, then `k`'s.
 
 mod common;
-use common::{expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS};
+use common::{
+    expand, expanded, pair, pairs, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
+};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
@@ -180,5 +182,65 @@ fn a_million_outputs_read_by_a_stream_reader_keep_memory_bounded() {
             "threads={threads}: peak {} items alive",
             counters.peak()
         );
+    }
+}
+
+#[test]
+fn paths_into_a_stream_reader_come_in_depth_first_order() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // A fan-out before the group: per source item, what the first path made (t's
+                // outputs of it, then k's), then the second path's.
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (|t: Tracked| t, |t: Tracked| t.map(|v| v + 1_000_000))
+                     => ((flat_map expand, |t: Tracked| t.map(|v| -v)) => ordered |t: Tracked| t.map(|v| v * 2),
+                         |t: Tracked| t.map(|v| v + 7))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let path = |y: i64| {
+                let mut v: Vec<i64> = expanded(y).into_iter().map(|z| z * 2).collect();
+                v.push(-y * 2);
+                v.push(y + 7);
+                v
+            };
+            let expected: Vec<i64> = (0..N)
+                .flat_map(|x| [x, x + 1_000_000])
+                .flat_map(path)
+                .collect();
+            assert_eq!(out, expected, "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_reader_of_two_flat_maps_after_a_flat_map_passes_its_end_markers_on() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // `t` reads only streams (its window gets `expand`'s holes and end markers).
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand => (flat_map pair, flat_map triple) => ordered |t: Tracked| t,
+                         |t: Tracked| t.map(|v| v * 7))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let branch = |x: i64| {
+                expanded(x)
+                    .into_iter()
+                    .flat_map(|y| [pairs(y), tripled(y)].concat())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(out, reference(0..N, &[&branch, &|x| vec![x * 7]]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
     }
 }

@@ -119,7 +119,7 @@ where
     H: FnMut(Next<T>) -> Consumed,
 {
     let mut part = |entry: Entry<T>| match entry {
-        Entry::Part(item) => handle(Next::Item(item)),
+        Entry::Part(item) => handle(Next::StreamItem(item)),
         // A stream's seqs are its flat-map's outputs: nothing ends there.
         Entry::Done => Consumed::More,
         // SAFETY: the caller's contract, passed on.
@@ -140,10 +140,12 @@ where
 
 /// What an ordered step's handler is given, in order.
 pub(super) enum Next<T> {
-    /// A part of the current `seq` of its window, or an output of a stream read there.
+    /// A part of the current `seq` of its window.
     Item(Tagged<T>),
+    /// An output of a stream read at a step of it.
+    StreamItem(Tagged<T>),
     /// A `seq` of end markers of its window was consumed (its producer marks ends).
     EndSeq,
-    /// A `seq` of its window (not an end marker's) is done.
+    /// A stream step of its window's current `seq` is done.
     Done,
 }

@@ -161,9 +161,10 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         cx.add_items(room * S::COPIES);
         let mut emitted = 0;
         // Each input's outputs end with a marker, or each of the input's inputs' (it reads their
-        // end markers and passes them on), or each seq's.
+        // end markers and passes them on), or each step's (an input from a part, or what a
+        // stream gave at one step).
         let mode = out.end_mode();
-        let per_input = S::MARKS_ENDS && mode == EndMode::PerInput;
+        let marks = |mode_wanted: EndMode| S::MARKS_ENDS && mode == mode_wanted;
         // An input is finished: its end marker goes out if there is room, else first next step.
         let end_of = |marks: bool, emitted: &mut usize, end_pending: &mut bool| {
             if marks {
@@ -175,42 +176,37 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                 }
             }
         };
-        let end_of_input =
-            |emitted: &mut usize, end_pending: &mut bool| end_of(per_input, emitted, end_pending);
         if slot.end_pending {
             slot.end_pending = false;
             end_of(S::MARKS_ENDS, &mut emitted, &mut slot.end_pending);
         }
         if slot.resume(out, &mut emitted, room) {
             *finished += 1;
-            end_of_input(&mut emitted, &mut slot.end_pending);
-            if core::mem::take(&mut slot.seq_ends_after) {
-                end_of(true, &mut emitted, &mut slot.end_pending);
-            }
+            let ends = core::mem::take(&mut slot.end_after);
+            end_of(ends, &mut emitted, &mut slot.end_pending);
         }
         let mut stop = false;
         if slot.is_idle() && emitted < room {
             let mut handle = |next: Next<T>| -> Consumed {
-                let item = match next {
-                    Next::Item(item) => item,
-                    // The end markers of an input's inputs, or the end of a seq: ended here, if
-                    // that is what its ends mark.
+                let (item, ends_input) = match next {
+                    Next::Item(item) => (item, marks(EndMode::PerInput) || marks(EndMode::PerStep)),
+                    Next::StreamItem(item) => (item, marks(EndMode::PerInput)),
+                    // The end markers of an input's inputs, or the end of a stream step: ended
+                    // here, if that is what its ends mark.
                     Next::EndSeq | Next::Done => {
-                        let marks = match next {
-                            Next::EndSeq => mode == EndMode::Forward,
-                            _ => mode == EndMode::PerSeq,
+                        let ends = match next {
+                            Next::EndSeq => marks(EndMode::Forward),
+                            _ => marks(EndMode::PerStep),
                         };
-                        if marks && slot.iter.is_some() {
-                            // The seq's last input is parked: its end goes after that one's
-                            // last output.
-                            slot.seq_ends_after = true;
+                        if ends && slot.iter.is_some() {
+                            // Its last input is parked: the end goes after that one's last
+                            // output.
+                            slot.end_after = true;
                             return Consumed::Full;
                         }
-                        if marks {
-                            end_of(true, &mut emitted, &mut slot.end_pending);
-                            if slot.end_pending || emitted == room {
-                                return Consumed::Full;
-                            }
+                        end_of(ends, &mut emitted, &mut slot.end_pending);
+                        if slot.end_pending || emitted == room {
+                            return Consumed::Full;
                         }
                         return Consumed::More;
                     }
@@ -225,9 +221,10 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                         let mut iter = outputs.into_iter();
                         if drain(&mut iter, out, &mut emitted, room) {
                             *finished += 1;
-                            end_of_input(&mut emitted, &mut slot.end_pending);
+                            end_of(ends_input, &mut emitted, &mut slot.end_pending);
                         } else {
                             slot.iter = Some(iter);
+                            slot.end_after = ends_input;
                         }
                         if emitted == room {
                             Consumed::Full
@@ -242,7 +239,7 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                             // input's inputs): not an input.
                             return Consumed::Ended;
                         }
-                        end_of_input(&mut emitted, &mut slot.end_pending);
+                        end_of(ends_input, &mut emitted, &mut slot.end_pending);
                         if emitted == room {
                             Consumed::Full
                         } else {

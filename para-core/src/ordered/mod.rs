@@ -113,15 +113,21 @@
 //! # Streams filled by a stage that reads streams
 //!
 //! `src => ((flat_map f, g) => ordered t, k) => ordered h`: `t` reads `f`'s outputs as a stream
-//! and numbers its own outputs anew, so they reach `h` as a stream too. But `t` has several
-//! inputs per item of its window (`f`'s outputs of it, and `g`'s), and `h` reads all of `t`'s
-//! outputs of one source item at one step. So `t` ends each `seq` of its window
-//! ([`EndMode::PerSeq`](crate::EndMode::PerSeq), told by `Next::Done` after its last
-//! step), and the macro puts one step for `t`'s stream in `h`'s order, where the paths first
-//! enter `t` or the flat-maps it reads. A `seq` whose last input is parked sends its end after
-//! that input's last output. An ordered stage that is not a flat-map marks ends the same way:
-//! `pipeline!` runs it as an ordered flat-map of its one or no output per input
-//! (`AsFlatMap`).
+//! and numbers its own outputs anew, so they reach `h` as a stream too. But a step of `t`'s
+//! window that reads a stream takes several inputs (all of `f`'s outputs of the item), and `h`
+//! must see, per source item and in depth-first order, what each path into `t`'s part of the
+//! graph made: `t` or one of the flat-maps it reads. So `t` ends each *step* of its window
+//! ([`EndMode::PerStep`](crate::EndMode::PerStep)): after each input from a part, as usual,
+//! and after each stream step (told by `Next::Done`), not after each input read from a
+//! stream. The macro puts a step for `t`'s stream in `h`'s order wherever a path enters `t` or
+//! a flat-map `t` reads, which is where `t`'s own window has its steps, in the same order. An
+//! ordered stage that is not a flat-map marks ends the same way: `pipeline!` runs it as an
+//! ordered flat-map of its one or no output per input (`AsFlatMap`).
+//!
+//! A flat-map that passes end markers on and reads only streams (`flat_map e => (flat_map f,
+//! flat_map g) => ordered t`, beside another branch) has no part in its window to receive
+//! them: its producer sends it a hole per output and its end markers, as for a stream of
+//! holes (below).
 //!
 //! # Several sources and several streams
 //!

@@ -216,12 +216,12 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
         }
     }
 
-    /// Ends the outputs of each `seq` of its stage's window rather than of each input: a stage
-    /// that reads streams itself (module docs, "Streams filled by a stage that reads
-    /// streams").
-    pub fn ending_seqs(self) -> Self {
+    /// Ends the outputs of each step of its stage's window rather than of each input: a stage
+    /// that reads streams itself, whose stream steps hold several inputs (module docs, "Streams
+    /// filled by a stage that reads streams").
+    pub fn ending_steps(self) -> Self {
         Renumber {
-            mode: EndMode::PerSeq,
+            mode: EndMode::PerStep,
             ..self
         }
     }

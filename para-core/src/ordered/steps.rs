@@ -38,8 +38,8 @@ where
     cx.add_items(room * clones);
     let (mut done, mut emitted) = (0, 0);
     let mut handle = |next: Next<T>| -> Consumed {
-        let Next::Item(item) = next else {
-            return Consumed::More; // the end of a seq: nothing to do here
+        let (Next::Item(item) | Next::StreamItem(item)) = next else {
+            return Consumed::More; // the end of a seq or step: nothing to do here
         };
         done += 1;
         let end = item.end;

@@ -210,7 +210,14 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                 if step & STREAM != 0 {
                     // The cursor moves past a stream only once it is done.
                     match process(Entry::Stream(usize::from(step & !STREAM))) {
-                        Consumed::More | Consumed::Ended => *cursor = (seq, k + 1),
+                        Consumed::More | Consumed::Ended => {
+                            *cursor = (seq, k + 1);
+                            match process(Entry::Done) {
+                                Consumed::Full => return (seqs_done, Halt::Full),
+                                Consumed::Stop => return (seqs_done, Halt::Stop),
+                                _ => {}
+                            }
+                        }
                         Consumed::Full => return (seqs_done, Halt::Full),
                         Consumed::Wait => return (seqs_done, Halt::Waiting),
                         Consumed::Stop => return (seqs_done, Halt::Stop),
@@ -240,10 +247,6 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                     Consumed::Full => {
                         slot.arrived.store(0, Ordering::Relaxed);
                         *cursor = (seq + 1, 0);
-                        if !end {
-                            // Done, with no room left: the caller remembers what it owes.
-                            let _ = process(Entry::Done);
-                        }
                         return (seqs_done + 1, Halt::Full);
                     }
                     Consumed::Stop => return (seqs_done, Halt::Stop),
@@ -254,13 +257,6 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             seqs_done += 1;
             if ending {
                 return (seqs_done, Halt::Ended);
-            }
-            if !end {
-                match process(Entry::Done) {
-                    Consumed::Full => return (seqs_done, Halt::Full),
-                    Consumed::Stop => return (seqs_done, Halt::Stop),
-                    _ => {}
-                }
             }
         }
     }
@@ -274,7 +270,7 @@ pub enum Entry<T> {
     /// Stream `j`'s outputs for the current `seq`, up to their end marker (module docs,
     /// "Flat-maps in fan-out branches").
     Stream(usize),
-    /// The `seq` (not an end marker's) is done: every step of it was consumed.
+    /// A stream step of the `seq` is done: the stream's outputs for it were all consumed.
     Done,
 }
 
