@@ -5,7 +5,7 @@ with a sequential reference, for the property tests in tests/tests/random_graphs
 Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
 random chain: maps, filters, filter_maps, flat_maps, serial and ordered stages, fan-out groups
 (nested), merges, one fault stage (a `try` stage that panics or fails on given values), random
-capacity 1..=8, one or two sources. Graphs come in seven families:
+capacity 1..=8, one or two sources. Graphs come in eight families:
 
 - `unordered`: no ordered stage; one stateful sink (its outputs compared as a multiset).
 - `ordered`: one ordered sink, or an `ordered flat_map` and a sink after it; flat-maps (which
@@ -87,6 +87,25 @@ capacity 1..=8, one or two sources. Graphs come in seven families:
   sources have two); the generator asserts that each has a chain of two or more in-order
   flat-maps feeding a stream or a stream read inside another. Its ordered middle stages count
   with one source and only log with two, as everywhere.
+- `readers` (the last READERS graphs, from generators of their own): what para-macros accepts
+  since 1d4e48e and d0be219. A stream filled by a stage that reads streams itself (`src =>
+  ((flat_map f, g) => ordered t, k) => ordered h`: `t`, an `ordered` map or filter_map, an
+  `ordered flat_map` or a plain `flat_map` (which runs in order), reads `f`'s stream and
+  numbers its outputs anew; `h` reads per source item all of `t`'s outputs of it, then `k`'s),
+  every input of `t` sometimes a stream, `t` sometimes after a flat-map in its branch (`flat_map
+  e => (flat_map f, g) => ordered t`: `t` passes `e`'s end markers on), the branches of `t`'s
+  group sometimes meeting before `t` and `t`'s outputs before `h` (lanes); flat-maps after one
+  whose own outputs reach no ordered stage (`src => (flat_map e => (flat_map f, flat_map g), k)
+  => ordered h`: `e` fills a stream of holes, inside which `h` reads, per output `y` of `e`,
+  `f`'s outputs of `y` then `g`'s), sometimes chains among them; the other branches of the
+  group plain, flat-maps or more of those; stages and merging fan-outs before it and where the
+  branches meet before `h`, and the ordered stages that read them, as in `nested`, sometimes an
+  `ordered` map reading them before another ordered stage (it numbers its outputs anew); one or
+  two sources. Graph `COUNT + STREAMS + LANES + SOURCE_GRAPHS + NESTED + j` is drawn again until
+  the macro accepts it, the reference's order is the one it promises (see "Grouped") and it has
+  the shape `READER_TARGETS[j % len(READER_TARGETS)]` names (of `reader_shapes`; those naming
+  two sources have two); the generator asserts that each has a stream filled by a stage reading
+  streams or a stream of holes.
 
 Outputs. Each sink pushes into its own `Vec`; each non-flat-map ordered middle stage and each
 explicit `ordered flat_map` also logs its inputs into its own `Vec`, and with one source a
@@ -138,27 +157,43 @@ through another flat-map and beside it (`flat_map e => (flat_map f, g2)`) is a s
 own, and the inner one is read inside it: per output of `e`, `f`'s outputs of it then `g2`'s.
 Both are the reference's depth-first order again.
 
+Streams filled by stages that read streams, and streams of holes (para-macros since 1d4e48e and
+d0be219, the `readers` family). A stage `t` that reads streams and leads to another ordered
+stage `h` numbers its outputs anew, and `h` reads them as a stream: all of `t`'s outputs of an
+item of `t`'s window at one step. A flat-map `e` whose outputs reach `h` only through two or
+more flat-maps after it is read as a stream of its own (of holes), inside which theirs are read
+per output of `e`. Both are the reference's depth-first order, but for one thing:
+
+Grouped. `h` reads all of `t`'s outputs of an item at one step, where the item's paths first
+enter `t` or the flat-maps it reads (para-core's `ordered` module docs, "Streams filled by a
+stage that reads streams"). Where they enter there by several paths with others to `h` between
+them (`src => (a, b) => ((flat_map f, g) => ordered t, k) => ordered h`: `h` sees `t`'s outputs
+of `a`'s and `b`'s output of an item, then `k`'s of `b`'s), that is not depth first; the
+reference does not model it, so `analyze` finds those stages (`grouped`) and they are drawn
+again.
+
 Refused (a compile error), and so never generated: numberings that meet where `main_root` finds
-no main numbering of which the others are streams (through any number of flat-maps); two
-chains into one ordered stage from one flat-map whose own outputs do not reach it (`(flat_map e
-=> (flat_map f, flat_map g), k) => ordered h`); a stream filled by a flat-map (or an ordered
-stage) that reads streams itself, whose branch meets another before the last ordered stage
-(`((flat_map f, g) => ordered flat_map t, k) => ordered h`); a flat-map that heads a chain for
-one ordered stage and passes another chain's end markers on for another; more paths or streams
-than the limits. (Before c9ec29a, flat-maps in a row in a stream branch were refused too, and
-streams read inside streams before bdc4e6d. With two sources, more than one stream into an
-ordered stage was refused before 240d622; every family but `sources` and `nested` still keeps
-that rule, see "Streams".) Accepted by the macro but not drawn yet: an
-ordered stage (not a flat-map) that reads streams and whose outputs lead to another ordered stage
-(`=> (flat_map f, g) => ordered o => ordered p`, since 5e86e31: it numbers its outputs anew), so
-after the meeting the `lanes` family puts no ordered stage but a flat-map before the ones that
-read the lanes. The old families keep every numbering from meeting another at all, as the macro
+no main numbering of which the others are streams (through any number of flat-maps); a
+flat-map that heads a chain for one ordered stage and passes another chain's end markers on for
+another (tags.rs still refuses both, and the grammar seems to give neither); more than 32 paths
+into an ordered stage (per numbering), more than 8 streams into one, more than 255 lanes (never
+near). Until d0be219 also two chains into one ordered stage from one flat-map whose own outputs
+do not reach it (`(flat_map e => (flat_map f, flat_map g), k) => ordered h`), and until 1d4e48e
+a stream filled by a stage that reads streams itself (`((flat_map f, g) => ordered flat_map t,
+k) => ordered h`); before c9ec29a, flat-maps in a row in a stream branch, and streams read inside
+streams before bdc4e6d. With two sources, more than one stream into an ordered stage was refused
+before 240d622; every family but `sources`, `nested` and `readers` still keeps that rule, see
+"Streams". An ordered stage (not a flat-map) that reads streams and whose outputs lead to
+another ordered stage (`=> (flat_map f, g) => ordered o => ordered p`, since 5e86e31: it numbers
+its outputs anew) is drawn by `readers` only: after the meeting the `lanes` family puts no
+ordered stage but a flat-map before the ones that read the lanes. The old families keep every numbering from meeting another at all, as the macro
 required before streams, and `streams` keeps them to meet only at an ordered stage whose outputs
 lead to no other one, with `main_root` as it was then (`flat_map f0 => (flat_map f, g)` refused,
 although the macro accepts it since 0fda33c): `analyze(strict=True)`, so that they stay the
-graphs the seed always gave; `lanes`, `sources` and `nested` follow the macro's rule
-(`strict=False`, as it is since bdc4e6d; `lanes` and `sources` were drawn under the one before
-c9ec29a, which gives them the same graphs with the default arguments), under which a flat-map
+graphs the seed always gave; `lanes`, `sources`, `nested` and `readers` follow the macro's rule
+(`strict=False, new=True`, as it is since d0be219; `lanes` and `sources` were drawn under the
+one before c9ec29a, `nested` under the one of bdc4e6d, which give them the same graphs with the
+default arguments as this one does), under which a flat-map
 on the chain before a stream group is the main numbering there (only `sources` and `nested`
 draw one: the other generators put no flat-map before their group).
 
@@ -167,8 +202,8 @@ draw one: the other generators put no flat-map before their group).
 stage) from a generator seeded by the seed, the graph's number and the attempt, so the main
 generator's draws stay the same and every other graph is the one the seed always gave.
 
-    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes] [sources] [nested]
-        # defaults: 40 20261135 12 10 10 12
+    python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes] [sources] [nested] [readers]
+        # defaults: 40 20261135 12 10 10 12 10
     rustfmt --edition 2021 tests/tests/random_graphs/graphs.rs   # and commit the output
 
 It prints how many graphs have each shape.
@@ -226,13 +261,32 @@ NESTED_TARGETS = ["chain of two flat-maps in a stream branch",
                   "a chain meeting before the ordered stage",
                   "a stream read inside another, several streams with two sources",
                   "a chain inside a stream read inside another"]
+# Graphs of the `readers` family, after the `nested` ones.
+READERS = int(sys.argv[7]) if len(sys.argv) > 7 else 10
+# The shapes (of `reader_shapes`) the `readers` graphs are drawn until they have, in turn. Each
+# has a stream filled by a stage that reads streams itself, or flat-maps after one whose own
+# outputs reach no ordered stage (a stream of holes); those naming two sources have two.
+READER_TARGETS = ["a stream filled by an `ordered` map reading streams",
+                  "flat-maps after one that reaches no ordered stage",
+                  "a stream filled by an `ordered flat_map` reading streams",
+                  "a stream filled by a reader whose every input is a stream",
+                  "a stream filled by a `flat_map` reading streams",
+                  "flat-maps after one that reaches no ordered stage, two sources",
+                  "a stream filled by an `ordered filter_map` reading streams",
+                  "a stream reader after a flat-map in its branch",
+                  "stream readers, two sources",
+                  "a stream reader's outputs meeting before the ordered stage"]
 # The most paths from a root (the sources, or an ordered flat-map) to an ordered stage:
 # para-core's `MAX_PARTS`.
 MAX_PATHS = 32
 # Graphs whose run disagrees with its reference or hangs although the reference follows the
 # promised semantics (a macro or runtime bug, reported): generated (so they still compile) but
 # left out of `GRAPHS`, each with the reason. Empty when every graph passes.
-KNOWN_FAILURES = {}
+KNOWN_FAILURES = {
+    92: "hangs (even at one thread, one item): `t` reading two flat-map streams after a flat-map "
+        "`e` in its branch, beside another branch, read by `h` as a stream: minimal `src => "
+        "(flat_map e => (flat_map f, flat_map g) => ordered t, k) => ordered h`, reported",
+}
 rng = random.Random(SEED)
 
 
@@ -683,6 +737,134 @@ def gen_nested(rng, want):
     return pre + rest
 
 
+READER_KINDS = {"ordered": "an `ordered` map", "ordered_filter_map": "an `ordered filter_map`",
+                "ordered_flat_map": "an `ordered flat_map`", "flat_map": "a `flat_map`"}
+
+
+def gen_reader_branch(rng, kind, every=False, after_flat=False):
+    """A branch whose stage `t` (of `kind`: an `ordered` map or filter_map, an `ordered
+    flat_map`, or a `flat_map`, which runs in order) reads flat-map branches as streams and
+    fills a stream itself for the ordered stage after the group (para-macros since 1d4e48e):
+    stages before it, sometimes a flat-map (always when `after_flat`: `t` then passes its end
+    markers on), the group `t` reads (2..=3 branches, 1..=2 with a flat-map, all when `every`),
+    sometimes `MID` stages where they meet before `t`, then `t` and sometimes a stage."""
+    elems = [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1]))]
+    if after_flat or rng.random() < 0.15:
+        elems.append(flat_stage(rng))
+        elems += [pick(AROUND, rng) for _ in range(rng.choice([0, 1]))]
+    count = rng.choice([2, 2, 3])
+    flats = count if every else rng.randint(1, min(count, 2))
+    which = set(rng.sample(range(count), flats))
+    elems.append(dict(kind="group", branches=[gen_stream_branch(rng) if j in which else
+                                              gen_plain(2, rng) for j in range(count)]))
+    if rng.random() < 0.2:
+        elems += [pick(MID, rng) for _ in range(rng.randint(1, 2))]
+    elems.append(stage(kind, rng))
+    elems += [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1]))]
+    return elems
+
+
+def gen_holes_branch(rng):
+    """A branch whose flat-map `e` reaches the ordered stage after the group only through the
+    flat-maps of the fan-out after it (2..=3 branches, each a flat-map or a chain of them):
+    `e` fills a stream of holes, inside which theirs are read per output of `e` (para-macros
+    since d0be219). Sometimes `MID` stages where they meet inside the branch."""
+    elems = [pick(AROUND, rng) for _ in range(rng.choice([0, 0, 1]))]
+    elems.append(flat_stage(rng))
+    elems += [pick(AROUND, rng) for _ in range(rng.choice([0, 1]))]
+    elems.append(dict(kind="group", branches=[
+        gen_chain_branch(rng, 2) if rng.random() < 0.25 else gen_stream_branch(rng)
+        for _ in range(rng.choice([2, 2, 3]))]))
+    if rng.random() < 0.2:
+        elems += [pick(MID, rng) for _ in range(rng.randint(1, 2))]
+    return elems
+
+
+def gen_readers(rng, want):
+    """A chain of the `readers` family, drawn toward shape `want` (of `READER_TARGETS`): stages
+    and merging groups as in `lanes`, sometimes a flat-map on the chain; the group, one of
+    whose branches holds a stage reading streams (`gen_reader_branch`, of the kind `want`
+    names) or a flat-map reaching the stage only through others (`gen_holes_branch`), the
+    others plain, single flat-maps, or more of those (more often with two sources); sometimes
+    `MID` stages and merging fan-outs where they meet before the ordered stage (lanes); then
+    the ordered stages that read them as in `nested`, sometimes an `ordered` map or
+    filter_map reading them before another ordered stage (it numbers its outputs anew).
+    Sometimes all that is one branch of a terminal fan-out beside a `branches`-family
+    chain."""
+    pre = []
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        if rng.random() < 0.3:
+            pre.append(dict(kind="group", branches=[gen_plain(1, rng)
+                                                    for _ in range(rng.randint(2, 3))]))
+        else:
+            pre.append(pick(PRE, rng))
+    if rng.random() < 0.1:
+        pre.insert(rng.randint(0, len(pre)), flat_stage(rng, 0.25))
+
+    def reader_branch(kind=None, **kw):
+        if kind is None:
+            kind = rng.choices(list(READER_KINDS), [3, 2, 2, 2])[0]
+        return gen_reader_branch(rng, kind, every=kw.get("every", rng.random() < 0.15),
+                                 after_flat=kw.get("after_flat", False))
+
+    if want.startswith("flat-maps after one"):
+        main = gen_holes_branch(rng)
+    else:
+        kind = next((k for k, what in READER_KINDS.items() if f"by {what} " in want), None)
+        main = reader_branch(kind, **({"every": True} if "every input" in want else {}),
+                             after_flat="after a flat-map" in want)
+    branches = [main]
+    several = "two sources" in want
+    for _ in range(rng.choice([1, 1, 2])):
+        u = rng.random()
+        if u < (0.4 if several else 0.15):
+            branches.append(gen_stream_branch(rng))
+        elif u < (0.55 if several else 0.25):
+            branches.append(reader_branch() if rng.random() < 0.6 else gen_holes_branch(rng))
+        else:
+            branches.append(gen_plain(1, rng))
+    rng.shuffle(branches)
+    rest = [dict(kind="group", branches=branches)]
+    if "meeting before the ordered stage" in want or rng.random() < 0.3:
+        for _ in range(rng.randint(1, 2)):
+            if rng.random() < 0.3:
+                rest.append(dict(kind="group", branches=[gen_mid_branch(1, rng)
+                                                         for _ in range(rng.randint(2, 3))]))
+            else:
+                rest.append(pick(MID, rng))
+    u = rng.random()
+    if u < 0.1:
+        # A flat-map reads them (the main numbering for the ordered stage after it).
+        rest.append(flat_stage(rng, 0.3))
+        rest += [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+    elif u < 0.2:
+        # An ordered stage reads them and numbers its outputs anew for the one after it.
+        rest.append(stage(rng.choice(["ordered", "ordered", "ordered_filter_map"]), rng))
+        rest += [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+    else:
+        end = rng.choices(["one", "two", "beside"], [5, 2, 2])[0]
+        if end == "one":
+            reader = gen_reader(rng)
+            if len(reader) > 1 and rng.random() < 0.3:
+                reader[-1:] = [dict(kind="group", terminal=True,
+                                    branches=[[pick(TAIL, rng), sink(False)] for _ in range(2)])]
+            rest += reader
+        elif end == "two":
+            rest.append(dict(kind="group", terminal=True, branches=[
+                [pick(MID, rng) for _ in range(rng.randint(0, 1))] + gen_reader(rng)
+                for _ in range(2)]))
+        else:
+            branches = [gen_reader(rng), [pick(TAIL, rng) for _ in range(rng.randint(0, 2))]
+                        + [sink(False)]]
+            rng.shuffle(branches)
+            rest.append(dict(kind="group", terminal=True, branches=branches))
+    if rng.random() < 0.15:
+        other = gen_branches(1, True, rng)
+        branches = [rest, other] if rng.random() < 0.5 else [other, rest]
+        rest = [dict(kind="group", terminal=True, branches=branches)]
+    return pre + rest
+
+
 def insert_fault(elems, rng=rng, terminal=False):
     """Puts the fault stage at a random place of the top-level chain or of a branch (before the
     sink of a terminal chain)."""
@@ -696,7 +878,7 @@ def insert_fault(elems, rng=rng, terminal=False):
 
 MARKED = ("ordered", "ordered_filter_map", "ordered_flat_map")
 # The families drawn by `gen_branches` or generators of their own (capacity 1 more often).
-NEW_FAMILIES = ("branches", "streams", "lanes", "sources", "nested")
+NEW_FAMILIES = ("branches", "streams", "lanes", "sources", "nested", "readers")
 SOURCES_ROOT = -1  # `analyze`'s name for the sources' numbering (tags.rs' `SOURCES`)
 FLAT = ("flat_map", "ordered_flat_map")
 
@@ -705,7 +887,7 @@ def is_marked(e):
     return e["kind"] in MARKED or (e["kind"] == "sink" and e["ordered"])
 
 
-def analyze(sources, elems, strict=True):
+def analyze(sources, elems, strict=True, new=False):
     """The graph `sources => elems` as para-macros' `tags.rs` (`mark_tags`, `main_root`) sees it:
     the nodes flattened as `walk_chain` does; a flat-map before an ordered stage is ordered too
     (a root: it numbers its outputs anew, as an explicit `ordered flat_map` does); tags go
@@ -724,7 +906,7 @@ def analyze(sources, elems, strict=True):
     graphs the seed always gave: numberings meet only at an ordered stage whose outputs lead to
     no other ordered stage (the macro's rule before 996b356), and `main_root` as the macro had
     it before 0fda33c (the main numbering may not be a flat-map's). The `lanes`, `sources` and
-    `nested` families use the macro's rule (`strict=False`), as it is since bdc4e6d: `main_root`'s
+    `nested` families use the macro's rule as it was at bdc4e6d (`strict=False`): `main_root`'s
     `stream_of` follows the numberings the flat-maps' inputs carry through any number of
     flat-maps, and (every branch a flat-map) the main numbering is the nearest ancestor of the
     first one's that fits; so flat-maps in a row in a stream branch (a chain: `(flat_map e =>
@@ -736,6 +918,17 @@ def analyze(sources, elems, strict=True):
     `sources` were drawn under the rule before c9ec29a, without chains or streams in streams;
     under this one the default arguments give them the same graphs.)
 
+    `new` (with `strict=False`; every family that is not strict uses it): the macro's rule
+    since 1d4e48e and d0be219, which refuses no shape, only the limits. A chain whose flat-maps read streams
+    themselves is accepted (its head ends each seq of its window, `ends_seqs`); an ordered stage
+    that reads streams and leads to another ordered stage numbers its outputs anew (tags.rs'
+    `renumbers`: a root, whose outputs the next one reads as a stream); two chains into one
+    ordered stage with one head whose own outputs do not reach it add that head as a stream of
+    holes (`holes`, counted among the streams); only numberings that meet with no main one
+    and a flat-map that heads a chain (ending its inputs' outputs, `marks_inputs`) for one
+    ordered stage and passes another's end markers on for another stay refused, as in the
+    macro, and the grammar seems to give neither.
+
     Returns a dict: `ordered`, `parts` (per node: paths from its main root to an ordered
     stage), `streams` (per ordered node: its streams, (flat-map, paths from it)), `conflict`
     (roots of numberings refused or not drawn), `meets` (nodes where numberings meet at all: the
@@ -744,7 +937,8 @@ def analyze(sources, elems, strict=True):
     element, None for a source), `sources`, `flat`, `root_in` (per node: the main numbering its
     inputs carry, `SOURCES` = -1 for the sources', a flat-map's node otherwise; None where none
     or refused), `chains` (per ordered node, per stream as in `streams`: the flat-maps of its
-    chain, the stream's first, its head last)."""
+    chain, the stream's first, its head last), `holes` (per ordered node: its streams of holes),
+    `renumbers` (per node: an ordered stage reading streams whose outputs number anew)."""
     elem_of, preds = [None] * sources, [[] for _ in range(sources)]
 
     def walk(chain, tails):
@@ -775,9 +969,12 @@ def analyze(sources, elems, strict=True):
     for i in reversed(range(n)):
         tagged_out[i] = any(ordered[s] or tagged_out[s] for s in succs[i])
     SOURCES = SOURCES_ROOT
+    renumbers = [False] * n
 
     def is_root(r):
-        return r != SOURCES and ordered[r] and flat[r]
+        # tags.rs' `numbers`: an ordered flat-map, or (`new`) an ordered stage reading streams
+        # whose outputs lead to another ordered stage.
+        return r != SOURCES and ((ordered[r] and flat[r]) or renumbers[r])
 
     def main_root_strict(roots):
         if len(roots) == 1:
@@ -829,7 +1026,7 @@ def analyze(sources, elems, strict=True):
     # in their lanes), [root, paths from it].
     paths_out = [[] for _ in range(n)]
     parts, streams, conflict, meets = [0] * n, [[] for _ in range(n)], set(), set()
-    early, chains = set(), [[] for _ in range(n)]
+    early, chains, holes = set(), [[] for _ in range(n)], [[] for _ in range(n)]
     heads_for, forwards_for = set(), set()  # tags.rs' `marks_inputs` and `forwards`
     for i in range(n):
         if i < sources:
@@ -861,9 +1058,9 @@ def analyze(sources, elems, strict=True):
         paths = next((p for r, p in roots if r == main), 0)
         if ordered[i]:
             parts[i] = paths
-            streams[i] = sorted((r, p) for r, p in roots if r != main)
-            roots_here, heads = [r for r, _ in streams[i]], []
-            for f, _ in streams[i]:
+            streams[i] = [(r, p) for r, p in roots if r != main]
+
+            def chain_of(f, roots_here):
                 # Its chain: the flat-maps before it in its branch whose outputs reach here
                 # only through it, up to the one (the head) whose inputs carry the main
                 # numbering or another stream.
@@ -871,7 +1068,28 @@ def analyze(sources, elems, strict=True):
                 while root_in[chain[-1]] not in (None, main, SOURCES) \
                         and root_in[chain[-1]] not in roots_here:
                     chain.append(root_in[chain[-1]])
+                return chain
+
+            while new:
+                # tags.rs: a head shared by two chains, whose own outputs do not reach here, is
+                # read as a stream of holes inside which its chains are read.
+                roots_here = [r for r, _ in streams[i]]
+                heads = [chain_of(f, roots_here)[-1] for f in roots_here]
+                shared = next((j for j in range(1, len(heads)) if heads[j] in heads[:j]), None)
+                if shared is None:
+                    break
+                streams[i].append((heads[shared], 1))
+                holes[i].append(heads[shared])
+            streams[i].sort()
+            roots_here, heads = [r for r, _ in streams[i]], []
+            for f, _ in streams[i]:
+                chain = chain_of(f, roots_here)
                 chains[i].append(chain)
+                if new:
+                    forwards_for.update(chain[:-1])
+                    if not streams[chain[-1]]:
+                        heads_for.add(chain[-1])  # `marks_inputs`
+                    continue
                 if not strict:
                     if chain[-1] in heads:
                         conflict.add(f)  # `shared_head`: refused
@@ -884,6 +1102,10 @@ def analyze(sources, elems, strict=True):
             continue
         if is_root(i):
             paths_out[i] = [[i, 1]]
+        elif new and ordered[i] and streams[i]:
+            # It numbers its outputs anew (tags.rs' `renumbers`).
+            renumbers[i] = True
+            paths_out[i] = [[i, 1]]
         elif ordered[i] and streams[i]:
             # Reads streams and leads to another ordered stage: it would number its outputs
             # anew (the macro's `renumbers`). Not drawn yet.
@@ -895,9 +1117,77 @@ def analyze(sources, elems, strict=True):
         # A flat-map that heads a chain for one ordered stage and passes another's end markers
         # on for another: refused.
         conflict.update(heads_for & forwards_for)
-    return dict(ordered=ordered, parts=parts, streams=streams, conflict=conflict, meets=meets,
-                early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat,
-                root_in=root_in, chains=chains)
+    a = dict(ordered=ordered, parts=parts, streams=streams, conflict=conflict, meets=meets,
+             early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat,
+             root_in=root_in, chains=chains, holes=holes, renumbers=renumbers)
+    a["grouped"] = grouped(a, reach_of=lambda o: reaching(succs, o)) if new else set()
+    return a
+
+
+def reaching(succs, o):
+    """Per node: whether it is `o` or leads to it."""
+    reach = [False] * len(succs)
+    for i in reversed(range(len(succs))):
+        reach[i] = i == o or any(reach[s] for s in succs[i])
+    return reach
+
+
+def grouped(a, reach_of):
+    """The ordered stages of `a` whose order differs from the reference's depth-first one: a
+    stage reading a stream filled by a stage `t` that reads streams itself (its chain's head,
+    `ends_seqs`) reads all of `t`'s outputs of an item at one step, where the item's paths
+    first enter `t` or the flat-maps it reads (tags.rs' `once`; para-core's `ordered` module
+    docs, "Streams filled by a stage that reads streams"). Where they enter there by several
+    paths with other parts or streams of the stage between them in depth-first order
+    (`src => (a, b) => ((flat_map f, g) => ordered t, k) => ordered h`: `h` reads `t`'s
+    outputs of both `a`'s and `b`'s output of an item before `k`'s of `b`'s), the stage sees
+    them earlier than depth first. The reference does not model that: not drawn."""
+    succs, streams, chains = a["succs"], a["streams"], a["chains"]
+    found = set()
+    for o in range(len(succs)):
+        if not streams[o]:
+            continue
+        heads = [c[-1] for c in chains[o]]
+        once = {}
+        for j, head in enumerate(heads):
+            if streams[head]:
+                region = [head]
+                while region:
+                    r = region.pop()
+                    once.setdefault(r, j)
+                    region.extend(c[-1] for c in chains[r])
+        if not once:
+            continue
+        reach = reach_of(o)
+
+        def stops(s):
+            return (a["ordered"][s] and a["flat"][s]) or a["renumbers"][s]
+
+        def labels(start):
+            out = []
+
+            def rec(n):
+                for s in succs[n]:
+                    if s == o:
+                        out.append("part")
+                    elif s in once:
+                        out.append(("once", once[s]))
+                    elif s in heads:
+                        out.append(("stream", heads.index(s)))
+                    elif reach[s] and not stops(s):
+                        rec(s)
+            rec(start)
+            return out
+
+        root = a["root_in"][o]
+        walks = [labels(0 if root == SOURCES_ROOT else root)]
+        walks += [labels(f) for f, _ in streams[o]]
+        for w in walks:
+            for j in set(once.values()):
+                at = [i for i, x in enumerate(w) if x == ("once", j)]
+                if at and at[-1] - at[0] + 1 != len(at):
+                    found.add(o)
+    return found
 
 
 MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered stage
@@ -912,13 +1202,15 @@ def acceptable(a, target=None):
     graph (target `sources: <shape>`) must have the shape of `source_shapes` it names, a
     `nested` one (target `nested: <shape>`) the shape of `nested_shapes` it names; only they
     may have several streams into one ordered stage with two sources."""
-    ok = not a["conflict"] and max(a["parts"]) <= MAX_PATHS
+    ok = not a["conflict"] and not a["grouped"] and max(a["parts"]) <= MAX_PATHS
     ok = ok and all(len(s) <= MAX_STREAMS and all(p <= MAX_PATHS for _, p in s)
                     for s in a["streams"])
     if target is not None and target.startswith("sources: "):
         return ok and target[len("sources: "):] in source_shapes(a)
     if target is not None and target.startswith("nested: "):
         return ok and target[len("nested: "):] in nested_shapes(a)
+    if target is not None and target.startswith("readers: "):
+        return ok and target[len("readers: "):] in reader_shapes(a)
     # With two sources, one stream per ordered stage: the macro refused more before 240d622
     # (two flat-maps could take the sources in different orders; the hang graph_41 and
     # graph_43 found), and the other families keep that rule, so that a graph redrawn because
@@ -1161,6 +1453,68 @@ def nested_shapes(a):
                     todo.extend(succs[i])
             if any(a["ordered"][i] for i in seen):
                 found.add("read by a flat-map before another ordered stage")
+    return found
+
+
+def between_nodes(a, f, o):
+    """The nodes of `a` (from `analyze`) on a path from `f` to `o`, both left out."""
+    succs, preds = a["succs"], a["preds"]
+    fwd, todo = set(), list(succs[f])
+    while todo:
+        i = todo.pop()
+        if i not in fwd and i <= o:
+            fwd.add(i)
+            todo.extend(succs[i])
+    back, todo = set(), list(preds[o])
+    while todo:
+        i = todo.pop()
+        if i not in back and i >= f:
+            back.add(i)
+            todo.extend(preds[i])
+    return (fwd & back) - {f, o}
+
+
+def reader_shapes(a):
+    """What `a` (from `analyze(new=True)`) has of the `readers` family's shapes: streams filled
+    by a stage that reads streams itself (of which kind, every input of it a stream, after a
+    flat-map in its branch, with two sources, meeting other branches before the ordered stage
+    that reads them), streams of holes (flat-maps after one whose own outputs reach no ordered
+    stage), and ordered stages reading streams that number their outputs anew."""
+    elems, streams, early, n = a["elems"], a["streams"], a["early"], len(a["succs"])
+    found = set()
+    for o in range(n):
+        for c, (f, _) in zip(a["chains"][o], streams[o]):
+            for t in (x for x in c if streams[x]):
+                found.add(f"a stream filled by {READER_KINDS[elems[t]['kind']]} reading streams")
+                if a["parts"][t] == 0:
+                    found.add("a stream filled by a reader whose every input is a stream")
+                if t != c[-1]:
+                    found.add("a stream reader after a flat-map in its branch")
+                if a["sources"] == 2:
+                    found.add("stream readers, two sources")
+                if early & between_nodes(a, f, o):
+                    found.add("a stream reader's outputs meeting before the ordered stage")
+                if any(early & between_nodes(a, s, t) for s, _ in streams[t]):
+                    found.add("streams meeting before the stream reader")
+                if a["holes"][t]:
+                    found.add("a stream reader reading holes")
+                if len(streams[o]) > 1:
+                    found.add("a stream reader's stream beside others")
+        for e in a["holes"][o]:
+            found.add("flat-maps after one that reaches no ordered stage")
+            if a["sources"] == 2:
+                found.add("flat-maps after one that reaches no ordered stage, two sources")
+            if sum(c[-1] == e for c in a["chains"][o]) > 2:
+                found.add("three flat-maps after one that reaches no ordered stage")
+            if any(len(c) > 2 and c[-1] == e for c in a["chains"][o]):
+                found.add("a chain after one that reaches no ordered stage")
+            if early & between_nodes(a, e, o):
+                found.add("flat-maps after one that reaches no ordered stage, meeting early")
+        if any(p == 0 for _, p in streams[o]):
+            found.add("a stream with no paths of its own")
+    for i in range(n):
+        if a["renumbers"][i] and not any(i in c for cs in a["chains"] for c in cs):
+            found.add("an ordered stage reading streams before another ordered stage")
     return found
 
 
@@ -1415,6 +1769,8 @@ def draw(family, rng, ordered_flat, length, want=None):
             chain = gen_sources(rng, want)
         elif family == "nested":
             chain = gen_nested(rng, want)
+        elif family == "readers":
+            chain = gen_readers(rng, want)
         else:
             chain = gen_streams(rng) if family == "streams" else gen_lanes(rng)
         insert_fault(chain, rng, terminal=True)
@@ -1429,11 +1785,12 @@ def draw(family, rng, ordered_flat, length, want=None):
     return chain + [sink(ordered)]
 
 
-TOTAL = COUNT + STREAMS + LANES + SOURCE_GRAPHS + NESTED
+TOTAL = COUNT + STREAMS + LANES + SOURCE_GRAPHS + NESTED + READERS
 out = [
     "// @generated by scripts/gen-random-graphs.py — do not edit; regenerate instead.",
     f"// seed {SEED}, {TOTAL} graphs ({STREAMS} of the `streams` family, {LANES} of the `lanes` "
-    f"family, {SOURCE_GRAPHS} of the `sources` family, {NESTED} of the `nested` family).",
+    f"family, {SOURCE_GRAPHS} of the `sources` family, {NESTED} of the `nested` family, "
+    f"{READERS} of the `readers` family).",
     "#![allow(clippy::all, unused_imports, unused_mut, unused_variables, unused_parens, unreachable_pub)]",
     "",
     "use super::{Fault, Faulted};",
@@ -1463,10 +1820,14 @@ for g in range(TOTAL):
         # The `sources` family: likewise.
         grng, redraw = random.Random(f"{SEED}/sources/{g}"), f"{SEED}/sources/{g}"
         family = "sources"
-    else:
+    elif g < COUNT + STREAMS + LANES + SOURCE_GRAPHS + NESTED:
         # The `nested` family: likewise.
         grng, redraw = random.Random(f"{SEED}/nested/{g}"), f"{SEED}/nested/{g}"
         family = "nested"
+    else:
+        # The `readers` family: likewise.
+        grng, redraw = random.Random(f"{SEED}/readers/{g}"), f"{SEED}/readers/{g}"
+        family = "readers"
     length = grng.randint(1, 4)
     capacity = 1 if family in NEW_FAMILIES and grng.random() < 0.3 else grng.randint(1, 8)
     split = grng.random() < 0.5
@@ -1482,20 +1843,25 @@ for g in range(TOTAL):
         want = NESTED_TARGETS[(g - COUNT - STREAMS - LANES - SOURCE_GRAPHS)
                               % len(NESTED_TARGETS)]
         two_sources = "two sources" in want or two_sources
+    elif family == "readers":
+        want = READER_TARGETS[(g - COUNT - STREAMS - LANES - SOURCE_GRAPHS - NESTED)
+                              % len(READER_TARGETS)]
+        two_sources = "two sources" in want or two_sources
     ordered_flat = family == "ordered" and grng.random() < 0.4
     # A `branches` graph is drawn until it has this shape (see `shapes`); a `stream` one until
     # an ordered stage reads a stream; a `lanes` one until numberings meet before one.
     target = grng.choice(["beside", "siblings", "in_branch"]) if family == "branches" \
         else "stream" if family == "streams" else f"lanes: {wanted}" if family == "lanes" \
         else f"sources: {want}" if family == "sources" \
-        else f"nested: {want}" if family == "nested" else None
+        else f"nested: {want}" if family == "nested" \
+        else f"readers: {want}" if family == "readers" else None
     # The old families and `streams` under the rule they were drawn under (see `analyze`).
-    strict = family not in ("lanes", "sources", "nested")
+    strict = family not in ("lanes", "sources", "nested", "readers")
     sources = 2 if two_sources else 1
     first = [node("map")] if split else []  # the split source's `|v| counters.item(v)`
     chain = draw(family, grng, ordered_flat, length, want)
     attempt = 0
-    while not acceptable(analyze(sources, first + chain, strict), target):
+    while not acceptable(analyze(sources, first + chain, strict, not strict), target):
         # Too many paths to an ordered stage, a refused flat-map, or not the shape wanted: draw
         # this chain again from its own generator, so that the main one (and every later graph)
         # is unchanged.
@@ -1504,7 +1870,7 @@ for g in range(TOTAL):
         chain = draw(family, random.Random(f"{redraw}/{attempt}"), ordered_flat, length, want)
     if attempt:
         redrawn.append((g, attempt))
-    a = analyze(sources, first + chain, strict)
+    a = analyze(sources, first + chain, strict, not strict)
     list(walk_elems(chain))  # marks `in_group`
     laned = set()
     if family == "lanes":
@@ -1559,6 +1925,27 @@ for g in range(TOTAL):
             tally.setdefault("nested: split sources", []).append(g)
         if capacity == 1:
             tally.setdefault("nested: capacity 1", []).append(g)
+    read = set()
+    if family == "readers":
+        # A stream filled by a stage that reads streams itself, or a stream of holes, and the
+        # shape wanted.
+        read = reader_shapes(a)
+        assert want in read and any(
+            a["holes"][o] or any(a["streams"][x] for c in a["chains"][o] for x in c)
+            for o in range(len(a["succs"]))), \
+            f"graph_{g}: not `{want}`:\n{render_chain(chain, '')}"
+        assert ("two sources" not in want) or two_sources
+        if a["early"]:
+            laned = lane_shapes(a)
+        nested = nested_shapes(a)
+        for s in read:
+            tally.setdefault("readers: " + s, []).append(g)
+        if two_sources:
+            tally.setdefault("readers: two sources", []).append(g)
+        if split:
+            tally.setdefault("readers: split sources", []).append(g)
+        if capacity == 1:
+            tally.setdefault("readers: capacity 1", []).append(g)
     most = max(most, *a["parts"], *(p for st in a["streams"] for _, p in st))
     found = shapes(a)
     streamed = stream_shapes(a)
@@ -1610,6 +1997,8 @@ for g in range(TOTAL):
         desc.append("sources: " + ", ".join(sorted(sourced)))
     if nested:
         desc.append("nested: " + ", ".join(sorted(nested)))
+    if read:
+        desc.append("readers: " + ", ".join(sorted(read)))
     if g in KNOWN_FAILURES:
         tally.setdefault("KNOWN FAILURES (left out of GRAPHS)", []).append(g)
         desc.append("KNOWN FAILURE, left out of GRAPHS: " + KNOWN_FAILURES[g])
