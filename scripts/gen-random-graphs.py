@@ -164,13 +164,11 @@ item of `t`'s window at one step. A flat-map `e` whose outputs reach `h` only th
 more flat-maps after it is read as a stream of its own (of holes), inside which theirs are read
 per output of `e`. Both are the reference's depth-first order, but for one thing:
 
-Grouped. `h` reads all of `t`'s outputs of an item at one step, where the item's paths first
-enter `t` or the flat-maps it reads (para-core's `ordered` module docs, "Streams filled by a
-stage that reads streams"). Where they enter there by several paths with others to `h` between
-them (`src => (a, b) => ((flat_map f, g) => ordered t, k) => ordered h`: `h` sees `t`'s outputs
-of `a`'s and `b`'s output of an item, then `k`'s of `b`'s), that is not depth first; the
-reference does not model it, so `analyze` finds those stages (`grouped`) and they are drawn
-again.
+Paths into a stream reader. `t` ends each step of its window (each input from a part, each
+stream step), and `h` reads `t`'s stream wherever a path enters `t` or a flat-map `t` reads
+(para-core's `ordered` module docs, "Streams filled by a stage that reads streams"): with a
+fan-out before the group, depth first as the reference computes it. (Until bd94083 `h` read all
+of `t`'s outputs of an item at its first entry, and those graphs were drawn again.)
 
 Refused (a compile error), and so never generated: numberings that meet where `main_root` finds
 no main numbering of which the others are streams (through any number of flat-maps); a
@@ -282,11 +280,7 @@ MAX_PATHS = 32
 # Graphs whose run disagrees with its reference or hangs although the reference follows the
 # promised semantics (a macro or runtime bug, reported): generated (so they still compile) but
 # left out of `GRAPHS`, each with the reason. Empty when every graph passes.
-KNOWN_FAILURES = {
-    92: "hangs (even at one thread, one item): `t` reading two flat-map streams after a flat-map "
-        "`e` in its branch, beside another branch, read by `h` as a stream: minimal `src => "
-        "(flat_map e => (flat_map f, flat_map g) => ordered t, k) => ordered h`, reported",
-}
+KNOWN_FAILURES = {}
 rng = random.Random(SEED)
 
 
@@ -1120,7 +1114,6 @@ def analyze(sources, elems, strict=True, new=False):
     a = dict(ordered=ordered, parts=parts, streams=streams, conflict=conflict, meets=meets,
              early=early, succs=succs, preds=preds, elems=elem_of, sources=sources, flat=flat,
              root_in=root_in, chains=chains, holes=holes, renumbers=renumbers)
-    a["grouped"] = grouped(a, reach_of=lambda o: reaching(succs, o)) if new else set()
     return a
 
 
@@ -1130,64 +1123,6 @@ def reaching(succs, o):
     for i in reversed(range(len(succs))):
         reach[i] = i == o or any(reach[s] for s in succs[i])
     return reach
-
-
-def grouped(a, reach_of):
-    """The ordered stages of `a` whose order differs from the reference's depth-first one: a
-    stage reading a stream filled by a stage `t` that reads streams itself (its chain's head,
-    `ends_seqs`) reads all of `t`'s outputs of an item at one step, where the item's paths
-    first enter `t` or the flat-maps it reads (tags.rs' `once`; para-core's `ordered` module
-    docs, "Streams filled by a stage that reads streams"). Where they enter there by several
-    paths with other parts or streams of the stage between them in depth-first order
-    (`src => (a, b) => ((flat_map f, g) => ordered t, k) => ordered h`: `h` reads `t`'s
-    outputs of both `a`'s and `b`'s output of an item before `k`'s of `b`'s), the stage sees
-    them earlier than depth first. The reference does not model that: not drawn."""
-    succs, streams, chains = a["succs"], a["streams"], a["chains"]
-    found = set()
-    for o in range(len(succs)):
-        if not streams[o]:
-            continue
-        heads = [c[-1] for c in chains[o]]
-        once = {}
-        for j, head in enumerate(heads):
-            if streams[head]:
-                region = [head]
-                while region:
-                    r = region.pop()
-                    once.setdefault(r, j)
-                    region.extend(c[-1] for c in chains[r])
-        if not once:
-            continue
-        reach = reach_of(o)
-
-        def stops(s):
-            return (a["ordered"][s] and a["flat"][s]) or a["renumbers"][s]
-
-        def labels(start):
-            out = []
-
-            def rec(n):
-                for s in succs[n]:
-                    if s == o:
-                        out.append("part")
-                    elif s in once:
-                        out.append(("once", once[s]))
-                    elif s in heads:
-                        out.append(("stream", heads.index(s)))
-                    elif reach[s] and not stops(s):
-                        rec(s)
-            rec(start)
-            return out
-
-        root = a["root_in"][o]
-        walks = [labels(0 if root == SOURCES_ROOT else root)]
-        walks += [labels(f) for f, _ in streams[o]]
-        for w in walks:
-            for j in set(once.values()):
-                at = [i for i, x in enumerate(w) if x == ("once", j)]
-                if at and at[-1] - at[0] + 1 != len(at):
-                    found.add(o)
-    return found
 
 
 MAX_STREAMS = 8  # para-core's `MAX_STREAMS`: flat-map streams into one ordered stage
@@ -1202,7 +1137,7 @@ def acceptable(a, target=None):
     graph (target `sources: <shape>`) must have the shape of `source_shapes` it names, a
     `nested` one (target `nested: <shape>`) the shape of `nested_shapes` it names; only they
     may have several streams into one ordered stage with two sources."""
-    ok = not a["conflict"] and not a["grouped"] and max(a["parts"]) <= MAX_PATHS
+    ok = not a["conflict"] and max(a["parts"]) <= MAX_PATHS
     ok = ok and all(len(s) <= MAX_STREAMS and all(p <= MAX_PATHS for _, p in s)
                     for s in a["streams"])
     if target is not None and target.startswith("sources: "):

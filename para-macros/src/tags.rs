@@ -51,6 +51,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
     // from its root lead to them.
     let mut root_in: Vec<Option<usize>> = vec![None; nodes.len()];
     let mut paths_out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nodes.len()];
+    // Per stream into an ordered stage: the stage, and the stream's chain (root first).
+    let mut chains: Vec<(usize, Vec<usize>)> = Vec::new();
     for n in 0..nodes.len() {
         let tagged_in = nodes[n].ordered || nodes[n].preds.iter().any(|&p| nodes[p].tagged_out);
         nodes[n].tagged_in = tagged_in;
@@ -132,13 +134,6 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
                 }
             }
             streams.sort_unstable();
-            // With several sources, two flat-maps may interleave the sources differently, and
-            // the stage, reading each source's items in order, could wait on each stream for
-            // the source the other one's head belongs to. So they fill their streams per
-            // source, expanding each source's inputs on their own (para-core's `ordered`
-            // module docs, "Several sources and several streams"). One stream is safe as it
-            // is: its head's source always gets there.
-            let per_source = main == SOURCES && sources > 1 && streams.len() > 1;
             let stream_roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
             for (j, &(f, parts)) in streams.iter().enumerate() {
                 // A flat-map after others in its branch that do not reach here themselves (a
@@ -147,8 +142,8 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
                 // (para-core's `ordered` module docs, "Nested flat-maps in a stream branch").
                 let chain = chain(&root_in, f, main, &stream_roots);
                 let head = *chain.last().expect("not empty");
+                chains.push((n, chain.clone()));
                 for &c in &chain {
-                    nodes[c].per_source |= per_source;
                     nodes[c].ends = true;
                     if c != head {
                         nodes[c].forwards = true;
@@ -203,6 +198,34 @@ pub(crate) fn mark_tags(nodes: &mut [Node<'_>], sources: usize) {
     for node in nodes.iter_mut() {
         if node.forwards && node.marks_inputs {
             node.conflict = true;
+        }
+    }
+    // With several sources, two flat-maps may interleave the sources differently, and a stage
+    // reading each source's items in order from a window per source could wait on each stream
+    // for the source the other one's head belongs to. So the streams into such a stage are
+    // filled per source, each source's inputs expanded on their own (para-core's `ordered`
+    // module docs, "Several sources and several streams"); one stream is safe as it is (its
+    // head's source always gets there). A stage has a window per source when its numbering is
+    // the sources', or a flat-map's that fills them per source: until nothing changes.
+    loop {
+        let mut changed = false;
+        for n in 0..nodes.len() {
+            let into_n: Vec<&Vec<usize>> = chains
+                .iter()
+                .filter(|(o, _)| *o == n)
+                .map(|(_, c)| c)
+                .collect();
+            let per_source_windows =
+                sources > 1 && nodes[n].producer.is_none_or(|p| nodes[p].per_source);
+            if into_n.len() > 1 && per_source_windows {
+                for &c in into_n.into_iter().flatten() {
+                    changed |= !nodes[c].per_source;
+                    nodes[c].per_source = true;
+                }
+            }
+        }
+        if !changed {
+            break;
         }
     }
     // A flat-map filling streams per source numbers its outputs per source: each window it

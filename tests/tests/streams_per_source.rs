@@ -5,7 +5,7 @@
 
 mod common;
 use common::{
-    expand, expanded, pair, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
+    expand, expanded, pair, pairs, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
 };
 use para_std::pipeline;
 
@@ -197,6 +197,40 @@ fn an_ordered_stage_inside_a_branch_filled_per_source() {
             let (a, b) = split(&seen);
             assert_eq!(a, reference(0..N, &[&pairs]), "{what}");
             assert_eq!(b, reference((0..N).map(|i| -1 - i), &[&pairs]), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn streams_inside_a_branch_filled_per_source_are_filled_per_source_too() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // `expand` fills its outputs per source (it heads one of two streams into the
+                // last stage); the stage after it reads two streams of its own, so they are
+                // filled per source as well (found by the random graphs: it hung).
+                run!(threads, capacity_one,
+                     ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
+                     => (flat_map expand => (flat_map pair, flat_map expand) => ordered |t: Tracked| t,
+                         flat_map pair,
+                         |t: Tracked| t.map(|v| v * 7))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let first = |x: i64| {
+                expanded(x)
+                    .into_iter()
+                    .flat_map(|y| [pairs(y), expanded(y)].concat())
+                    .collect::<Vec<_>>()
+            };
+            let branches: [&dyn Fn(i64) -> Vec<i64>; 3] = [&first, &pairs, &|x| vec![x * 7]];
+            let (a, b) = split(&out);
+            assert_eq!(a, reference(0..N, &branches), "{what}");
+            assert_eq!(b, reference((0..N).map(|i| -1 - i), &branches), "{what}");
             assert_eq!(counters.live(), 0, "{what}");
         }
     }
