@@ -126,6 +126,11 @@ const STOPPED: u8 = 3;
 pub struct RunState {
     in_flight: CachePadded<AtomicUsize>,
     phase: AtomicU8,
+    /// How many workers run the graph: steps of parallel nodes share what is queued among them.
+    workers: AtomicUsize,
+    /// How many workers have found nothing to do for a while (read by every step between
+    /// items, written only when a worker goes idle or finds work again).
+    idle: CachePadded<AtomicUsize>,
 }
 
 impl RunState {
@@ -133,6 +138,8 @@ impl RunState {
         RunState {
             in_flight: CachePadded(AtomicUsize::new(sources)),
             phase: AtomicU8::new(if sources == 0 { FINISHED } else { RUNNING }),
+            workers: AtomicUsize::new(0),
+            idle: CachePadded(AtomicUsize::new(0)),
         }
     }
 }
@@ -142,6 +149,8 @@ impl fmt::Debug for RunState {
         f.debug_struct("RunState")
             .field("in_flight", &self.in_flight.load(Ordering::Relaxed))
             .field("phase", &self.phase.load(Ordering::Relaxed))
+            .field("workers", &self.workers.load(Ordering::Relaxed))
+            .field("idle", &self.idle.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -217,6 +226,19 @@ impl Cx<'_> {
     #[inline]
     pub fn is_ended(&self) -> bool {
         self.state.phase.load(Ordering::Relaxed) != RUNNING
+    }
+
+    /// How many workers run the graph (at least 1): see [`Graph::set_workers`].
+    #[inline]
+    pub fn workers(&self) -> usize {
+        self.state.workers.load(Ordering::Relaxed).max(1)
+    }
+
+    /// Whether some worker has found nothing to do for a while (see [`Graph::enter_idle`]): a
+    /// step holding inputs it has not started hands some back (`share.rs`).
+    #[inline]
+    pub fn has_idle_workers(&self) -> bool {
+        self.state.idle.load(Ordering::Relaxed) > 0
     }
 }
 
@@ -294,6 +316,33 @@ impl<D> Graph<'_, D> {
     /// Whether every item reached every sink it was routed to.
     pub fn is_finished(&self) -> bool {
         self.state.phase.load(Ordering::Acquire) == FINISHED
+    }
+
+    /// Says how many workers will run the graph, before they start; steps of parallel nodes
+    /// divide what is queued among that many (`share.rs`). [`Graph::work`] counts the cores
+    /// that call it, so a bare-metal program that starts its cores one by one may call this
+    /// first, so that the first steps already share with all of them.
+    pub fn set_workers(&self, workers: usize) {
+        self.state.workers.store(workers, Ordering::Relaxed);
+    }
+
+    /// Counts one more worker, for [`Graph::work`], whose callers are counted as they come.
+    pub(crate) fn join_worker(&self) {
+        self.state.workers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A worker has found no work for a while (it is about to yield or sleep): steps of
+    /// parallel nodes then hand back inputs they hold but have not started. Every call is
+    /// paired with a later [`leave_idle`](Self::leave_idle) by the same worker.
+    #[inline]
+    pub fn enter_idle(&self) {
+        self.state.idle.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The worker that called [`enter_idle`](Self::enter_idle) has work again.
+    #[inline]
+    pub fn leave_idle(&self) {
+        self.state.idle.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Stops the run: workers return after their current node step; items still queued are

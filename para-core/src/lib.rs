@@ -48,6 +48,7 @@ mod pad;
 mod queue;
 mod sender;
 mod serial;
+mod share;
 mod split;
 mod stage;
 mod sync;

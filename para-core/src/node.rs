@@ -27,6 +27,7 @@ use crate::outbox::{Outbox, SMALL_ITEM};
 use crate::queue::Queue;
 use crate::sender::Sender;
 use crate::serial::Serial;
+use crate::share;
 use crate::stage::{Flow, Stage, StageMut};
 
 /// The most items one step handles. Amortises the per-step cost (claims, reservations,
@@ -184,7 +185,7 @@ fn produce<I: Iterator, S: Sender<I::Item>, const B: usize>(
     (produced, false)
 }
 
-/// One step of parallel node `this`: up to a batch of items from `input` through `node`.
+/// One step of parallel node `this`: a share of the queued items through `node`.
 pub fn run_parallel<I, St, S, const N: usize>(
     this: NodeId,
     input: &Queue<I, N>,
@@ -199,12 +200,7 @@ where
     if input.is_empty() {
         return false;
     }
-    let mut first = true;
-    batch(this, input, out, cx, Claims::Share, |item, cx| {
-        if core::mem::take(&mut first) && !input.is_empty() {
-            // More than we will take right now: let an idle worker start on it in parallel.
-            cx.offer(this);
-        }
+    batch(this, input, out, cx, Claims::Share, |item, _| {
         node.stage.call(item)
     })
 }
@@ -245,20 +241,20 @@ where
 /// How much of its input queue a step claims at once.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Claims {
-    /// A serial node, the only consumer of its queue: everything it has room for.
+    /// A serial node, the only consumer of its queue: a whole batch.
     All,
-    /// A parallel node: half of what is queued (at least one), so that other workers find the
-    /// other half. Taking everything in one claim would leave a worker alone with a whole batch
-    /// of slow items at the end of a run; halving costs tiny stages a few claims per batch.
+    /// A parallel node: its share of what is queued, handed back in part when a worker goes
+    /// idle (`share.rs`).
     Share,
 }
 
 impl Claims {
+    /// How many items a step wants room for, with `queued` items waiting.
     #[inline]
-    fn size(self, queued: usize, room: usize) -> usize {
+    fn wanted(self, queued: usize, cx: &Cx<'_>) -> usize {
         match self {
-            Claims::All => room,
-            Claims::Share => queued.div_ceil(2).clamp(1, room),
+            Claims::All => BATCH,
+            Claims::Share => share::claim(queued, cx.workers()),
         }
     }
 }
@@ -301,17 +297,34 @@ fn batch_of<I, O, S, const N: usize, const B: usize>(
 where
     S: Sender<O>,
 {
-    let room = out.reserve(BATCH, cx);
+    let room = out.reserve(claims.wanted(input.len(), cx), cx);
     if room == 0 {
         return false; // the full queue wakes us when it drains
     }
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
-    let (mut done, mut emitted) = (0, 0);
+    // `done`: inputs this step took and keeps (their slots are released at the end).
+    let (mut done, mut emitted, mut handed_back) = (0, 0, false);
     let (mut inbox, mut outbox) = (Outbox::<I, B>::new(), Outbox::<O, B>::new());
-    while done < room && input.pop_many(&mut inbox, claims.size(input.len(), room - done)) > 0 {
+    while done < room && !handed_back {
+        if claims == Claims::Share && done > 0 && cx.has_idle_workers() {
+            break; // one item at a time (big items): claim no more while someone is idle
+        }
+        if input.pop_many(&mut inbox, room - done) == 0 {
+            break;
+        }
         done += inbox.len();
-        for item in inbox.drain() {
+        if claims == Claims::Share && !input.is_empty() {
+            // More than we took: let an idle worker start on it in parallel.
+            cx.offer(this);
+        }
+        let mut items = inbox.drain();
+        while let Some(item) = items.next() {
+            if claims == Claims::Share && items.len() > 0 && cx.has_idle_workers() {
+                done -= share::hand_back::<I, N, B>(&mut items, input);
+                handed_back = true;
+                cx.offer(this);
+            }
             match process(item, cx) {
                 Flow::Emit(output) => {
                     let _ = outbox.push(output); // cannot fail: at most one per input
@@ -326,6 +339,7 @@ where
                 }
             }
         }
+        drop(items);
         out.push_all(&mut outbox);
     }
     if input.release(done) {

@@ -70,7 +70,7 @@ impl<T, const B: usize> Outbox<T, B> {
     /// Empties the outbox, yielding its items in order. Items not consumed from the iterator
     /// are dropped with it.
     #[inline]
-    pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+    pub fn drain(&mut self) -> impl DoubleEndedIterator<Item = T> + ExactSizeIterator + '_ {
         self.items.drain(..)
     }
 }

@@ -30,6 +30,8 @@ where
     pub fn work(&self) -> usize {
         let mut steps = 0;
         let count = self.nodes().len() as NodeId;
+        self.join_worker();
+        let mut idle = false;
         while !self.is_ended() {
             let mut progressed = false;
             for priority in (0..=MAX_PRIORITY).rev() {
@@ -42,9 +44,18 @@ where
                     }
                 }
             }
+            if progressed && idle {
+                self.leave_idle();
+            } else if !progressed && !idle {
+                self.enter_idle();
+            }
+            idle = !progressed;
             if !progressed {
                 spin_hint();
             }
+        }
+        if idle {
+            self.leave_idle();
         }
         steps
     }

@@ -69,6 +69,7 @@ where
     if graph.is_ended() {
         return; // no source: nothing will ever flow
     }
+    graph.set_workers(threads);
     let deques: Vec<Deques> = (0..threads).map(|_| new_deques()).collect();
     let shared = Shared::new(graph.nodes(), graph.sources(), &deques);
     // Each worker takes its own deques once; a Mutex only to move them into a shared closure.

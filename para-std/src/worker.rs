@@ -185,8 +185,12 @@ impl<'s> WorkerCx<'s> {
     {
         let backoff = Backoff::new();
         let mut idle_yields = 0;
+        let mut idle = false;
         while !graph.is_ended() {
             if let Some(node) = self.find_task() {
+                if std::mem::take(&mut idle) {
+                    graph.leave_idle();
+                }
                 self.shared.return_token(node);
                 graph.run_node(node, self);
                 backoff.reset();
@@ -196,6 +200,12 @@ impl<'s> WorkerCx<'s> {
             if !backoff.is_completed() {
                 backoff.snooze();
                 continue;
+            }
+            // Past the spin this worker counts as idle: steps holding inputs they have not
+            // started hand some back to it (para-core's `share.rs`).
+            if !idle {
+                idle = true;
+                graph.enter_idle();
             }
             // Sleeping and being woken costs two syscalls and a context switch; a worker that
             // went idle between two batches of a busy pipeline would pay them per batch. So
@@ -210,12 +220,17 @@ impl<'s> WorkerCx<'s> {
             let epoch = sleep.prepare();
             if let Some(node) = self.find_task() {
                 sleep.cancel();
+                idle = false;
+                graph.leave_idle();
                 self.shared.return_token(node);
                 graph.run_node(node, self);
             } else {
                 sleep.wait(epoch, || graph.is_ended());
             }
             backoff.reset();
+        }
+        if idle {
+            graph.leave_idle();
         }
     }
 }
