@@ -249,12 +249,21 @@ enum Claims {
 }
 
 impl Claims {
-    /// How many items a step wants room for, with `queued` items waiting.
+    /// How much room downstream a step reserves.
     #[inline]
-    fn wanted(self, queued: usize, cx: &Cx<'_>) -> usize {
+    fn room<const N: usize>(self, cx: &Cx<'_>) -> usize {
         match self {
             Claims::All => BATCH,
-            Claims::Share => share::claim(queued, cx.workers()),
+            Claims::Share => share::room::<N>(cx.workers()),
+        }
+    }
+
+    /// How many of the `queued` items one claim takes, with `left` of the step's room unused.
+    #[inline]
+    fn size(self, queued: usize, left: usize, cx: &Cx<'_>) -> usize {
+        match self {
+            Claims::All => left,
+            Claims::Share => share::claim(queued, left, cx.workers()),
         }
     }
 }
@@ -297,7 +306,7 @@ fn batch_of<I, O, S, const N: usize, const B: usize>(
 where
     S: Sender<O>,
 {
-    let room = out.reserve(claims.wanted(input.len(), cx), cx);
+    let room = out.reserve(claims.room::<N>(cx), cx);
     if room == 0 {
         return false; // the full queue wakes us when it drains
     }
@@ -310,7 +319,10 @@ where
         if claims == Claims::Share && done > 0 && cx.has_idle_workers() {
             break; // one item at a time (big items): claim no more while someone is idle
         }
-        if input.pop_many(&mut inbox, room - done) == 0 {
+        // Each claim of a step takes twice the one before, at least its share: a step that
+        // keeps finding work while no one is idle grows to whole batches (`share.rs`).
+        let size = claims.size(input.len(), room - done, cx).max(2 * done);
+        if input.pop_many(&mut inbox, size.min(room - done)) == 0 {
             break;
         }
         done += inbox.len();
