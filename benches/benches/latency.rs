@@ -28,6 +28,8 @@ fn wait(x: u64) -> u64 {
     work_us(x, 1)
 }
 
+// `pipeline!` stages are closures.
+#[allow(clippy::redundant_closure)]
 fn latency(c: &mut Criterion) {
     let n: u64 = size(512, 128);
     let expected: u64 = (0..n).map(wait).fold(0, u64::wrapping_add);
