@@ -118,7 +118,7 @@ fn after_several_sources() {
     at_every_thread_count("several sources", |t, r| {
         let mut n = 0;
         let half = items(t) / 2;
-        pipeline!(t, (0..half, (half..2 * half).map(|x| x)) => |x| r.call(x) => |_x| n += 1);
+        pipeline!(t, (0..half, (half..2 * half).map(|x| x * 2)) => |x| r.call(x) => |_x| n += 1);
         n
     });
 }
