@@ -23,6 +23,7 @@
 use core::mem::size_of;
 
 use crate::graph::{Cx, NodeId};
+use crate::limit::Limit;
 use crate::outbox::{Outbox, SMALL_ITEM};
 use crate::queue::Queue;
 use crate::sender::Sender;
@@ -49,16 +50,21 @@ impl<I: Iterator> SourceNode<I> {
     }
 }
 
-/// A stateless stage that any number of workers run at once.
+/// A stateless stage that any number of workers run at once (or at most a limit of them: see
+/// [`run_parallel_limited`]).
 #[derive(Debug)]
 pub struct ParallelNode<S> {
     stage: S,
+    inside: Limit,
 }
 
 impl<S> ParallelNode<S> {
     /// A parallel node running `stage`.
     pub fn new(stage: S) -> Self {
-        ParallelNode { stage }
+        ParallelNode {
+            stage,
+            inside: Limit::new(),
+        }
     }
 
     /// The stage, to wrap it.
@@ -200,9 +206,37 @@ where
     if input.is_empty() {
         return false;
     }
-    batch(this, input, out, cx, Claims::Share, |item, _| {
+    let claims = Claims::Share { limit: usize::MAX };
+    batch(this, input, out, cx, claims, |item, _| {
         node.stage.call(item)
     })
+}
+
+/// One step of parallel node `this`, whose steps — so whose calls — run at most `limit` at a
+/// time (`limit.rs`). A worker that finds `limit` steps inside does other work; the next step
+/// to leave notifies the node.
+pub fn run_parallel_limited<I, St, S, const N: usize>(
+    this: NodeId,
+    input: &Queue<I, N>,
+    node: &ParallelNode<St>,
+    limit: usize,
+    out: S,
+    cx: &mut Cx<'_>,
+) -> bool
+where
+    St: Stage<I>,
+    S: Sender<St::Out>,
+{
+    if input.is_empty() || !node.inside.try_enter(limit) {
+        return false;
+    }
+    let worked = batch(this, input, out, cx, Claims::Share { limit }, |item, _| {
+        node.stage.call(item)
+    });
+    if node.inside.leave() {
+        cx.notify(this);
+    }
+    worked
 }
 
 /// One step of serial node `this`: up to a batch of items from `input` through `node`, whose
@@ -243,18 +277,27 @@ where
 enum Claims {
     /// A serial node, the only consumer of its queue: a whole batch.
     All,
-    /// A parallel node: its share of what is queued, handed back in part when a worker goes
-    /// idle (`share.rs`).
-    Share,
+    /// A parallel node whose steps run at most `limit` at a time: its share of what is queued
+    /// (`share.rs`).
+    Share {
+        /// The concurrency limit (`usize::MAX` for none).
+        limit: usize,
+    },
 }
 
 impl Claims {
+    /// How many workers share the queue.
+    #[inline]
+    fn sharers(limit: usize, cx: &Cx<'_>) -> usize {
+        cx.workers().min(limit)
+    }
+
     /// How much room downstream a step reserves.
     #[inline]
     fn room<const N: usize>(self, cx: &Cx<'_>) -> usize {
         match self {
             Claims::All => BATCH,
-            Claims::Share => share::room::<N>(cx.workers()),
+            Claims::Share { limit } => share::room::<N>(Self::sharers(limit, cx)),
         }
     }
 
@@ -263,8 +306,15 @@ impl Claims {
     fn size(self, queued: usize, left: usize, cx: &Cx<'_>) -> usize {
         match self {
             Claims::All => left,
-            Claims::Share => share::claim(queued, left, cx.workers()),
+            Claims::Share { limit } => share::claim(queued, left, Self::sharers(limit, cx)),
         }
+    }
+
+    /// Whether a step stops claiming more items, and hands some back, for idle workers.
+    /// Not under a limit: an idle worker may not be allowed in.
+    #[inline]
+    fn yields_to_idle(self, cx: &Cx<'_>) -> bool {
+        matches!(self, Claims::Share { limit: usize::MAX }) && cx.has_idle_workers()
     }
 }
 
@@ -316,7 +366,7 @@ where
     let (mut done, mut emitted, mut handed_back) = (0, 0, false);
     let (mut inbox, mut outbox) = (Outbox::<I, B>::new(), Outbox::<O, B>::new());
     while done < room && !handed_back {
-        if claims == Claims::Share && done > 0 && cx.has_idle_workers() {
+        if done > 0 && claims.yields_to_idle(cx) {
             break; // one item at a time (big items): claim no more while someone is idle
         }
         // Each claim of a step takes twice the one before, at least its share: a step that
@@ -326,13 +376,13 @@ where
             break;
         }
         done += inbox.len();
-        if claims == Claims::Share && !input.is_empty() {
+        if claims != Claims::All && !input.is_empty() {
             // More than we took: let an idle worker start on it in parallel.
             cx.offer(this);
         }
         let mut items = inbox.drain();
         while let Some(item) = items.next() {
-            if claims == Claims::Share && items.len() > 0 && cx.has_idle_workers() {
+            if items.len() > 0 && claims.yields_to_idle(cx) {
                 done -= share::hand_back::<I, N, B>(&mut items, input);
                 handed_back = true;
                 cx.offer(this);

@@ -9,7 +9,7 @@
 
 use syn::{Expr, Lit};
 
-use crate::graph::{priority_value, Node};
+use crate::graph::{limit_value, priority_value, Kind, Node, Shape};
 use crate::parse::{Chain, Elem, Pipeline};
 use crate::tags::{MAX_PARTS, MAX_STREAMS};
 
@@ -184,6 +184,33 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                             "a priority is an integer literal from 0 (lowest) to 3 (highest)",
                         ))
                     }
+                    Some(_) => {}
+                },
+                "limit" => match &marker.arg {
+                    None => error(
+                        "`limit` needs a number of calls: `limit(8) |x| …` runs at most 8 calls \
+                         of this stage at once"
+                            .to_owned(),
+                    ),
+                    Some(arg) if limit_value(arg).is_none() => {
+                        errors.push(syn::Error::new_spanned(
+                            arg,
+                            "a concurrency limit is an integer literal of at least 1 (a stage \
+                             limited to 0 calls would never run): write `limit(1)` or more",
+                        ))
+                    }
+                    Some(_) if node.kind != Kind::Parallel && node.kind != Kind::ParallelSink => {
+                        error(
+                            "`limit` applies to parallel stages and `parallel` sinks; this one \
+                             is serial and runs one call at a time already"
+                                .to_owned(),
+                        )
+                    }
+                    Some(_) if node.shape == Shape::FlatMap => error(
+                        "`limit` is not supported on a `flat_map` yet: limit a stage before or \
+                         after it"
+                            .to_owned(),
+                    ),
                     Some(_) => {}
                 },
                 _ => {}

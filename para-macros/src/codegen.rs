@@ -275,7 +275,17 @@ pub(crate) fn expand(
             }
             Kind::Parallel => {
                 let out = out();
-                g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx))
+                match node.limit {
+                    Some(limit) => {
+                        let limit = limit as usize;
+                        g.call(
+                            "run_parallel_limited",
+                            place,
+                            quote!(#lit, &#q, &#n, #limit, #out, #cx),
+                        )
+                    }
+                    None => g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx)),
+                }
             }
             Kind::Serial if node.ordered && (node.shape == Shape::FlatMap || node.ends) => {
                 let out = out();
@@ -315,11 +325,21 @@ pub(crate) fn expand(
                 place,
                 quote!(#lit, &#q, &#n, #k::Discard, #cx),
             ),
-            Kind::ParallelSink => g.call(
-                "run_parallel",
-                place,
-                quote!(#lit, &#q, &#n, #k::Discard, #cx),
-            ),
+            Kind::ParallelSink => match node.limit {
+                Some(limit) => {
+                    let limit = limit as usize;
+                    g.call(
+                        "run_parallel_limited",
+                        place,
+                        quote!(#lit, &#q, &#n, #limit, #k::Discard, #cx),
+                    )
+                }
+                None => g.call(
+                    "run_parallel",
+                    place,
+                    quote!(#lit, &#q, &#n, #k::Discard, #cx),
+                ),
+            },
         };
         quote!(#lit => #call,)
     });

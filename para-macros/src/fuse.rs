@@ -90,8 +90,10 @@ fn fusable(nodes: &[Node<'_>], a: usize) -> bool {
         && node.shape != Shape::FlatMap
         && !node.ordered
         && node.priority.is_none()
+        && node.limit.is_none()
         && next.preds == [a]
         && matches!(next.kind, Kind::Parallel | Kind::ParallelSink)
         && !next.ordered
         && next.priority.is_none()
+        && next.limit.is_none()
 }

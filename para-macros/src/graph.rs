@@ -51,6 +51,8 @@ pub(crate) struct Node<'a> {
     pub(crate) fallible: bool,
     /// `priority(N)`, checked to be an integer literal in range.
     pub(crate) priority: Option<u8>,
+    /// `limit(N)`: at most N calls at once, checked to be a positive integer literal.
+    pub(crate) limit: Option<u32>,
     /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an
     /// ordered stage, which runs as an ordered flat-map (para-core's `ordered.rs`, "Several
     /// ordered stages"). An ordered stage that is not a flat-map and whose outputs lead to
@@ -185,6 +187,12 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             .find(|m| m.name == "priority")
             .and_then(|m| m.arg.as_ref())
             .and_then(priority_value);
+        node.limit = node
+            .markers
+            .iter()
+            .find(|m| m.name == "limit")
+            .and_then(|m| m.arg.as_ref())
+            .and_then(limit_value);
     }
     crate::tags::mark_tags(&mut nodes, sources.len());
     nodes
@@ -220,6 +228,18 @@ pub(crate) fn priority_value(arg: &Expr) -> Option<u8> {
     }
 }
 
+/// The value of `limit(N)` if `N` is a positive integer literal that fits a `u32` (`check.rs`
+/// reports anything else).
+pub(crate) fn limit_value(arg: &Expr) -> Option<u32> {
+    match arg {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        }) => int.base10_parse::<u32>().ok().filter(|&n| n >= 1),
+        _ => None,
+    }
+}
+
 fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Node<'a> {
     Node {
         prefix: Vec::new(),
@@ -229,6 +249,7 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         shape: Shape::Map,
         fallible: false,
         priority: None,
+        limit: None,
         ordered: false,
         tagged_in: false,
         tagged_out: false,

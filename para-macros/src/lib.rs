@@ -13,6 +13,7 @@
 //! GROUP := ( CHAIN , CHAIN , … [,] )       fan-out: every branch gets every item
 //! NODE  := MARKER* EXPR                     EXPR: a closure, a path to a function
 //! MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try | priority(0..=3)
+//!         | limit(N)
 //! ```
 //!
 //! * The source may be a tuple of sources, `(a, b) => …`: several iterators feed one graph.
@@ -23,7 +24,8 @@
 //!   stops the run at the first `Err`, which `pipeline!` then returns, and combines with
 //!   `filter`, `filter_map` and `flat_map` (whose closure then returns `Result<bool, E>`,
 //!   `Result<Option<_>, E>`, `Result<iterable, E>`); `serial flat_map` is an `FnMut` flat-map;
-//!   `priority(N)` sets the node's scheduling priority. Markers may come in any order.
+//!   `priority(N)` sets the node's scheduling priority; `limit(N)` (N ≥ 1) runs at most N calls
+//!   of a parallel stage or sink at once. Markers may come in any order.
 //!
 //! * `THREADS` is told from the source by what follows it: `,` and more input.
 //! * Options: `capacity = N` (a const `usize` ≥ 1: the capacity of every queue) and

@@ -52,12 +52,12 @@ pub(crate) struct NodeSpec {
 /// `priority(3)`, … (`check.rs` knows their meaning).
 pub(crate) struct Marker {
     pub(crate) name: Ident,
-    /// The argument of `priority(N)`.
+    /// The argument of `priority(N)` or `limit(N)`.
     pub(crate) arg: Option<Expr>,
 }
 
 /// The words `parse_markers` takes for markers.
-pub(crate) const MARKERS: [&str; 8] = [
+pub(crate) const MARKERS: [&str; 9] = [
     "serial",
     "parallel",
     "ordered",
@@ -66,6 +66,7 @@ pub(crate) const MARKERS: [&str; 8] = [
     "flat_map",
     "try",
     "priority",
+    "limit",
 ];
 
 pub(crate) struct Group {
@@ -268,7 +269,7 @@ fn parse_markers(input: ParseStream<'_>) -> syn::Result<Vec<Marker>> {
             break;
         }
         let mut arg = None;
-        if name == "priority" && fork.peek(token::Paren) {
+        if (name == "priority" || name == "limit") && fork.peek(token::Paren) {
             let content;
             parenthesized!(content in fork);
             arg = Some(content.parse()?);

@@ -183,3 +183,37 @@ fn a_parallel_sink() {
         n.into_inner() as u64
     });
 }
+
+/// `limit(L)`: with more workers than L, exactly L calls are inside at once — never more, and
+/// the rendezvous of L is met.
+#[test]
+fn a_concurrency_limit_caps_the_calls_in_flight() {
+    for (threads, limit) in [(16, 4), (16, 8), (8, 1)] {
+        watchdog(120, || {
+            let r = Rendezvous::new(limit);
+            let mut n = 0;
+            match limit {
+                1 => pipeline!(threads, 0..64u64 => limit(1) |x| r.call(x) => |_x| n += 1),
+                4 => pipeline!(threads, 0..64u64 => limit(4) |x| r.call(x) => |_x| n += 1),
+                _ => pipeline!(threads, 0..64u64 => limit(8) |x| r.call(x) => |_x| n += 1),
+            }
+            assert_eq!(n, 64);
+            r.assert_met("limit", threads);
+            let peak = r.peak.load(Ordering::SeqCst);
+            assert_eq!(
+                peak, limit,
+                "limit({limit}) at {threads} threads: {peak} calls at once"
+            );
+        });
+    }
+    // A limited parallel sink, in a fan-out branch.
+    watchdog(120, || {
+        let r = Rendezvous::new(3);
+        let other = AtomicUsize::new(0);
+        pipeline!(12, 0..64u64 => (limit(3) parallel |x| { r.call(x); },
+                                   parallel |_x| { other.fetch_add(1, Ordering::Relaxed); }));
+        r.assert_met("limited sink", 12);
+        assert_eq!(r.peak.load(Ordering::SeqCst), 3);
+        assert_eq!(other.into_inner(), 64);
+    });
+}
