@@ -29,6 +29,14 @@ use core::fmt;
 use crate::pad::CachePadded;
 use crate::sync::{AtomicU8, AtomicUsize, Ordering};
 
+#[cfg(not(loom))]
+use crate::sync::AtomicUsize as HintUsize;
+/// The atomics of hints — the worker count and the idle count — which decide only how work is
+/// split (`share.rs`), never whether it is done. Under loom they are plain atomics, so models
+/// explore the protocols rather than every moment a hint could be read.
+#[cfg(loom)]
+use core::sync::atomic::AtomicUsize as HintUsize;
+
 /// The index of a node in its graph. A task *is* a node index.
 pub type NodeId = u16;
 
@@ -127,10 +135,10 @@ pub struct RunState {
     in_flight: CachePadded<AtomicUsize>,
     phase: AtomicU8,
     /// How many workers run the graph: steps of parallel nodes share what is queued among them.
-    workers: AtomicUsize,
+    workers: HintUsize,
     /// How many workers have found nothing to do for a while (read by every step between
     /// items, written only when a worker goes idle or finds work again).
-    idle: CachePadded<AtomicUsize>,
+    idle: CachePadded<HintUsize>,
 }
 
 impl RunState {
@@ -138,8 +146,8 @@ impl RunState {
         RunState {
             in_flight: CachePadded(AtomicUsize::new(sources)),
             phase: AtomicU8::new(if sources == 0 { FINISHED } else { RUNNING }),
-            workers: AtomicUsize::new(0),
-            idle: CachePadded(AtomicUsize::new(0)),
+            workers: HintUsize::new(0),
+            idle: CachePadded(HintUsize::new(0)),
         }
     }
 }

@@ -72,6 +72,7 @@ pub use worker::Scan;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::flat_map::{run_flat_map, run_serial_flat_map};
+    pub use crate::limit::Limit;
     pub use crate::node::{run_parallel, run_parallel_limited, run_serial, run_source};
     pub use crate::ordered::{
         run_ordered, run_ordered_flat_map, Credit, HoleEdge, LaneSplit, OrderedEdge, Renumber,

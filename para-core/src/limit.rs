@@ -29,20 +29,26 @@ const ONE_STEP: usize = 2;
 
 /// The steps inside a node with a concurrency limit (module docs).
 #[derive(Debug)]
-pub(crate) struct Limit {
+pub struct Limit {
     state: AtomicUsize,
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Limit::new()
+    }
 }
 
 impl Limit {
     /// A limit with no step inside.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Limit {
             state: AtomicUsize::new(0),
         }
     }
 
     /// Enters if fewer than `max` steps are inside; otherwise leaves a note and returns `false`.
-    pub(crate) fn try_enter(&self, max: usize) -> bool {
+    pub fn try_enter(&self, max: usize) -> bool {
         let mut seen = self.state.load(Ordering::Relaxed);
         loop {
             let enter = seen / ONE_STEP < max;
@@ -64,7 +70,7 @@ impl Limit {
     /// Leaves; returns whether a worker was turned away since the note was last taken (the
     /// caller must then notify the node).
     #[must_use]
-    pub(crate) fn leave(&self) -> bool {
+    pub fn leave(&self) -> bool {
         let mut seen = self.state.load(Ordering::Relaxed);
         loop {
             let next = (seen - ONE_STEP) & !NOTE;

@@ -515,6 +515,38 @@ fn serial_failed_claims_are_never_lost() {
     });
 }
 
+/// A concurrency limit of one (`limit.rs`) as a serial claim: the same protocol with a count.
+struct LimitOfOne(para_core::__private::Limit);
+
+impl ModelSerial for LimitOfOne {
+    fn new() -> Self {
+        LimitOfOne(para_core::__private::Limit::new())
+    }
+    fn with_claim(&self, f: impl FnOnce()) -> Option<bool> {
+        if !self.0.try_enter(1) {
+            return None;
+        }
+        f();
+        Some(self.0.leave())
+    }
+}
+
+#[test]
+fn limit_turned_away_steps_are_never_lost() {
+    check("limit(1), 3 workers", 4, || {
+        serial_model::<LimitOfOne>(true)
+    });
+}
+
+/// Broken: the leaver ignores what `leave` reports, so a turned-away worker's work is lost.
+#[test]
+#[should_panic(expected = "work was lost")]
+fn broken_limit_leave_without_the_note_loses_work() {
+    check("BROKEN limit: leave without the note", 4, || {
+        serial_model::<LimitOfOne>(false)
+    });
+}
+
 /// Broken: the holder ignores what `release` reports, so the work of a worker whose claim
 /// failed is never processed.
 #[test]
