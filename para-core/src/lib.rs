@@ -39,6 +39,7 @@
     clippy::std_instead_of_alloc
 )]
 
+mod drop_all;
 mod flat_map;
 pub mod graph;
 mod limit;
@@ -60,7 +61,7 @@ pub use flat_map::{FlatMapNode, SerialFlatMapNode, PARKING};
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
 pub use node::{ParallelNode, SerialNode, SourceNode, SourceStep, BATCH};
 pub use ordered::{OrderedBuffer, Streams, Tagged, MAX_PARTS, MAX_STREAMS};
-pub use outbox::{Outbox, SMALL_ITEM};
+pub use outbox::{Drain, Outbox, SMALL_ITEM};
 pub use queue::{Queue, DEFAULT_CAPACITY};
 pub use sender::{Discard, Edge, EndMode, Sender};
 pub use serial::{Claim, Serial};

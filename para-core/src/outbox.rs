@@ -17,6 +17,8 @@
 
 use core::fmt;
 
+use crate::drop_all::drop_all;
+
 /// The largest item (in bytes) that steps buffer in batches; a step over bigger items moves
 /// them one at a time, so a worker's stack never holds more than a few KiB of them.
 pub const SMALL_ITEM: usize = 128;
@@ -68,10 +70,51 @@ impl<T, const B: usize> Outbox<T, B> {
     }
 
     /// Empties the outbox, yielding its items in order. Items not consumed from the iterator
-    /// are dropped with it.
+    /// are dropped with it, every one of them even if one's `Drop` panics.
     #[inline]
-    pub fn drain(&mut self) -> impl DoubleEndedIterator<Item = T> + ExactSizeIterator + '_ {
-        self.items.drain(..)
+    pub fn drain(&mut self) -> Drain<'_, T, B> {
+        Drain {
+            items: self.items.drain(..),
+        }
+    }
+}
+
+/// The items of an [`Outbox`] being emptied ([`Outbox::drain`]).
+pub struct Drain<'a, T, const B: usize> {
+    items: arrayvec::Drain<'a, T, B>,
+}
+
+impl<T, const B: usize> Iterator for Drain<'_, T, B> {
+    type Item = T;
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.items.next()
+    }
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.items.size_hint()
+    }
+}
+
+impl<T, const B: usize> DoubleEndedIterator for Drain<'_, T, B> {
+    #[inline]
+    fn next_back(&mut self) -> Option<T> {
+        self.items.next_back()
+    }
+}
+
+impl<T, const B: usize> ExactSizeIterator for Drain<'_, T, B> {}
+
+impl<T, const B: usize> Drop for Drain<'_, T, B> {
+    fn drop(&mut self) {
+        // arrayvec's own `Drain` stops at a panicking `Drop` and leaks the rest.
+        drop_all(self.items.by_ref(), drop);
+    }
+}
+
+impl<T, const B: usize> fmt::Debug for Drain<'_, T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain").field("len", &self.len()).finish()
     }
 }
 

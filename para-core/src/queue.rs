@@ -66,6 +66,7 @@
 use core::fmt;
 use core::mem::MaybeUninit;
 
+use crate::drop_all::drop_all;
 use crate::outbox::Outbox;
 use crate::pad::CachePadded;
 use crate::sync::{spin_hint, AtomicBool, AtomicUsize, Ordering, UnsafeCell};
@@ -391,21 +392,23 @@ impl<T, const N: usize> Drop for Queue<T, N> {
         // `&mut self`: no other thread can be inside. Drop every published, unpopped item
         // exactly once. Reserved-but-unwritten positions (a run that stopped mid-batch) are
         // never claimed, so they hold nothing.
+        // A panicking `Drop` does not stop the loop (`drop_all`).
         let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed);
-        let mut pos = head;
-        while pos != tail {
+        let positions = core::iter::successors(Some(head), |&pos| Some(pos.wrapping_add(1)))
+            .take_while(|&pos| pos != tail);
+        drop_all(positions, |pos| {
             let published = pos.wrapping_mul(2).wrapping_add(1);
             let slot = self.slot(pos);
             if slot.seq.load(Ordering::Relaxed) == published {
                 slot.value.with_mut(|cell| {
                     // SAFETY: `seq == 2 * pos + 1` means the slot holds the initialised item
                     // pushed at `pos`, never popped (pos >= head); we own the queue exclusively.
+                    // Each position is visited once, also when an earlier drop panicked.
                     unsafe { (*cell).assume_init_drop() };
                 });
             }
-            pos = pos.wrapping_add(1);
-        }
+        });
     }
 }
 

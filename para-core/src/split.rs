@@ -16,6 +16,7 @@
 use core::marker::PhantomData;
 use core::ops::Range;
 
+use crate::drop_all::drop_all;
 use crate::graph::{Cx, NodeId};
 use crate::node::{SourceStep, BATCH};
 use crate::ordered::Tagged;
@@ -144,14 +145,31 @@ unsafe impl<T: Send> Split for Owned<T> {
         unsafe { self.ptr.add(index).read() }
     }
     unsafe fn drop_untaken(&mut self, indices: Range<usize>) {
-        for index in indices {
-            // SAFETY: untaken (caller's contract), so still initialised and owned by us.
-            unsafe { self.ptr.add(index).drop_in_place() };
+        /// Frees the buffer once the items are dropped, also when one of their drops panics.
+        struct FreeOnExit<T> {
+            ptr: *mut T,
+            free: Option<(FreeBuffer<T>, usize)>,
         }
-        if let Some((free, capacity)) = self.free.take() {
-            // SAFETY: every item is now moved out or dropped; `free` releases the buffer only.
-            unsafe { free(self.ptr, capacity) };
+        impl<T> Drop for FreeOnExit<T> {
+            fn drop(&mut self) {
+                if let Some((free, capacity)) = self.free.take() {
+                    // SAFETY: runs after `drop_all` below has visited every untaken item (it
+                    // goes on through a panic), so each item is moved out or dropped; `free`
+                    // releases the buffer only.
+                    unsafe { free(self.ptr, capacity) };
+                }
+            }
         }
+        let _free = FreeOnExit {
+            ptr: self.ptr,
+            free: self.free.take(),
+        };
+        let ptr = self.ptr;
+        drop_all(indices, |index| {
+            // SAFETY: untaken (caller's contract), so still initialised and owned by us; each
+            // index is visited once.
+            unsafe { ptr.add(index).drop_in_place() };
+        });
     }
 }
 
@@ -258,10 +276,12 @@ struct Claimed<'a, S: Split> {
 
 impl<S: Split> Drop for Claimed<'_, S> {
     fn drop(&mut self) {
-        for index in self.range.clone() {
-            // SAFETY: claimed by this step (so by no one else) and not taken yet.
-            drop(unsafe { self.source.take(index) });
-        }
+        let source = self.source;
+        drop_all(self.range.clone(), |index| {
+            // SAFETY: claimed by this step (so by no one else) and not taken yet; each index
+            // is visited once.
+            drop(unsafe { source.take(index) });
+        });
     }
 }
 

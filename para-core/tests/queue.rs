@@ -93,6 +93,88 @@ fn dropping_a_queue_drops_exactly_the_items_it_holds() {
     assert_eq!(drops.load(Ordering::SeqCst), 6);
 }
 
+/// Counts its drops; the one numbered `BOMB` panics in `Drop`.
+struct DropBomb(u32, Arc<AtomicUsize>);
+const BOMB: u32 = 2;
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        assert_ne!(self.0, BOMB, "drop bomb");
+    }
+}
+
+#[test]
+fn a_panicking_drop_in_a_queue_does_not_leak_the_items_after_it() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let q = Queue::<DropBomb, 8>::new();
+    // Start past the wrap-around so the remaining positions span the end of the ring.
+    for round in 0..2 {
+        assert_eq!(q.reserve(5), 5);
+        for i in 0..5 {
+            q.push_reserved(DropBomb(10 + round * 5 + i, drops.clone()));
+        }
+        for _ in 0..5 {
+            drop(q.pop());
+        }
+        let _ = q.release(5);
+    }
+    assert_eq!(q.reserve(6), 6);
+    for i in 0..6 {
+        q.push_reserved(DropBomb(i, drops.clone()));
+    }
+    let before = drops.load(Ordering::SeqCst);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(q)));
+    assert!(outcome.is_err(), "the panic reaches the caller");
+    assert_eq!(drops.load(Ordering::SeqCst) - before, 6, "every held item dropped");
+}
+
+#[test]
+fn a_panicking_drop_in_an_outbox_drain_does_not_leak_the_rest() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let mut outbox = para_core::Outbox::<DropBomb, 8>::new();
+    for i in 0..6 {
+        assert!(outbox.push(DropBomb(i, drops.clone())).is_ok());
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut items = outbox.drain();
+        drop(items.next()); // item 0, then the drain drops 1..6 with 2 panicking
+        drop(items);
+    }));
+    assert!(outcome.is_err(), "the panic reaches the caller");
+    assert_eq!(drops.load(Ordering::SeqCst), 6, "every item dropped once");
+    assert!(outbox.is_empty());
+}
+
+#[test]
+fn a_panicking_drop_in_a_split_source_frees_the_rest_and_the_buffer() {
+    use para_core::Split;
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    /// Frees a `Vec<DropBomb>`'s buffer without dropping items.
+    unsafe fn free(ptr: *mut DropBomb, capacity: usize) {
+        FREED.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: the caller (`Owned`) passes back the pointer and capacity it was given, with
+        // every item moved out or dropped.
+        drop(unsafe { Vec::from_raw_parts(ptr, 0, capacity) });
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let items: Vec<DropBomb> = (0..6).map(|i| DropBomb(i, drops.clone())).collect();
+    let mut items = std::mem::ManuallyDrop::new(items);
+    // SAFETY: the vector's items and buffer now belong to `owned` alone; `free` frees that
+    // buffer without touching items.
+    let mut owned = unsafe {
+        para_core::Owned::from_raw(items.as_mut_ptr(), items.len(), free, items.capacity())
+    };
+    // SAFETY: index 0 is in range and taken once.
+    drop(unsafe { owned.take(0) });
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: indices 1..6 were never taken.
+        unsafe { owned.drop_untaken(1..6) };
+    }));
+    assert!(outcome.is_err(), "the panic reaches the caller");
+    assert_eq!(drops.load(Ordering::SeqCst), 6, "every item dropped once");
+    assert_eq!(FREED.load(Ordering::SeqCst), 1, "the buffer freed once");
+}
+
 #[test]
 fn concurrent_producers_and_consumers_deliver_each_item_once() {
     const PER_PRODUCER: usize = if cfg!(miri) { 40 } else { 200_000 };

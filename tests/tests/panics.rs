@@ -85,3 +85,67 @@ fn non_string_payloads_survive() {
         assert_eq!(payload.downcast_ref::<Custom>(), Some(&Custom(50)));
     });
 }
+
+/// An item whose `Drop` panics for one chosen value, and which counts the live ones.
+struct DropBomb {
+    value: u64,
+    live: &'static std::sync::atomic::AtomicUsize,
+}
+
+const BOMB: u64 = 5_000;
+
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if self.value == BOMB {
+            panic!("drop bomb {}", self.value);
+        }
+    }
+}
+
+/// The items a run had not consumed when a sink stopped it are all dropped, even when one of
+/// their `Drop`s panics: the queues, the split `Vec` source and the iterator source keep going
+/// past it, and that panic reaches the caller.
+#[test]
+fn a_panicking_drop_still_drops_every_other_item() {
+    use std::ops::ControlFlow;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for threads in [1, 2, 4] {
+        for split in [true, false] {
+            let live: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
+            let bombs: Vec<DropBomb> = (0..10_000)
+                .map(|value| {
+                    live.fetch_add(1, Ordering::SeqCst);
+                    DropBomb { value, live }
+                })
+                .collect();
+            let mut seen = 0;
+            let outcome = watchdog(30, || {
+                panic::catch_unwind(AssertUnwindSafe(|| {
+                    let sink = |b: DropBomb| {
+                        seen += 1;
+                        drop(b);
+                        if seen == 10 {
+                            ControlFlow::Break(())
+                        } else {
+                            ControlFlow::Continue(())
+                        }
+                    };
+                    if split {
+                        pipeline!(threads, capacity = 256, bombs => |b: DropBomb| b => sink);
+                    } else {
+                        pipeline!(threads, capacity = 256,
+                            bombs.into_iter().map(|b| b) => |b: DropBomb| b => sink);
+                    }
+                }))
+            });
+            let payload = outcome.expect_err("the panicking drop must reach the caller");
+            assert_eq!(message(&*payload), format!("drop bomb {BOMB}"));
+            assert_eq!(
+                live.load(Ordering::SeqCst),
+                0,
+                "items left undropped ({threads} threads, split source: {split})"
+            );
+        }
+    }
+}

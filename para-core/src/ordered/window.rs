@@ -7,6 +7,7 @@ use core::fmt;
 use core::mem::MaybeUninit;
 
 use super::Tagged;
+use crate::drop_all::drop_all;
 use crate::graph::NodeId;
 use crate::sync::{AtomicBool, AtomicUsize, Ordering};
 
@@ -307,24 +308,26 @@ impl<T, const W: usize, const P: usize> Drop for Window<T, W, P> {
     fn drop(&mut self) {
         // A run that stopped early leaves parts behind: drop each exactly once. In the slot at
         // the cursor, the parts among the first `done` steps were consumed already.
+        // A panicking `Drop` does not stop the loop (`drop_all`).
         let (next, done) = *self.cursor.get_mut();
-        for seq in next..next + W as u64 {
-            let slot = self.slot(seq);
-            let arrived = slot.arrived.load(Ordering::Acquire);
+        let this = &*self;
+        let parts = (next..next + W as u64).flat_map(|seq| {
             let first = if seq == next { done } else { 0 };
-            for &step in &self.steps[first..] {
-                if step & STREAM != 0 {
-                    continue;
-                }
-                let part = usize::from(step);
-                if arrived & (1 << part) != 0 {
-                    // SAFETY: the bit says the cell was written; of the cursor's slot, the
-                    // parts consumed are those before `first` in `order`, no others; `&mut
-                    // self` excludes every other access.
-                    unsafe { (*slot.parts[part].get()).assume_init_drop() };
-                }
+            this.steps[first..].iter().map(move |&step| (seq, step))
+        });
+        drop_all(parts, |(seq, step)| {
+            if step & STREAM != 0 {
+                return;
             }
-        }
+            let slot = this.slot(seq);
+            let part = usize::from(step);
+            if slot.arrived.load(Ordering::Acquire) & (1 << part) != 0 {
+                // SAFETY: the bit says the cell was written; of the cursor's slot, the parts
+                // consumed are those before `first` in `order`, no others; `&mut self` excludes
+                // every other access, and each (slot, part) is visited once.
+                unsafe { (*slot.parts[part].get()).assume_init_drop() };
+            }
+        });
     }
 }
 
