@@ -14,13 +14,14 @@ use crate::parse::{Chain, Elem, Pipeline};
 use crate::tags::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
-const OPTIONS: [&str; 2] = ["capacity", "pin"];
+const OPTIONS: [&str; 3] = ["capacity", "pin", "stack_size"];
 
 /// What the expansion uses, with every value that failed a check removed.
 pub(crate) struct Settings<'a> {
     pub(crate) threads: Option<&'a Expr>,
     pub(crate) capacity: Option<&'a Expr>,
     pub(crate) pin: Option<&'a Expr>,
+    pub(crate) stack_size: Option<&'a Expr>,
 }
 
 pub(crate) struct Checked<'a> {
@@ -36,6 +37,7 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
         threads: None,
         capacity: None,
         pin: None,
+        stack_size: None,
     };
 
     if let Some(threads) = &pipeline.threads {
@@ -54,6 +56,7 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
         let slot = match name.as_str() {
             "capacity" => &mut settings.capacity,
             "pin" => &mut settings.pin,
+            "stack_size" => &mut settings.stack_size,
             _ => {
                 let expected = OPTIONS.map(|o| format!("`{o}`")).join(", ");
                 errors.push(syn::Error::new_spanned(
@@ -72,6 +75,11 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
             errors.push(syn::Error::new_spanned(
                 &opt.value,
                 "`capacity` must be at least 1: every queue needs room for one item",
+            ));
+        } else if name == "stack_size" && is_zero(&opt.value) {
+            errors.push(syn::Error::new_spanned(
+                &opt.value,
+                "`stack_size` is in bytes and must be at least 1; leave it out for the default",
             ));
         } else {
             *slot = Some(&opt.value);

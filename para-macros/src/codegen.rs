@@ -352,10 +352,9 @@ pub(crate) fn expand(
         });
     });
 
-    let options = match settings.pin {
-        Some(pin) => quote!(#k::Options::new().pin(#pin)),
-        None => quote!(#k::Options::new()),
-    };
+    let pin = settings.pin.map(|pin| quote!(.pin(#pin)));
+    let stack_size = settings.stack_size.map(|bytes| quote!(.stack_size(#bytes)));
+    let options = quote!(#k::Options::new() #pin #stack_size);
     // Bound to a local rather than left as the block's tail: a tail expression's temporaries
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));

@@ -20,9 +20,9 @@ mod threads;
 mod worker;
 
 pub use para_core::{NodeId, NodeInfo, NodeKind};
-pub use runtime::Options;
+pub use runtime::{Options, DEFAULT_STACK_SIZE};
 pub use source::IntoSplit;
-pub use threads::{all_cores, ThreadCount};
+pub use threads::{all_cores, ThreadCount, MAX_THREADS};
 
 /// Runs a graph of closures on every core. See the crate docs.
 #[macro_export]

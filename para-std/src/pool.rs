@@ -3,8 +3,17 @@
 //! Spawning and joining scoped threads cost a run 100–400 µs before its first item. Instead, the
 //! threads a run needs beyond the caller's own are taken from a pool of parked threads (one pool
 //! for pinned workers, one for unpinned), handed the run's work, and returned to the pool when
-//! they finish; the pool grows when every thread is busy (concurrent or nested runs never wait
-//! for each other), and a thread idle for [`IDLE_EXIT`] exits.
+//! they finish; a thread idle for [`IDLE_EXIT`] exits.
+//!
+//! # Growth
+//!
+//! A top-level run that finds too few idle threads starts new ones (concurrent runs never wait
+//! for each other), with at least the stack it asks for. It hands its work out one worker at a
+//! time and stops as soon as the run no longer needs more ([`Spawn::still_needed`]), so a short
+//! run with a large thread count does not pay for threads it would not use. A nested run (from
+//! inside another run's stage) never starts threads: it takes idle ones, if any. The threads
+//! alive are therefore at most the sum of the thread counts of the top-level runs going on at
+//! once (plus idle ones from earlier runs, for [`IDLE_EXIT`]).
 //!
 //! # Borrowing the caller's stack
 //!
@@ -57,6 +66,16 @@ pub(crate) fn pool(pinned: bool) -> &'static Pool {
     POOLS[usize::from(pinned)].get_or_init(|| Pool::new(pinned))
 }
 
+/// Which threads a run may take or start.
+pub(crate) struct Spawn<'a> {
+    /// The least stack size, in bytes, of a thread that runs the work.
+    pub(crate) stack_size: usize,
+    /// Whether new threads may be started, or only idle ones taken (a nested run).
+    pub(crate) new_threads: bool,
+    /// Whether the run still wants more workers; asked before each one is handed out.
+    pub(crate) still_needed: &'a dyn Fn() -> bool,
+}
+
 /// Parked threads waiting for work.
 #[derive(Debug)]
 pub(crate) struct Pool {
@@ -68,6 +87,8 @@ pub(crate) struct Pool {
 
 #[derive(Debug)]
 struct Mailbox {
+    /// The stack size its thread was started with.
+    stack_size: usize,
     state: Mutex<Slot>,
     posted: Condvar,
     /// A hint that a job is posted, for the thread's spin before it blocks (the truth is
@@ -144,7 +165,7 @@ impl Pool {
     /// `work` must catch its own panics (a panic escaping a pool thread's call is caught there,
     /// counted as finished, and otherwise ignored). Workers the OS refuses a thread for are
     /// left out: the run goes on with the threads it has, since worker 0 alone can finish it.
-    pub(crate) fn broadcast(&'static self, workers: usize, work: &Work<'_>) {
+    pub(crate) fn broadcast(&'static self, workers: usize, work: &Work<'_>, spawn: &Spawn<'_>) {
         let latch = Arc::new(Latch {
             running: AtomicUsize::new(0),
             caller: thread::current(),
@@ -160,13 +181,16 @@ impl Pool {
         // for the jobs, then resume.
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             for index in 1..workers {
+                if !(spawn.still_needed)() {
+                    break;
+                }
                 let job = Job {
                     work,
                     index,
                     latch: latch.clone(),
                 };
                 latch.running.fetch_add(1, Ordering::Relaxed); // before the job can finish
-                match self.post(job) {
+                match self.post(job, spawn) {
                     Some(mailbox) => posted.push(mailbox),
                     None => latch.count_down(), // no thread: that worker is left out
                 }
@@ -200,17 +224,20 @@ impl Pool {
         }
     }
 
-    /// Hands `job` to an idle thread, or to a new one; `None` (the job dropped, not run) if no
-    /// thread could be spawned.
-    fn post(&'static self, job: Job) -> Option<Arc<Mailbox>> {
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
+    /// Hands `job` to an idle thread with a big enough stack, or to a new one if `spawn`
+    /// allows; `None` (the job dropped, not run) if there is no such thread.
+    fn post(&'static self, job: Job, spawn: &Spawn<'_>) -> Option<Arc<Mailbox>> {
+        let idle = {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            // The most recently idle first: its caches are the warmest.
+            idle.iter()
+                .rposition(|m| m.stack_size >= spawn.stack_size)
+                .map(|at| idle.remove(at))
+        };
         let mailbox = match idle {
             Some(mailbox) => mailbox,
-            None => self.spawn()?,
+            None if spawn.new_threads => self.spawn(spawn.stack_size)?,
+            None => return None,
         };
         let mut slot = mailbox.lock();
         if !matches!(slot.state, State::Empty) {
@@ -228,8 +255,9 @@ impl Pool {
         Some(mailbox)
     }
 
-    fn spawn(&'static self) -> Option<Arc<Mailbox>> {
+    fn spawn(&'static self, stack_size: usize) -> Option<Arc<Mailbox>> {
         let mailbox = Arc::new(Mailbox {
+            stack_size,
             state: Mutex::new(Slot {
                 state: State::Empty,
                 sleeping: false,
@@ -249,6 +277,7 @@ impl Pool {
         let theirs = mailbox.clone();
         thread::Builder::new()
             .name(format!("para-worker-{number}"))
+            .stack_size(stack_size)
             .spawn(move || {
                 if let Some(core) = core {
                     // Best effort: a refused pin (restricted CPU set) still runs.

@@ -14,24 +14,33 @@
 //!    exactly once) and the nodes (the source's iterator with its unproduced items).
 
 use std::any::Any;
+use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, PoisonError};
 
 use para_core::{Cx, Graph, NodeId};
 
-use crate::pool::pool;
+use crate::pool::{pool, Spawn};
 use crate::worker::{new_deques, Deques, Shared, WorkerCx};
 
 /// How a run uses its threads.
 #[derive(Debug, Clone)]
 pub struct Options {
     pin: bool,
+    stack_size: usize,
 }
 
+/// The stack size of the pool threads that run pipelines, unless `stack_size` says otherwise:
+/// the usual size of a Linux main thread. Only the pages a thread touches take memory.
+pub const DEFAULT_STACK_SIZE: usize = 8 << 20;
+
 impl Options {
-    /// The defaults: workers pinned to cores.
+    /// The defaults: workers pinned to cores, [`DEFAULT_STACK_SIZE`] stacks.
     pub fn new() -> Self {
-        Options { pin: true }
+        Options {
+            pin: true,
+            stack_size: DEFAULT_STACK_SIZE,
+        }
     }
 
     /// Whether pooled workers are pinned, each to one core (default `true`; the calling thread,
@@ -42,6 +51,16 @@ impl Options {
         self.pin = pin;
         self
     }
+
+    /// The least stack, in bytes, of the pool threads that run this pipeline's workers 1 to
+    /// N − 1 (default [`DEFAULT_STACK_SIZE`]). Raise it for closures with big frames or for
+    /// big items passed by value: a worker's frames hold up to a few items at once (the one a
+    /// stage takes, the one it returns, and their copies in the closure's frame). Worker 0 is
+    /// the calling thread, whose stack is the caller's to size.
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = bytes.max(1);
+        self
+    }
 }
 
 impl Default for Options {
@@ -50,9 +69,20 @@ impl Default for Options {
     }
 }
 
+thread_local! {
+    /// Whether this thread is a worker of some run right now: a `pipeline!` it calls is nested.
+    static IN_RUN: Cell<bool> = const { Cell::new(false) };
+}
+
 type Payload = Box<dyn Any + Send + 'static>;
 
 /// Runs `graph` to completion on `threads` workers; returns when every worker has returned.
+///
+/// Workers beyond the caller come from a pool of threads (`pool.rs`). They are handed the run
+/// one after another, only while it has not ended: a short run does not wait for thousands of
+/// threads to start. A nested run (one called from inside a stage of another run) takes only
+/// pool threads that are idle and never starts new ones, so nesting cannot multiply the
+/// threads; at worst it runs on its caller alone, which can finish any run.
 ///
 /// # Panics
 /// Resumes the first panic of any node, with its original payload, after every worker has
@@ -83,9 +113,11 @@ where
             .unwrap_or_else(PoisonError::into_inner)
             .take()
             .expect("each worker index runs once");
+        let outer = IN_RUN.replace(true);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             WorkerCx::new(index, deque, &shared).run(graph);
         }));
+        IN_RUN.set(outer);
         if let Err(payload) = outcome {
             graph.abort();
             let mut slot = first_panic.lock().unwrap_or_else(PoisonError::into_inner);
@@ -94,7 +126,12 @@ where
             shared.sleep.wake_all();
         }
     };
-    pool(options.pin).broadcast(threads, &work);
+    let spawn = Spawn {
+        stack_size: options.stack_size,
+        new_threads: !IN_RUN.get(),
+        still_needed: &|| !graph.is_ended(),
+    };
+    pool(options.pin).broadcast(threads, &work, &spawn);
 
     if let Some(payload) = first_panic
         .into_inner()

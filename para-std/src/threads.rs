@@ -31,6 +31,12 @@ macro_rules! unsigned_counts {
 }
 unsigned_counts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
+/// The most threads one `pipeline!` accepts. A count above it panics before anything is
+/// allocated. More threads than cores is allowed (stages that wait on I/O or a device overlap
+/// their waits), but a run never needs more workers than it can keep busy, and each worker is
+/// an OS thread with its own stack.
+pub const MAX_THREADS: usize = 1024;
+
 impl ThreadCount for NonZeroUsize {
     fn thread_count(self) -> Result<usize, String> {
         Ok(self.get())
@@ -46,17 +52,23 @@ impl ThreadCount for io::Result<NonZeroUsize> {
 /// Checks a thread count given to `pipeline!`.
 ///
 /// # Panics
-/// If the count is zero or negative: a pipeline needs a worker to make progress. (A literal `0`
-/// is rejected at compile time instead.)
+/// If the count is zero or negative: a pipeline needs a worker to make progress (a literal `0`
+/// is rejected at compile time instead); if it is above [`MAX_THREADS`].
 #[track_caller]
 pub fn thread_count<T: ThreadCount>(count: T) -> usize {
     match count.thread_count() {
-        Ok(n) => n,
+        Ok(n) if n <= MAX_THREADS => n,
+        Ok(n) => panic!(
+            "pipeline!: the thread count must be at most {MAX_THREADS} (para_std::MAX_THREADS), \
+             got {n}"
+        ),
         Err(value) => panic!("pipeline!: the thread count must be at least 1, got {value}"),
     }
 }
 
-/// One thread per core the process may use.
+/// One thread per core the process may use, at most [`MAX_THREADS`].
 pub fn all_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+    std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_THREADS)
 }

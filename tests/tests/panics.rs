@@ -135,7 +135,7 @@ fn a_panicking_drop_still_drops_every_other_item() {
                         pipeline!(threads, capacity = 256, bombs => |b: DropBomb| b => sink);
                     } else {
                         pipeline!(threads, capacity = 256,
-                            bombs.into_iter().map(|b| b) => |b: DropBomb| b => sink);
+                            bombs.into_iter() => |b: DropBomb| b => sink);
                     }
                 }))
             });

@@ -1,8 +1,9 @@
 //! Thread counts and run options: any expression, the all-cores form, pinning on and off, more
-//! threads than cores, and a clear error for zero.
+//! threads than cores, a clear error for zero and for too many, threads started only while a
+//! run needs them, nested runs that start none, and stacks for big items.
 
 mod common;
-use common::{message, watchdog};
+use common::{in_child_process, message, threads_alive, watchdog};
 use para_std::pipeline;
 use std::panic;
 
@@ -124,4 +125,99 @@ fn runs_from_several_threads_at_once() {
             }
         });
     });
+}
+
+#[test]
+fn a_thread_count_above_the_limit_is_a_clear_error_before_any_allocation() {
+    watchdog(30, || {
+        for count in [para_std::MAX_THREADS as u64 + 1, 1 << 40, u64::MAX] {
+            let count = std::hint::black_box(count);
+            let outcome = panic::catch_unwind(|| {
+                pipeline!(count, 0..10u8 => |x| x => |_x| {});
+            });
+            let msg = message(&*outcome.expect_err("too many threads must be refused"));
+            assert!(
+                msg.contains(&format!("at most {}", para_std::MAX_THREADS))
+                    && msg.contains(&format!("got {count}")),
+                "{msg}"
+            );
+        }
+        let max = std::hint::black_box(para_std::MAX_THREADS);
+        let mut sum = 0u64;
+        pipeline!(max, 0..100u64 => |x| x => |x| sum += x);
+        assert_eq!(sum, (0..100u64).sum::<u64>());
+    });
+}
+
+/// A short run asked for the largest thread count hands its work out one worker at a time and
+/// stops once the run has ended: it starts nowhere near that many threads.
+#[test]
+fn a_short_run_starts_only_the_threads_it_uses() {
+    if !in_child_process("a_short_run_starts_only_the_threads_it_uses", 120) {
+        return;
+    }
+    let before = threads_alive();
+    let mut sum = 0u64;
+    pipeline!(para_std::MAX_THREADS, 0..1_000u64 => |x| x => |x| sum += x);
+    assert_eq!(sum, (0..1_000u64).sum::<u64>());
+    let started = threads_alive() - before;
+    assert!(
+        started < para_std::MAX_THREADS / 2,
+        "{started} threads started for a run of 1000 tiny items"
+    );
+}
+
+/// Pipelines nested 12 deep, 2 items a level (4096 innermost runs, 8191 runs in all): nested
+/// runs take idle pool threads and never start new ones, so the threads alive stay within the
+/// outer run's count, however deep the nesting.
+#[test]
+fn nested_runs_take_no_more_threads_than_the_outer_run() {
+    if !in_child_process("nested_runs_take_no_more_threads_than_the_outer_run", 300) {
+        return;
+    }
+    fn level(depth: u32, peak: &std::sync::atomic::AtomicUsize) -> u64 {
+        if depth == 0 {
+            peak.fetch_max(threads_alive(), std::sync::atomic::Ordering::Relaxed);
+            return 1;
+        }
+        let mut leaves = 0;
+        pipeline!(4, 0..2u32 => |_| level(depth - 1, peak) => |n| leaves += n);
+        leaves
+    }
+    let before = threads_alive();
+    let peak = std::sync::atomic::AtomicUsize::new(0);
+    assert_eq!(level(12, &peak), 1 << 12);
+    let peak = peak.into_inner();
+    assert!(
+        peak <= before + 3,
+        "{} threads beside the {before} of the test for nested runs of 4 threads",
+        peak - before
+    );
+}
+
+/// Items of 1 MiB passed by value through three stages, on pool threads with the default
+/// stack; then 4 MiB items with `stack_size` raised. (A crash would abort: child process.)
+#[test]
+fn big_items_by_value_fit_the_pool_threads_stacks() {
+    if !in_child_process("big_items_by_value_fit_the_pool_threads_stacks", 300) {
+        return;
+    }
+    // The caller is worker 0: its stack is sized by whoever starts it.
+    let caller = std::thread::Builder::new().stack_size(64 << 20);
+    caller.spawn(big_items).unwrap().join().unwrap();
+}
+
+#[inline(never)]
+fn big_items() {
+    let mut sum = 0u64;
+    pipeline!(2, capacity = 1,
+        0u64..64 => |i| [i as u8; 1 << 20] => |b: [u8; 1 << 20]| b
+        => |b: [u8; 1 << 20]| sum += b[7] as u64);
+    assert_eq!(sum, (0..64u64).sum::<u64>());
+
+    let mut sum = 0u64;
+    pipeline!(4, capacity = 1, stack_size = 64 << 20,
+        0u64..16 => |i| [i as u8; 4 << 20] => |b: [u8; 4 << 20]| b
+        => |b: [u8; 4 << 20]| sum += b[7] as u64);
+    assert_eq!(sum, (0..16u64).sum::<u64>());
 }

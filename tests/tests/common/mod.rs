@@ -34,6 +34,53 @@ pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Runs the test `name` (this very test) alone in a child process of the test binary, so that
+/// a crash there (a stack overflow aborts the process) fails this test instead of taking the
+/// whole runner down. In the child, returns `true`: the caller then does the real work. In the
+/// parent, waits for the child (killing it after `seconds`), asserts it passed, and returns
+/// `false`.
+pub fn in_child_process(name: &str, seconds: u64) -> bool {
+    const CHILD: &str = "PARA_TEST_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut child = std::process::Command::new(exe)
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the child process");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`{name}` in a child process still running after {seconds} s: hang");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().expect("the child's output");
+    assert!(
+        status.success() && String::from_utf8_lossy(&output.stdout).contains("1 passed"),
+        "`{name}` failed in a child process ({status}):\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    false
+}
+
+/// The number of threads of this process (Linux: `/proc/self/task`).
+pub fn threads_alive() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task (Linux)")
+        .count()
+}
+
 /// Counters shared by the `Tracked` items of one test (each test leaks its own).
 #[derive(Debug, Default)]
 pub struct Counters {
