@@ -1,9 +1,10 @@
 //! The engine of [para](https://docs.rs/para-std): `#![no_std]`, no allocator.
 //!
 //! A para graph is static: `pipeline!` (in `para-macros`, re-exported by `para-std`) knows every
-//! node, edge and queue capacity at compile time and generates, on the caller's stack, one
-//! bounded [`Queue`] per node input, the node values, and a dispatch closure, bundled into a
-//! [`Graph`]. A node is identified by a small integer ([`NodeId`]) and a task *is* a node id —
+//! node, edge and queue capacity at compile time and generates one bounded [`Queue`] per node
+//! input, the node values, and a dispatch closure, bundled into a [`Graph`]: all on the
+//! caller's stack with para-core alone, the queues on the heap with para-std (built in place,
+//! [`Queue::init`]). A node is identified by a small integer ([`NodeId`]) and a task *is* a node id —
 //! never a boxed closure or a pointer.
 //!
 //! Any loop on any core runs a graph by calling [`Graph::run_node`] for node ids it picks:

@@ -115,6 +115,36 @@ impl<T, const N: usize> Queue<T, N> {
         }
     }
 
+    /// Builds an empty queue in `place`, where it will stay, without building it on the stack
+    /// first: para-std puts a run's queues on the heap this way, so that no capacity and no
+    /// item size can overflow a stack. The slots' item cells are left uninitialised, as `new`
+    /// leaves them; only their sequence words are written.
+    pub fn init(place: &mut MaybeUninit<Self>) -> &mut Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CAPACITY_OK;
+        let queue = place.as_mut_ptr();
+        // SAFETY: `queue` comes from a `&mut MaybeUninit<Self>`: valid for writes and aligned.
+        // Every field that needs a value gets one below, through raw pointers (no reference to
+        // an uninitialised field is made): the counters, and each slot's sequence word. A
+        // slot's item cell is an `UnsafeCell<MaybeUninit<T>>`, valid uninitialised (except
+        // loom's cell, which is written too). So the whole value is initialised at the end.
+        unsafe {
+            core::ptr::addr_of_mut!((*queue).head).write(CachePadded(AtomicUsize::new(0)));
+            core::ptr::addr_of_mut!((*queue).tail).write(CachePadded(AtomicUsize::new(0)));
+            core::ptr::addr_of_mut!((*queue).free).write(CachePadded(AtomicUsize::new(N)));
+            core::ptr::addr_of_mut!((*queue).wanted).write(AtomicBool::new(false));
+            let slots = core::ptr::addr_of_mut!((*queue).slots).cast::<Slot<T>>();
+            for i in 0..N {
+                let slot = slots.add(i);
+                core::ptr::addr_of_mut!((*slot).seq).write(AtomicUsize::new(i.wrapping_mul(2)));
+                #[cfg(loom)]
+                core::ptr::addr_of_mut!((*slot).value)
+                    .write(UnsafeCell::new(MaybeUninit::uninit()));
+            }
+            place.assume_init_mut()
+        }
+    }
+
     /// The capacity `N`.
     pub const fn capacity(&self) -> usize {
         N

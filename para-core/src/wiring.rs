@@ -374,19 +374,39 @@ pub fn untag<N: WrapStage>(node: N) -> N::With<Untag<N::Stage>> {
     node.wrap_stage(Untag)
 }
 
+/// A queue or window held by value: where a no_std run keeps its memory (the caller's stack).
+/// para-std's expansion holds them in a `Box` instead (its own `queue`, `tagged_queue` and
+/// `ordered_buffer`); the generated code reaches both through `Deref`.
+#[derive(Debug)]
+pub struct Inline<T>(pub T);
+
+impl<T> core::ops::Deref for Inline<T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// The input queue, of capacity `N`, of a node before an ordered stage.
-pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Queue<Tagged<T>, N> {
-    Queue::new()
+pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Inline<Queue<Tagged<T>, N>> {
+    Inline(Queue::new())
 }
 
 /// The input of an ordered stage: per source (`S` of them), a window of `W` sequence numbers
 /// of `P` parts each, consumed in the order of `steps` (para-core's `ordered` module docs,
-/// "Order").
+/// "Order"), all filled by one producer if `one_producer`.
 pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
     _input: Ty<T>,
     steps: &'static [u8],
-) -> OrderedBuffer<T, W, P, S> {
-    OrderedBuffer::with_order(steps)
+    one_producer: bool,
+) -> Inline<OrderedBuffer<T, W, P, S>> {
+    let buffer = OrderedBuffer::with_order(steps);
+    Inline(if one_producer {
+        buffer.filled_by_one()
+    } else {
+        buffer
+    })
 }
 
 /// Checks that items of type `T` may be fanned out.
@@ -400,6 +420,6 @@ pub fn merge<T>(_a: Ty<T>, b: Ty<T>) -> Ty<T> {
 }
 
 /// The input queue, of capacity `N`, of a node consuming `T`s.
-pub fn queue<T, const N: usize>(_input: Ty<T>) -> Queue<T, N> {
-    Queue::new()
+pub fn queue<T, const N: usize>(_input: Ty<T>) -> Inline<Queue<T, N>> {
+    Inline(Queue::new())
 }

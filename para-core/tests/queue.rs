@@ -125,7 +125,11 @@ fn a_panicking_drop_in_a_queue_does_not_leak_the_items_after_it() {
     let before = drops.load(Ordering::SeqCst);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(q)));
     assert!(outcome.is_err(), "the panic reaches the caller");
-    assert_eq!(drops.load(Ordering::SeqCst) - before, 6, "every held item dropped");
+    assert_eq!(
+        drops.load(Ordering::SeqCst) - before,
+        6,
+        "every held item dropped"
+    );
 }
 
 #[test]
@@ -220,4 +224,42 @@ fn concurrent_producers_and_consumers_deliver_each_item_once() {
     });
     assert!(seen.iter().all(|c| c.load(Ordering::SeqCst) == 1));
     assert!(q.is_empty());
+}
+
+/// A queue built in place on the heap behaves as one built by `new`, and drops what it holds.
+#[test]
+fn a_queue_built_in_place_works_like_a_new_one() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let mut place = Box::new(std::mem::MaybeUninit::<Queue<DropBomb, 3>>::uninit());
+    let q = Queue::init(&mut place);
+    for round in 0..4u32 {
+        assert_eq!(q.reserve(3), 3);
+        for i in 0..3 {
+            q.push_reserved(DropBomb(100 + round * 3 + i, drops.clone()));
+        }
+        assert_eq!(q.pop().map(|b| b.0), Some(100 + round * 3));
+        let _ = q.release(1);
+        assert_eq!(q.pop().map(|b| b.0), Some(101 + round * 3));
+        assert_eq!(q.pop().map(|b| b.0), Some(102 + round * 3));
+        let _ = q.release(2);
+    }
+    assert_eq!(q.reserve(2), 2);
+    q.push_reserved(DropBomb(200, drops.clone()));
+    q.push_reserved(DropBomb(201, drops.clone()));
+    assert_eq!(drops.load(Ordering::SeqCst), 12);
+    // SAFETY: `Queue::init` initialised it; dropped once, here.
+    unsafe { place.assume_init_drop() };
+    assert_eq!(drops.load(Ordering::SeqCst), 14);
+}
+
+/// Ordered windows built in place on the heap start empty, with every credit.
+#[test]
+fn ordered_windows_built_in_place_start_empty() {
+    type Windows = para_core::OrderedBuffer<String, 4, 2, 3>;
+    let mut place = Box::new(std::mem::MaybeUninit::<Windows>::uninit());
+    let windows = Windows::init(&mut place, &[1, 0], true);
+    let shown = format!("{windows:?}");
+    assert!(shown.contains("free: [4, 4, 4]"), "{shown}");
+    // SAFETY: `OrderedBuffer::init` initialised it; dropped once, here (it holds no part).
+    unsafe { place.assume_init_drop() };
 }

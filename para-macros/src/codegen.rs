@@ -1,4 +1,6 @@
-//! Code generation: one block expression that builds the graph on the caller's stack and runs it.
+//! Code generation: one block expression that builds the graph and runs it (the nodes on the
+//! caller's stack; the queues where the crate's `queue` puts them: the stack for para-core
+//! alone, the heap for para-std).
 //!
 //! The block, in order: the thread count; the node values (source first, then every node in
 //! id order, so user expressions are evaluated in the order they were written), with the
@@ -183,10 +185,10 @@ pub(crate) fn expand(
             // A window per source, or one, for the ordered stage that produces into it (one
             // per source again if it fills them per source).
             let all_sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
-            let (sources, filled_by_one) = match node.producer {
-                Some(p) if nodes[p].per_source => (all_sources, quote!(.filled_by_one())),
-                Some(_) => (1, quote!()),
-                None => (all_sources, quote!()),
+            let (sources, one_producer) = match node.producer {
+                Some(p) if nodes[p].per_source => (all_sources, true),
+                Some(_) => (1, false),
+                None => (all_sources, false),
             };
             let order = node.order.iter().map(|&part| Literal::u8_unsuffixed(part));
             // Its streams' windows: one each, numbered by the flat-map that fills it.
@@ -201,6 +203,7 @@ pub(crate) fn expand(
                     let #x = #k::ordered_buffer::<_, { #capacity }, #parts, #windows>(
                         #input,
                         &[#(#order),*],
+                        false,
                     );
                 }
             });
@@ -208,7 +211,8 @@ pub(crate) fn expand(
                 let #q = #k::ordered_buffer::<_, { #capacity }, #parts, #sources>(
                     #input,
                     &[#(#order),*],
-                )#filled_by_one;
+                    #one_producer,
+                );
                 #(#streams)*
             }
         } else if node.tagged_in {
@@ -262,7 +266,7 @@ pub(crate) fn expand(
                 .fold(quote!(()), |rest, (j, stream)| {
                     let x = g.window(i, Some(j));
                     let f = id_lit(stream.root);
-                    quote!((#k::Stream::new(&#x, #f), #rest))
+                    quote!((#k::Stream::new(&*#x, #f), #rest))
                 });
         let call = match node.kind {
             Kind::Source => {
@@ -271,7 +275,7 @@ pub(crate) fn expand(
             }
             Kind::Parallel if node.shape == Shape::FlatMap => {
                 let out = out();
-                g.call("run_flat_map", place, quote!(#lit, &#q, &#n, #out, #cx))
+                g.call("run_flat_map", place, quote!(#lit, &*#q, &#n, #out, #cx))
             }
             Kind::Parallel => {
                 let out = out();
@@ -281,10 +285,10 @@ pub(crate) fn expand(
                         g.call(
                             "run_parallel_limited",
                             place,
-                            quote!(#lit, &#q, &#n, #limit, #out, #cx),
+                            quote!(#lit, &*#q, &#n, #limit, #out, #cx),
                         )
                     }
-                    None => g.call("run_parallel", place, quote!(#lit, &#q, &#n, #out, #cx)),
+                    None => g.call("run_parallel", place, quote!(#lit, &*#q, &#n, #out, #cx)),
                 }
             }
             Kind::Serial if node.ordered && (node.shape == Shape::FlatMap || node.ends) => {
@@ -292,7 +296,7 @@ pub(crate) fn expand(
                 g.call(
                     "run_ordered_flat_map",
                     place,
-                    quote!(#lit, &#q, &#streams, &#n, #out, #producer, #cx),
+                    quote!(#lit, &*#q, &#streams, &#n, #out, #producer, #cx),
                 )
             }
             Kind::Serial if node.ordered => {
@@ -300,30 +304,30 @@ pub(crate) fn expand(
                 g.call(
                     "run_ordered",
                     place,
-                    quote!(#lit, &#q, &#streams, &#n, #out, #producer, #cx),
+                    quote!(#lit, &*#q, &#streams, &#n, #out, #producer, #cx),
                 )
             }
             Kind::Sink if node.ordered => g.call(
                 "run_ordered",
                 place,
-                quote!(#lit, &#q, &#streams, &#n, #k::Discard, #producer, #cx),
+                quote!(#lit, &*#q, &#streams, &#n, #k::Discard, #producer, #cx),
             ),
             Kind::Serial if node.shape == Shape::FlatMap => {
                 let out = out();
                 g.call(
                     "run_serial_flat_map",
                     place,
-                    quote!(#lit, &#q, &#n, #out, #cx),
+                    quote!(#lit, &*#q, &#n, #out, #cx),
                 )
             }
             Kind::Serial => {
                 let out = out();
-                g.call("run_serial", place, quote!(#lit, &#q, &#n, #out, #cx))
+                g.call("run_serial", place, quote!(#lit, &*#q, &#n, #out, #cx))
             }
             Kind::Sink => g.call(
                 "run_serial",
                 place,
-                quote!(#lit, &#q, &#n, #k::Discard, #cx),
+                quote!(#lit, &*#q, &#n, #k::Discard, #cx),
             ),
             Kind::ParallelSink => match node.limit {
                 Some(limit) => {
@@ -331,13 +335,13 @@ pub(crate) fn expand(
                     g.call(
                         "run_parallel_limited",
                         place,
-                        quote!(#lit, &#q, &#n, #limit, #k::Discard, #cx),
+                        quote!(#lit, &*#q, &#n, #limit, #k::Discard, #cx),
                     )
                 }
                 None => g.call(
                     "run_parallel",
                     place,
-                    quote!(#lit, &#q, &#n, #k::Discard, #cx),
+                    quote!(#lit, &*#q, &#n, #k::Discard, #cx),
                 ),
             },
         };
@@ -468,14 +472,14 @@ impl<'a> Gen<'a> {
             if stage.main_holes && stage.producer == Some(from) {
                 let window = self.window(o, None);
                 let lit = id_lit(o);
-                edges = quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&#window, #lit, 0)));
+                edges = quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&*#window, #lit, 0)));
             }
             for (j, stream) in stage.streams.iter().enumerate() {
                 if stream.holes && stream.root == from {
                     let window = self.window(o, Some(j));
                     let lit = id_lit(o);
                     edges =
-                        quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&#window, #lit, 0)));
+                        quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&*#window, #lit, 0)));
                 }
             }
         }
@@ -492,10 +496,10 @@ impl<'a> Gen<'a> {
             .fold(edges, |inner, &(ordered, stream)| {
                 let window = self.window(ordered, stream);
                 match src {
-                    Some(src) => quote!(#k::Credit::for_source(&#window, #src, #inner)),
+                    Some(src) => quote!(#k::Credit::for_source(&*#window, #src, #inner)),
                     // Per source: the window of the source of the input it expands.
-                    None if node.per_source => quote!(#k::Credit::per_source(&#window, #inner)),
-                    None => quote!(#k::Credit::new(&#window, #inner)),
+                    None if node.per_source => quote!(#k::Credit::per_source(&*#window, #inner)),
+                    None => quote!(#k::Credit::new(&*#window, #inner)),
                 }
             });
         if src.is_some() {
@@ -514,9 +518,9 @@ impl<'a> Gen<'a> {
                 } else {
                     quote!()
                 };
-                quote!(#k::Renumber::with_ends(&#window, #credited).in_lane(#lane)#forwarding)
+                quote!(#k::Renumber::with_ends(&*#window, #credited).in_lane(#lane)#forwarding)
             } else {
-                quote!(#k::Renumber::new(&#window, #credited))
+                quote!(#k::Renumber::new(&*#window, #credited))
             }
         }
     }
@@ -546,17 +550,17 @@ impl<'a> Gen<'a> {
                     let mut edges = offsets.iter().map(|&(root, offset)| {
                         let stream = self.nodes[*s].streams.iter().position(|x| x.root == root);
                         let q = self.window(*s, stream);
-                        (root, quote!(#k::OrderedEdge::new(&#q, #lit, #offset)))
+                        (root, quote!(#k::OrderedEdge::new(&*#q, #lit, #offset)))
                     });
                     let (_, last) = edges
                         .next_back()
-                        .unwrap_or_else(|| (0, quote!(#k::OrderedEdge::new(&#q, #lit, 0))));
+                        .unwrap_or_else(|| (0, quote!(#k::OrderedEdge::new(&*#q, #lit, 0))));
                     edges.rev().fold(last, |other, (root, edge)| {
                         let lane = self.lane(root);
                         quote!(#k::LaneSplit::new(#lane, #edge, #other))
                     })
                 } else if self.nodes[from].tagged_out {
-                    let edge = quote!(#k::Edge::new(&#q, #lit));
+                    let edge = quote!(#k::Edge::new(&*#q, #lit));
                     match offsets {
                         [] => quote!(#k::TaggedEdge::new(#edge, 0)),
                         [(_, offset)] => quote!(#k::TaggedEdge::new(#edge, #offset)),
@@ -573,7 +577,7 @@ impl<'a> Gen<'a> {
                         }
                     }
                 } else {
-                    quote!(#k::Edge::new(&#q, #lit))
+                    quote!(#k::Edge::new(&*#q, #lit))
                 }
             }
             [first, rest @ ..] => {

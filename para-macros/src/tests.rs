@@ -64,10 +64,10 @@ fn seed_example_expansion() {
         ];
         let __para_graph = K::__private::Graph::new(__PARA_NODES, |__para_id: u16, __para_cx: &mut K::__private::Cx<'_>| -> bool {
             match __para_id {
-                0 => K::__private::run_source(0, &__para_n0, (K::__private::Edge::new(&__para_q1, 1), K::__private::Edge::new(&__para_q2, 2)), __para_cx),
-                1 => K::__private::run_parallel(1, &__para_q1, &__para_n1, K::__private::Edge::new(&__para_q3, 3), __para_cx),
-                2 => K::__private::run_parallel(2, &__para_q2, &__para_n2, K::__private::Edge::new(&__para_q3, 3), __para_cx),
-                3 => K::__private::run_serial(3, &__para_q3, &__para_n3, K::__private::Discard, __para_cx),
+                0 => K::__private::run_source(0, &__para_n0, (K::__private::Edge::new(&*__para_q1, 1), K::__private::Edge::new(&*__para_q2, 2)), __para_cx),
+                1 => K::__private::run_parallel(1, &*__para_q1, &__para_n1, K::__private::Edge::new(&*__para_q3, 3), __para_cx),
+                2 => K::__private::run_parallel(2, &*__para_q2, &__para_n2, K::__private::Edge::new(&*__para_q3, 3), __para_cx),
+                3 => K::__private::run_serial(3, &*__para_q3, &__para_n3, K::__private::Discard, __para_cx),
                 _ => false,
             }
         });
@@ -94,9 +94,9 @@ fn options_and_default_threads() {
 #[test]
 fn fan_out_of_three_nests_pairs_and_merges_fold() {
     let got = expansion(quote!(src => (a, b, c) => d));
-    let edges = "(K :: __private :: Edge :: new (& __para_q1 , 1) , \
-                 (K :: __private :: Edge :: new (& __para_q2 , 2) , \
-                 K :: __private :: Edge :: new (& __para_q3 , 3)))";
+    let edges = "(K :: __private :: Edge :: new (& * __para_q1 , 1) , \
+                 (K :: __private :: Edge :: new (& * __para_q2 , 2) , \
+                 K :: __private :: Edge :: new (& * __para_q3 , 3)))";
     assert!(got.contains(edges), "{got}");
     let merge = "let __para_m4 = K :: __private :: merge (K :: __private :: merge \
                  (__para_t1 , __para_t2) , __para_t3) ;";
@@ -257,7 +257,7 @@ fn a_serial_flat_map_runs_its_own_step() {
         "{got}"
     );
     assert!(
-        got.contains("K :: __private :: run_serial_flat_map (1 , & __para_q1 , & __para_n1 ,"),
+        got.contains("K :: __private :: run_serial_flat_map (1 , & * __para_q1 , & __para_n1 ,"),
         "{got}"
     );
     assert!(
@@ -277,7 +277,7 @@ fn an_ordered_flat_map_runs_its_own_step() {
         let got = expansion(input.clone());
         assert!(
             got.contains(
-                "K :: __private :: run_ordered_flat_map (1 , & __para_q1 , & () , & __para_n1 ,"
+                "K :: __private :: run_ordered_flat_map (1 , & * __para_q1 , & () , & __para_n1 ,"
             ),
             "for `{input}`: {got}"
         );

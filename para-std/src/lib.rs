@@ -11,6 +11,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[allow(unsafe_code)] // building queues in place, see the SAFETY comments
+mod placed;
 #[allow(unsafe_code)] // one lifetime erasure, see its SAFETY comment
 mod pool;
 mod runtime;
@@ -35,6 +37,8 @@ macro_rules! pipeline {
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
 pub mod __private {
+    // These three shadow para-core's (a glob import below): a run's queues go on the heap.
+    pub use crate::placed::{ordered_buffer, queue, tagged_queue};
     pub use crate::runtime::run;
     pub use crate::source::{SourceArg, ViaIter, ViaSplit};
     pub use crate::threads::{all_cores, thread_count};

@@ -1,9 +1,10 @@
 //! Bounded memory: however many items flow, the items alive at once never exceed the sum of the
 //! queue capacities (each worker reserves room downstream before it computes, and an item keeps
-//! its input slot until the step that consumed it ends).
+//! its input slot until the step that consumed it ends). And wherever a run's queues are, no
+//! capacity and no item size overflows a stack.
 
 mod common;
-use common::{busy, watchdog, Counters, Tracked};
+use common::{busy, in_child_process, watchdog, Counters, Tracked};
 use para_std::pipeline;
 
 #[test]
@@ -53,4 +54,51 @@ fn fan_out_diamond_stays_bounded() {
             counters.peak()
         );
     }
+}
+
+/// Queues live on the heap (para-std): a capacity of 100,000 items of 64 bytes (6.4 MB per
+/// queue) runs on a test thread's 2 MiB stack. (A stack overflow aborts: child process.)
+#[test]
+fn a_large_capacity_does_not_overflow_the_callers_stack() {
+    if in_child_process("a_large_capacity_does_not_overflow_the_callers_stack", 300) {
+        large_capacity();
+    }
+}
+
+/// Apart from the test, so that the test's own frame stays small in the parent process.
+#[inline(never)]
+fn large_capacity() {
+    let mut sum = 0u64;
+    pipeline!(2, capacity = 100_000,
+        0u64..200_000 => |x| [x as u8; 64] => |b: [u8; 64]| sum += b[3] as u64);
+    assert_eq!(sum, (0u64..200_000).map(|x| x as u8 as u64).sum::<u64>());
+}
+
+/// Ten stages of 4 KiB items at the default capacity (64), run from a thread with a 256 KiB
+/// stack and nested in a stage of another run: whichever thread runs it, it fits.
+#[test]
+fn big_items_at_the_default_capacity_fit_a_small_callers_stack() {
+    if !in_child_process(
+        "big_items_at_the_default_capacity_fit_a_small_callers_stack",
+        300,
+    ) {
+        return;
+    }
+    #[inline(never)]
+    fn ten_stages(n: u64) -> u64 {
+        let mut sum = 0u64;
+        pipeline!(2, 0..n => |x| [x as u8; 4096]
+            => |b: [u8; 4096]| b => |b: [u8; 4096]| b => |b: [u8; 4096]| b
+            => |b: [u8; 4096]| b => |b: [u8; 4096]| b => |b: [u8; 4096]| b
+            => |b: [u8; 4096]| b => |b: [u8; 4096]| b => |b: [u8; 4096]| b
+            => |b: [u8; 4096]| sum += b[4095] as u64);
+        sum
+    }
+    let want = |n: u64| (0..n).map(|x| x as u8 as u64).sum::<u64>();
+    let small = std::thread::Builder::new().stack_size(256 << 10);
+    let got = small.spawn(|| ten_stages(1_000)).unwrap().join().unwrap();
+    assert_eq!(got, want(1_000));
+    let mut total = 0u64;
+    pipeline!(2, 0..4u64 => |_| ten_stages(200) => |s| total += s);
+    assert_eq!(total, 4 * want(200));
 }

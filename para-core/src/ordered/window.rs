@@ -90,6 +90,29 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
         }
     }
 
+    /// Writes an empty window at `window`, like `new`, without building it on the stack.
+    ///
+    /// # Safety
+    /// `window` is valid for writes and aligned.
+    unsafe fn init_at(window: *mut Self, steps: &'static [u8]) {
+        // SAFETY: the caller's contract; writes through raw pointers only. Every field that
+        // needs a value gets one: the counters, the cursors, and each slot's `arrived` and
+        // `meta`. The part cells are `UnsafeCell<MaybeUninit<_>>`, valid uninitialised.
+        unsafe {
+            let slots = core::ptr::addr_of_mut!((*window).slots).cast::<Slot<T, P>>();
+            for i in 0..W {
+                let slot = slots.add(i);
+                core::ptr::addr_of_mut!((*slot).arrived).write(AtomicUsize::new(0));
+                core::ptr::addr_of_mut!((*slot).meta).write(AtomicUsize::new(0));
+            }
+            core::ptr::addr_of_mut!((*window).free).write(AtomicUsize::new(W));
+            core::ptr::addr_of_mut!((*window).wanted).write(AtomicBool::new(false));
+            core::ptr::addr_of_mut!((*window).steps).write(steps);
+            core::ptr::addr_of_mut!((*window).cursor).write(UnsafeCell::new((0, 0)));
+            core::ptr::addr_of_mut!((*window).produced).write(UnsafeCell::new(0));
+        }
+    }
+
     fn slot(&self, seq: u64) -> &Slot<T, P> {
         &self.slots[(seq % W as u64) as usize]
     }
@@ -373,6 +396,44 @@ impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S
     /// # Panics
     /// If `steps` does not list each part once.
     pub fn with_order(steps: &'static [u8]) -> Self {
+        Self::check_steps(steps);
+        OrderedBuffer {
+            windows: core::array::from_fn(|_| Window::new(steps)),
+            turn: UnsafeCell::new(0),
+            one_producer: false,
+        }
+    }
+
+    /// Builds empty windows in `place`, where they will stay, without building them on the
+    /// stack first (see [`Queue::init`](crate::Queue::init)): consumed in the order of `steps`
+    /// (as [`with_order`](Self::with_order)), and filled by one producer if `one_producer` (as
+    /// [`filled_by_one`](Self::filled_by_one)).
+    ///
+    /// # Panics
+    /// If `steps` does not list each part once.
+    pub fn init<'a>(
+        place: &'a mut MaybeUninit<Self>,
+        steps: &'static [u8],
+        one_producer: bool,
+    ) -> &'a mut Self {
+        Self::check_steps(steps);
+        let buffer = place.as_mut_ptr();
+        // SAFETY: `buffer` comes from a `&mut MaybeUninit<Self>`: valid for writes and
+        // aligned. Each window is written by `Window::init_at`, the other fields here, all
+        // through raw pointers, so the whole value is initialised at the end.
+        unsafe {
+            let windows = core::ptr::addr_of_mut!((*buffer).windows).cast::<Window<T, W, P>>();
+            for i in 0..S {
+                Window::init_at(windows.add(i), steps);
+            }
+            core::ptr::addr_of_mut!((*buffer).turn).write(UnsafeCell::new(0));
+            core::ptr::addr_of_mut!((*buffer).one_producer).write(one_producer);
+            place.assume_init_mut()
+        }
+    }
+
+    /// Checks the shape and that `steps` lists each part once.
+    fn check_steps(steps: &'static [u8]) {
         #[allow(clippy::let_unit_value)]
         let () = Self::SHAPE_OK;
         let mut seen = 0usize;
@@ -388,11 +449,6 @@ impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S
             P,
             "para: an ordered window's steps must list each part"
         );
-        OrderedBuffer {
-            windows: core::array::from_fn(|_| Window::new(steps)),
-            turn: UnsafeCell::new(0),
-            one_producer: false,
-        }
     }
 
     /// The same windows, all filled by one producer, an ordered flat-map that numbers its
