@@ -122,11 +122,8 @@ pub(crate) fn expand(
                 let fuse = if fused.is_empty() {
                     quote!()
                 } else {
-                    let composed = fused
-                        .iter()
-                        .rev()
-                        .fold(quote!(#n), |tail, head| quote!(#k::fuse(#head, #tail)));
-                    quote!(let #n = #composed;)
+                    let prefix = balanced_fuse(k, &fused);
+                    quote!(let #n = #k::fuse(#prefix, #n);)
                 };
                 // An ordered stage that marks ends in a stream (its seqs', or those it reads)
                 // runs as an ordered flat-map of its outputs (one or none per input).
@@ -373,6 +370,22 @@ pub(crate) fn expand(
         })
     } else {
         quote!({ #(#stmts)* #result })
+    }
+}
+
+/// The stateless stages `nodes`, in order, fused into one node as a balanced tree of `fuse`
+/// calls: `Then<Then<a, b>, Then<c, d>>`, not `Then<a, Then<b, Then<c, d>>>`. Composition is
+/// associative, and the trait solver then recurses about log2(n) deep instead of n, so a chain
+/// of hundreds of stages compiles without raising `recursion_limit`.
+fn balanced_fuse(k: &TokenStream, nodes: &[Ident]) -> TokenStream {
+    match nodes {
+        [] => unreachable!("a fused prefix has a stage"),
+        [one] => quote!(#one),
+        _ => {
+            let (left, right) = nodes.split_at(nodes.len() / 2);
+            let (left, right) = (balanced_fuse(k, left), balanced_fuse(k, right));
+            quote!(#k::fuse(#left, #right))
+        }
     }
 }
 

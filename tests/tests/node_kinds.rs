@@ -141,3 +141,53 @@ fn a_source_may_be_empty_among_others() {
         assert_eq!(got, 45);
     });
 }
+
+/// `pipeline!(2, $src => $stage => … => $stage => $sink)` with `$stage` written 2^k times, one
+/// `x` per doubling.
+macro_rules! long_chain {
+    ($src:expr, [$($stage:tt)*], [], $sink:expr) => {
+        pipeline!(2, $src => $($stage)* => $sink)
+    };
+    ($src:expr, [$($stage:tt)*], [x $($more:tt)*], $sink:expr) => {
+        long_chain!($src, [$($stage)* => $($stage)*], [$($more)*], $sink)
+    };
+}
+
+/// Chains of 256 stages of each kind compile without raising `recursion_limit` (stateless
+/// stages are fused as a balanced tree) and run to the right result.
+#[test]
+fn chains_of_256_stages_of_each_kind() {
+    watchdog(60, || {
+        let want: u64 = (0..100u64).map(|x| x + 256).sum();
+        let mut sum = 0u64;
+        long_chain!(0..100u64, [|x: u64| x + 1], [x x x x x x x x], |x| sum += x);
+        assert_eq!(sum, want, "stateless");
+        let mut sum = 0u64;
+        long_chain!(0..100u64, [serial |x: u64| x + 1], [x x x x x x x x], |x| sum += x);
+        assert_eq!(sum, want, "serial");
+        let mut sum = 0u64;
+        long_chain!(0..100u64, [flat_map |x: u64| [x + 1]], [x x x x x x x x], |x| sum += x);
+        assert_eq!(sum, want, "flat_map");
+        let mut sum = 0u64;
+        long_chain!(0..100u64, [filter_map |x: u64| Some(x + 1)], [x x x x x x x x], |x| sum += x);
+        assert_eq!(sum, want, "filter_map");
+        let mut sum = 0u64;
+        long_chain!(0..100u64, [filter |x: &u64| x % 2 == 0], [x x x x x x x x], |x| sum += x);
+        assert_eq!(
+            sum,
+            (0..100u64).filter(|x| x % 2 == 0).sum::<u64>(),
+            "filter"
+        );
+        let mut sum = 0u64;
+        long_chain!(0..100u64, [priority(1) |x: u64| x + 1], [x x x x x x x x], |x| sum += x);
+        assert_eq!(sum, want, "unfused stateless");
+        let mut sum = 0u64;
+        let result: Result<(), u64> = long_chain!(
+            0..100u64,
+            [try |x: u64| if x < 1_000 { Ok(x + 1) } else { Err(x) }],
+            [x x x x x x x x],
+            |x| sum += x
+        );
+        assert_eq!((result, sum), (Ok(()), want), "try");
+    });
+}
