@@ -172,12 +172,8 @@ fn chains_of_256_stages_of_each_kind() {
         long_chain!(0..100u64, [filter_map |x: u64| Some(x + 1)], [x x x x x x x x], |x| sum += x);
         assert_eq!(sum, want, "filter_map");
         let mut sum = 0u64;
-        long_chain!(0..100u64, [filter |x: &u64| x % 2 == 0], [x x x x x x x x], |x| sum += x);
-        assert_eq!(
-            sum,
-            (0..100u64).filter(|x| x % 2 == 0).sum::<u64>(),
-            "filter"
-        );
+        long_chain!(0..100u64, [filter |x: &u64| *x < 50], [x x x x x x x x], |x| sum += x);
+        assert_eq!(sum, (0..50u64).sum::<u64>(), "filter");
         let mut sum = 0u64;
         long_chain!(0..100u64, [priority(1) |x: u64| x + 1], [x x x x x x x x], |x| sum += x);
         assert_eq!(sum, want, "unfused stateless");
