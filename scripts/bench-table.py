@@ -23,6 +23,8 @@ import sys
 SHAPES = ["tiny", "medium", "imbalanced", "diamond", "ordered", "compress"]
 # para-only groups: each function becomes a row, its `para/T`-like values the para columns.
 PARA_ONLY = ["startup", "split_source"]
+# Groups with a table of their own (scripts/latency-chart.py).
+ELSEWHERE = {"latency"}
 THREADS = ["1", "2"]
 COLUMNS = ["sequential"] + [f"{imp}/{t}" for imp in ("channels", "rayon", "para") for t in THREADS]
 IMPLEMENTATIONS = {"sequential", "channels", "rayon", "para"}
@@ -54,7 +56,7 @@ def read_results(criterion_dir):
 def rows(results):
     """[(row label, {column: (ns, throughput, mtime)})] in table order."""
     out = []
-    known = SHAPES + PARA_ONLY
+    known = set(SHAPES + PARA_ONLY) | ELSEWHERE
     for group in SHAPES + sorted(g for g in results if g not in known) + PARA_ONLY:
         if group not in results:
             continue

@@ -1,13 +1,14 @@
-//! Stages that wait: how many calls of one stage run at once, at 8 to 64 threads.
+//! Stages that wait: how many calls of one stage run at once, at 8 to 256 threads.
 //!
 //! `0..512 => |x| wait(x) => sum`, where `wait` sleeps 1 ms and then does ~1 µs of work: a
 //! stand-in for I/O or a device, and for many cores on a machine that has two — a sleeping call
 //! needs no CPU, so T threads can overlap T calls, and the ideal speed-up over a sequential loop
 //! is T. Compared, in one run: `sequential`, `channels/T` (T worker threads on a bounded
 //! crossbeam channel), `rayon/T` (`into_par_iter().map().sum()` in a pool of T threads) and
-//! `para/T` (`pipeline!(T, …)`, default capacity), for T = 8, 16, 32, 64.
+//! `para/T` (`pipeline!(T, …)`, default capacity), for T = 8, 16, 32, 64, 128, 256.
 //!
-//! `scripts/bench-table.sh` prints the speed-ups and draws them as an SVG for the README.
+//! `scripts/bench-table.sh` prints the speed-ups and draws them as an SVG for the README
+//! (`docs/latency.svg`).
 
 mod common;
 
@@ -20,7 +21,7 @@ use rayon::prelude::*;
 use std::time::Duration;
 
 /// Thread counts of this group: more than the machine's cores, as the calls mostly sleep.
-const THREADS: [usize; 4] = [8, 16, 32, 64];
+const THREADS: [usize; 6] = [8, 16, 32, 64, 128, 256];
 
 /// One call: 1 ms of waiting, then ~1 µs of work.
 fn wait(x: u64) -> u64 {

@@ -26,6 +26,14 @@ pub use runtime::{Options, DEFAULT_STACK_SIZE};
 pub use source::IntoSplit;
 pub use threads::{all_cores, ThreadCount, MAX_THREADS};
 
+/// The capacity of every queue of a `pipeline!` that does not set `capacity = N`.
+///
+/// It bounds the items alive in a run (the sum of the queue capacities) and, since each call
+/// of a parallel stage holds a slot of its input and one of its output, the calls of one stage
+/// in flight: `min(threads, capacity)`. 256 lets every worker of a run of up to 256 threads be
+/// inside one stage at once. (para-core's own default, for bare-metal graphs, is 64.)
+pub const DEFAULT_CAPACITY: usize = 256;
+
 /// Runs a graph of closures on every core. See the crate docs.
 #[macro_export]
 macro_rules! pipeline {
@@ -43,6 +51,7 @@ pub mod __private {
     pub use crate::source::{SourceArg, ViaIter, ViaSplit};
     pub use crate::threads::{all_cores, thread_count};
     pub use crate::Options;
+    pub use crate::DEFAULT_CAPACITY;
     pub use para_core::__private::*;
     pub use para_macros::pipeline_impl;
 }

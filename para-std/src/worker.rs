@@ -144,6 +144,13 @@ impl<'s> WorkerCx<'s> {
     /// The next token: our own deques, highest priority first, then the injector (sources),
     /// then the other workers' deques, highest priority first (crossbeam-deque's `find_task`
     /// loop, retried while a steal reports contention).
+    ///
+    /// An empty deque is skipped with `is_empty` (two loads) before `steal`: a steal pins
+    /// crossbeam-epoch, and every so many pins advance the global epoch by walking every thread
+    /// registered with it. With hundreds of workers, idle ones scanning empty deques spent most
+    /// of the CPU there (`Global::try_advance`, 55% of a 256-thread run). Skipping keeps the
+    /// sleep protocol's last look sound: `is_empty` reads `back` after the sleeper's SeqCst
+    /// fence, as `steal` does.
     fn find_task(&self) -> Option<NodeId> {
         if let Some(node) = self.local.iter().rev().find_map(Worker::pop) {
             return Some(node);
@@ -153,12 +160,22 @@ impl<'s> WorkerCx<'s> {
             let mut retry = false;
             for level in (0..LEVELS).rev() {
                 for offset in 1..stealers.len() {
-                    match stealers[(self.index + offset) % stealers.len()][level].steal() {
+                    let victim = &stealers[(self.index + offset) % stealers.len()][level];
+                    if victim.is_empty() {
+                        continue;
+                    }
+                    match victim.steal() {
                         Steal::Success(node) => return Some(node),
                         Steal::Retry => retry = true,
                         Steal::Empty => {}
                     }
                 }
+            }
+            if self.shared.injector.is_empty() {
+                if !retry {
+                    return None;
+                }
+                continue;
             }
             match self.shared.injector.steal() {
                 Steal::Success(node) => return Some(node),

@@ -73,7 +73,7 @@ impl Rendezvous {
     }
 }
 
-const THREADS: [usize; 6] = [2, 4, 8, 16, 32, 64];
+const THREADS: [usize; 8] = [2, 4, 8, 16, 32, 64, 128, 256];
 
 /// Runs `shape(threads, rendezvous)` for every thread count, with K = T, under a watchdog.
 fn at_every_thread_count(name: &str, shape: impl Fn(usize, &Rendezvous) -> u64) {

@@ -18,6 +18,7 @@ para_qemu::main!(
     chain_with_capacity_one_queues,
     serial_middle_stage,
     every_core_does_work,
+    every_core_is_inside_one_slow_stage_at_once,
     every_value_dropped_once,
     abort_drops_what_is_in_flight,
     empty_source_finishes,
@@ -348,6 +349,82 @@ fn every_core_does_work() -> Outcome {
     for (core, &items) in worked.iter().enumerate() {
         ensure!(items > 0, "core {core} processed no item");
     }
+    Outcome::Pass
+}
+
+/// Whether core `h` is inside the rendezvous stage (only core `h` writes slot `h`).
+static INSIDE: [AtomicBool; HARTS] = [const { AtomicBool::new(false) }; HARTS];
+/// Set once every core was inside at once: later calls do not wait.
+static ALL_INSIDE: AtomicBool = AtomicBool::new(false);
+/// The most cores seen inside at once (load and store only: no RMW on thumbv6m).
+static PEAK: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+
+/// A call of a slow stage: waits until every core is inside it at once, or until a spin budget
+/// (the deadline, with no clock) runs out; records how many it saw inside.
+fn rendezvous(x: u32) -> u32 {
+    let me = hart_id();
+    INSIDE[me].store(true, Ordering::SeqCst);
+    let mut budget = 1u32 << 24;
+    loop {
+        let inside = INSIDE.iter().filter(|f| f.load(Ordering::SeqCst)).count();
+        if inside > PEAK[me].load(Ordering::Relaxed) {
+            PEAK[me].store(inside, Ordering::Relaxed);
+        }
+        if inside == HARTS {
+            ALL_INSIDE.store(true, Ordering::SeqCst);
+        }
+        if ALL_INSIDE.load(Ordering::SeqCst) || budget == 0 {
+            break;
+        }
+        budget -= 1;
+        core::hint::spin_loop();
+    }
+    INSIDE[me].store(false, Ordering::SeqCst);
+    x
+}
+
+#[rustfmt::skip]
+const RENDEZVOUS_NODES: &[p::NodeInfo] = &[
+    node("0..n", p::NodeKind::Source, &[]),
+    node("|x| rendezvous(x)", p::NodeKind::Parallel, &[0]),
+    node("|x| sum += x", p::NodeKind::Sink, &[1]),
+];
+
+/// `0..n => |x| rendezvous(x) => |x| sum += x` at the default capacity: every core is inside
+/// the one parallel stage at once (the scaling promise, on bare metal: the claims split the
+/// queue among the cores that run `Graph::work`).
+fn every_core_is_inside_one_slow_stage_at_once() -> Outcome {
+    const ITEMS: u32 = 4 * HARTS as u32;
+    ALL_INSIDE.store(false, Ordering::SeqCst);
+    for peak in &PEAK {
+        peak.store(0, Ordering::Relaxed);
+    }
+    let (mut sum, mut count) = (0u32, 0u32);
+    let finished;
+    {
+        let (n0, t0) = p::source(0..ITEMS);
+        let (n1, t1) = p::parallel_map(t0, rendezvous);
+        let n2 = p::sink(t1, |x| {
+            sum += x;
+            count += 1;
+        });
+        let q1 = p::queue::<_, { p::DEFAULT_CAPACITY }>(t0);
+        let q2 = p::queue::<_, { p::DEFAULT_CAPACITY }>(t1);
+        let graph = p::Graph::new(RENDEZVOUS_NODES, |id, cx| match id {
+            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
+            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
+            _ => false,
+        });
+        run_graph(&graph);
+        finished = graph.is_finished();
+    }
+    let peak = PEAK.iter().map(|p| p.load(Ordering::Relaxed)).max().unwrap_or(0);
+    println!("    cores inside the slow stage at once: {peak} of {HARTS}");
+    ensure!(finished, "the run did not finish");
+    ensure_eq!(count, ITEMS);
+    ensure_eq!(sum, (0..ITEMS).sum::<u32>());
+    ensure_eq!(peak, HARTS);
     Outcome::Pass
 }
 
