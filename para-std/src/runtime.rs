@@ -21,7 +21,7 @@ use std::sync::{Mutex, PoisonError};
 use para_core::{Cx, Graph, NodeId};
 
 use crate::pool::{pool, Spawn};
-use crate::worker::{new_deques, Deques, Shared, WorkerCx};
+use crate::worker::{Shared, WorkerCx};
 
 /// How a run uses its threads.
 #[derive(Debug, Clone)]
@@ -100,22 +100,13 @@ where
         return; // no source: nothing will ever flow
     }
     graph.set_workers(threads);
-    let deques: Vec<Deques> = (0..threads).map(|_| new_deques()).collect();
-    let shared = Shared::new(graph.nodes(), graph.sources(), &deques);
-    // Each worker takes its own deques once; a Mutex only to move them into a shared closure.
-    let deques: Vec<Mutex<Option<Deques>>> =
-        deques.into_iter().map(|d| Mutex::new(Some(d))).collect();
+    let shared = Shared::new(graph.nodes(), graph.sources(), threads);
     let first_panic: Mutex<Option<Payload>> = Mutex::new(None);
 
     let work = |index: usize| {
-        let deque = deques[index]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .expect("each worker index runs once");
         let outer = IN_RUN.replace(true);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            WorkerCx::new(index, deque, &shared).run(graph);
+            WorkerCx::start(index, &shared).run(graph);
         }));
         IN_RUN.set(outer);
         if let Err(payload) = outcome {

@@ -25,6 +25,7 @@ use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
 use para_core::{NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use crate::sleep::Sleep;
 
@@ -35,61 +36,79 @@ const IDLE_YIELDS: u32 = 64;
 pub(crate) const LEVELS: usize = MAX_PRIORITY as usize + 1;
 
 /// One worker's deques, one per priority level.
-pub(crate) type Deques = [Worker<NodeId>; LEVELS];
+type Deques = [Worker<NodeId>; LEVELS];
 
-/// New deques for one worker.
-pub(crate) fn new_deques() -> Deques {
-    std::array::from_fn(|_| Worker::new_lifo())
-}
+/// The other workers' handles on one worker's deques.
+type Stealers = [Stealer<NodeId>; LEVELS];
 
 /// What all workers of one run share.
+///
+/// # Cache lines
+///
+/// Data one worker writes often must not share a cache line with data another worker touches,
+/// or the line bounces between the cores on every access. Which heap blocks end up neighbours
+/// depends on everything the process allocated before, so this is arranged, not left to luck
+/// (left to luck, the tiny shape at two threads ran at 52 or 88 ms depending on the
+/// allocations made before it):
+///
+/// * every block here is padded to whole cache lines (`CachePadded`);
+/// * each worker allocates its own deques, on its own thread, when it starts
+///   ([`WorkerCx::start`]): a deque's buffer (crossbeam-deque does not pad it) is written on
+///   every push and pop, and allocated by its owner it comes from that thread's malloc arena,
+///   away from the other workers' buffers. Thieves skip a worker that has not published its
+///   stealers yet: it has pushed no token.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pending: Box<[CachePadded<AtomicUsize>]>,
-    caps: Box<[usize]>,
-    levels: Box<[usize]>,
+    /// Per node: its outstanding tokens, their cap and its priority level.
+    nodes: Box<[CachePadded<NodeTokens>]>,
     injector: Injector<NodeId>,
-    /// `stealers[worker][level]`.
-    stealers: Box<[[Stealer<NodeId>; LEVELS]]>,
+    /// `stealers[worker][level]`, set by each worker when it starts.
+    stealers: Box<[CachePadded<OnceLock<Stealers>>]>,
     pub(crate) sleep: Sleep,
 }
 
+/// The tokens of one node.
+#[derive(Debug)]
+struct NodeTokens {
+    pending: AtomicUsize,
+    cap: usize,
+    level: usize,
+}
+
 impl Shared {
-    /// Shared state for `workers` deques over a graph of `nodes`; seeds one token per source.
+    /// Shared state for `threads` workers over a graph of `nodes`; seeds one token per source.
     pub(crate) fn new(
         nodes: &[NodeInfo],
         sources: impl Iterator<Item = NodeId>,
-        workers: &[Deques],
+        threads: usize,
     ) -> Self {
-        let threads = workers.len();
         let shared = Shared {
-            pending: nodes
+            nodes: nodes
                 .iter()
-                .map(|_| CachePadded::new(AtomicUsize::new(0)))
-                .collect(),
-            caps: nodes
-                .iter()
-                // A source may be split between workers (`para_core::Split`); an iterator source
-                // turns surplus tokens away with its claim.
-                .map(|n| match n.kind {
-                    NodeKind::Source => threads,
-                    kind if kind.is_serial() => 1,
-                    _ => threads,
+                .map(|n| {
+                    CachePadded::new(NodeTokens {
+                        pending: AtomicUsize::new(0),
+                        // A source may be split between workers (`para_core::Split`); an
+                        // iterator source turns surplus tokens away with its claim.
+                        cap: match n.kind {
+                            NodeKind::Source => threads,
+                            kind if kind.is_serial() => 1,
+                            _ => threads,
+                        },
+                        level: usize::from(n.priority.min(MAX_PRIORITY)),
+                    })
                 })
                 .collect(),
-            levels: nodes
-                .iter()
-                .map(|n| usize::from(n.priority.min(MAX_PRIORITY)))
-                .collect(),
             injector: Injector::new(),
-            stealers: workers
-                .iter()
-                .map(|deques| std::array::from_fn(|level| deques[level].stealer()))
+            stealers: (0..threads)
+                .map(|_| CachePadded::new(OnceLock::new()))
                 .collect(),
             sleep: Sleep::default(),
         };
         for source in sources {
-            shared.pending[usize::from(source)].store(1, Ordering::Relaxed);
+            shared.nodes[usize::from(source)]
+                .pending
+                .store(1, Ordering::Relaxed);
             shared.injector.push(source);
         }
         shared
@@ -105,8 +124,8 @@ impl Shared {
     /// its run sees what the notifier published.
     #[inline]
     fn take_token(&self, node: NodeId) -> bool {
-        let i = usize::from(node);
-        let (pending, cap) = (&self.pending[i], self.caps[i]);
+        let tokens = &self.nodes[usize::from(node)];
+        let (pending, cap) = (&tokens.pending, tokens.cap);
         let mut seen = pending.load(Ordering::Acquire);
         loop {
             let next = if seen < cap { seen + 1 } else { seen };
@@ -120,7 +139,9 @@ impl Shared {
     /// Hands back the token of `node` just before running it.
     #[inline]
     fn return_token(&self, node: NodeId) {
-        self.pending[usize::from(node)].fetch_sub(1, Ordering::AcqRel);
+        self.nodes[usize::from(node)]
+            .pending
+            .fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -133,7 +154,14 @@ pub(crate) struct WorkerCx<'s> {
 }
 
 impl<'s> WorkerCx<'s> {
-    pub(crate) fn new(index: usize, local: Deques, shared: &'s Shared) -> Self {
+    /// Worker `index` of the run: allocates its deques on the calling thread and publishes
+    /// their stealers (see [`Shared`], "Cache lines").
+    pub(crate) fn start(index: usize, shared: &'s Shared) -> Self {
+        let local: Deques = std::array::from_fn(|_| Worker::new_lifo());
+        let stealers: Stealers = std::array::from_fn(|level| local[level].stealer());
+        if shared.stealers[index].set(stealers).is_err() {
+            unreachable!("each worker index runs once");
+        }
         WorkerCx {
             index,
             local,
@@ -160,7 +188,11 @@ impl<'s> WorkerCx<'s> {
             let mut retry = false;
             for level in (0..LEVELS).rev() {
                 for offset in 1..stealers.len() {
-                    let victim = &stealers[(self.index + offset) % stealers.len()][level];
+                    let Some(victim) = stealers[(self.index + offset) % stealers.len()].get()
+                    else {
+                        continue; // not started: no token to steal
+                    };
+                    let victim = &victim[level];
                     if victim.is_empty() {
                         continue;
                     }
@@ -191,7 +223,7 @@ impl<'s> WorkerCx<'s> {
     /// Pushes a token for `node` into our deque of its level; returns how many tokens our
     /// deques hold now.
     fn push(&self, node: NodeId) -> usize {
-        self.local[self.shared.levels[usize::from(node)]].push(node);
+        self.local[self.shared.nodes[usize::from(node)].level].push(node);
         self.local.iter().map(Worker::len).sum()
     }
 
