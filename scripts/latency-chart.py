@@ -69,6 +69,7 @@ def svg(medians):
     ups = speedups(medians)
     threads = sorted({t for per in ups.values() for t in per})
     lo, hi = math.log2(min(threads)), math.log2(max(threads))
+    ylo = lo - 1  # an octave below the fewest threads: speed-ups just under T stay visible
     width, height, left, right, top, bottom = 560, 380, 64, 150, 24, 52
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -76,21 +77,23 @@ def svg(medians):
         return left + (math.log2(t) - lo) / (hi - lo) * plot_w
 
     def y(v):
-        v = min(max(v, 2**lo), 2**hi)
-        return top + plot_h - (math.log2(v) - lo) / (hi - lo) * plot_h
+        v = min(max(v, 2**ylo), 2**hi)
+        return top + plot_h - (math.log2(v) - ylo) / (hi - ylo) * plot_h
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
-    for t in threads:  # grid, ticks and labels on both axes (same values: speed-up = T ideal)
-        out.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{top + plot_h}" '
-                   'stroke="#ddd"/>')
+    for t in [2**ylo] + threads:  # grid, ticks, labels (speed-up ticks at the thread counts)
+        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t:g}×</text>')
         out.append(f'<line x1="{left}" y1="{y(t):.1f}" x2="{left + plot_w}" y2="{y(t):.1f}" '
                    'stroke="#ddd"/>')
+        if t < 2**lo:
+            continue
+        out.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{top + plot_h}" '
+                   'stroke="#ddd"/>')
         out.append(f'<text x="{x(t):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{t}</text>')
-        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t}×</text>')
     out.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
                'stroke="#444"/>')
     out.append(f'<text x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle">'

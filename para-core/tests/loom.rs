@@ -80,6 +80,7 @@ impl Notify {
 /// The operations of the node queue the models use, so that one harness drives both the real
 /// queue and the broken copy below.
 trait ModelQueue: Send + Sync + 'static {
+    const CAPACITY: usize;
     fn new() -> Self;
     fn reserve(&self, max: usize) -> usize;
     fn unreserve(&self, n: usize) -> bool;
@@ -97,6 +98,7 @@ trait ModelQueue: Send + Sync + 'static {
 }
 
 impl<const N: usize> ModelQueue for Queue<usize, N> {
+    const CAPACITY: usize = N;
     fn new() -> Self {
         Queue::new()
     }
@@ -132,6 +134,9 @@ impl<const N: usize> ModelQueue for Queue<usize, N> {
 enum Ops {
     One,
     Many,
+    /// Batches, and a consumer that claimed two items hands the second back (once), pushing it
+    /// into the slot it still holds, as a step does for an idle worker (`share.rs`, rule 3).
+    HandBack,
 }
 
 /// How a queue model's actors misbehave, if at all.
@@ -140,6 +145,9 @@ enum QueueFault {
     None,
     /// Consumers ignore `release`'s answer: a blocked producer is never told about freed room.
     IgnoreWanted,
+    /// A consumer that handed an item back also releases that item's slot, as if it had
+    /// consumed it: the slot is then counted free while the item fills it.
+    ReleaseHandedBack,
 }
 
 /// `producers` threads push `per_producer` items each (each producer reserves for up to two
@@ -204,14 +212,23 @@ fn queue_model<Q: ModelQueue>(
         handles.push(thread::spawn(move || {
             let mut last = None;
             let mut got = 0;
+            let mut may_hand_back = ops == Ops::HandBack;
             while got < share(c) {
-                let popped = match ops {
+                let mut popped = match ops {
                     Ops::One => queue.pop().into_iter().collect(),
-                    Ops::Many => queue.pop_many(share(c) - got),
+                    Ops::Many | Ops::HandBack => queue.pop_many(share(c) - got),
                 };
                 if popped.is_empty() {
                     items[c].wait();
                     continue;
+                }
+                let mut handed_back = 0;
+                if may_hand_back && popped.len() == 2 {
+                    may_hand_back = false;
+                    let back = popped.pop().expect("two items");
+                    queue.push_many(&[back]); // no reservation: the slot is still ours
+                    items.iter().for_each(Notify::notify);
+                    handed_back = 1;
                 }
                 for &item in &popped {
                     got += 1;
@@ -224,7 +241,11 @@ fn queue_model<Q: ModelQueue>(
                         last = Some(item);
                     }
                 }
-                if queue.release(popped.len()) && fault != QueueFault::IgnoreWanted {
+                let released = match fault {
+                    QueueFault::ReleaseHandedBack => popped.len() + handed_back,
+                    _ => popped.len(),
+                };
+                if queue.release(released) && fault != QueueFault::IgnoreWanted {
                     room.iter().for_each(Notify::notify);
                 }
             }
@@ -237,6 +258,12 @@ fn queue_model<Q: ModelQueue>(
         assert_eq!(count, 1, "item {item} was popped {count} times");
     }
     assert_eq!(queue.pop(), None, "an item was left in the queue");
+    // Every slot is free again, and no more: the capacity bound still holds.
+    assert_eq!(
+        queue.reserve(Q::CAPACITY + 1),
+        Q::CAPACITY,
+        "free slots miscounted"
+    );
 }
 
 #[test]
@@ -286,6 +313,25 @@ fn queue_capacity_2_batches_two_consumers_wrap_around() {
     );
 }
 
+#[test]
+fn queue_capacity_2_a_handed_back_item_is_consumed_once() {
+    check(
+        "queue cap 2, hand-back, 1 producer x 3, 2 consumers",
+        2,
+        || queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::None, Ops::HandBack),
+    );
+}
+
+/// Broken: the consumer that handed an item back releases its slot too. The queue then counts
+/// one slot more than it has.
+#[test]
+#[should_panic(expected = "free slots miscounted")]
+fn broken_queue_hand_back_that_releases_the_slot_miscounts_room() {
+    check("BROKEN queue: hand-back releases its slot", 2, || {
+        queue_model::<Queue<usize, 2>>(1, 3, 2, QueueFault::ReleaseHandedBack, Ops::HandBack)
+    });
+}
+
 /// Broken: consumers ignore `release`'s report of a blocked producer. The producer of the second
 /// item waits forever.
 #[test]
@@ -322,6 +368,7 @@ struct RelaxedPublishQueue<const N: usize> {
 unsafe impl<const N: usize> Sync for RelaxedPublishQueue<N> {}
 
 impl<const N: usize> ModelQueue for RelaxedPublishQueue<N> {
+    const CAPACITY: usize = N;
     fn new() -> Self {
         RelaxedPublishQueue {
             head: AtomicUsize::new(0),

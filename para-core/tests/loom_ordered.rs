@@ -147,7 +147,7 @@ impl<T> Sender<T> for Unlimited {
 /// Broken: the order `Credit::reserve` had before the fix. Credits first, then the queue's room,
 /// and the credits the full queue left unused go back.
 struct CreditsFirst<'b, S> {
-    credits: Credit<'b, usize, Unlimited, WINDOW, 1>,
+    credits: Credit<&'b OrderedBuffer<usize, WINDOW, 1>, Unlimited>,
     inner: S,
 }
 
@@ -368,7 +368,7 @@ const TWINS: &[NodeInfo] = &[
 /// `pipeline!(capacity = 1, 0..3 => |x| x => (ordered |x| …, ordered |x| …))`, but with windows of
 /// two credits (A) and one (B), on three workers: one steps the source, one the parallel stage
 /// and the source, one both ordered sinks. A source step takes the queue's room, then B's
-/// credits, then A's, and gives back what the next one could not match (`Credit::unreserve`,
+/// credits, then A's, and gives back what the next one could not match (`return_unused`,
 /// leaving `wanted` alone): while one step holds B's credit another may find none, and the
 /// first may then find A short and give B's back. Checks: the run finishes (no lost wake-up)
 /// and each sink saw every item once, in order. With `both = false` the source takes credits
@@ -397,8 +397,9 @@ fn twin_windows_model(both: bool) {
     let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
         match node {
             SOURCE if both => {
+                // The pair form `pipeline!` emits (B's credits first, then A's).
                 let edge = Edge::new(&queue, TWIN_STAGE);
-                let out = Credit::new(&window_a, Credit::new(&window_b, edge));
+                let out = Credit::new((&window_a, &window_b), edge);
                 run_source(SOURCE, &split, out, cx)
             }
             SOURCE => {

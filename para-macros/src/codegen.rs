@@ -389,6 +389,20 @@ fn balanced_fuse(k: &TokenStream, nodes: &[Ident]) -> TokenStream {
     }
 }
 
+/// `items` as nested pairs, a balanced tree: `((a, b), (c, d))`. Left to right, an item is
+/// outside those after it, as in `(a, (b, (c, d)))`, but the type is log2(n) deep.
+fn balanced_pairs(items: &[TokenStream]) -> TokenStream {
+    match items {
+        [] => unreachable!("a root feeds at least one ordered stage"),
+        [one] => one.clone(),
+        _ => {
+            let (outer, inner) = items.split_at(items.len() / 2);
+            let (outer, inner) = (balanced_pairs(outer), balanced_pairs(inner));
+            quote!((#outer, #inner))
+        }
+    }
+}
+
 /// The wiring function that builds a node of this kind and shape.
 fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
     match (kind, shape, fallible) {
@@ -499,22 +513,25 @@ impl<'a> Gen<'a> {
         if node.feeds.is_empty() {
             return edges;
         }
-        // A root takes a credit in the window of every ordered stage its numbering reaches.
+        // A root takes a credit in the window of every ordered stage its numbering reaches:
+        // one `Credit` over all those windows, paired as a balanced tree.
         let src = (node.kind == Kind::Source)
             .then(|| u16::try_from(from).expect("a source's id is its index"));
-        let credited = node
+        let windows: Vec<TokenStream> = node
             .feeds
             .iter()
-            .rev()
-            .fold(edges, |inner, &(ordered, stream)| {
+            .map(|&(ordered, stream)| {
                 let window = self.window(ordered, stream);
-                match src {
-                    Some(src) => quote!(#k::Credit::for_source(&*#window, #src, #inner)),
-                    // Per source: the window of the source of the input it expands.
-                    None if node.per_source => quote!(#k::Credit::per_source(&*#window, #inner)),
-                    None => quote!(#k::Credit::new(&*#window, #inner)),
-                }
-            });
+                quote!(&*#window)
+            })
+            .collect();
+        let windows = balanced_pairs(&windows);
+        let credited = match src {
+            Some(src) => quote!(#k::Credit::for_source(#windows, #src, #edges)),
+            // Per source: the window of the source of the input it expands.
+            None if node.per_source => quote!(#k::Credit::per_source(#windows, #edges)),
+            None => quote!(#k::Credit::new(#windows, #edges)),
+        };
         if src.is_some() {
             credited
         } else {

@@ -154,7 +154,8 @@ macro_rules! long_chain {
 }
 
 /// Chains of 256 stages of each kind compile without raising `recursion_limit` (stateless
-/// stages are fused as a balanced tree) and run to the right result.
+/// stages are fused as a balanced tree, a source's credits in the windows of ordered stages
+/// are a balanced tree of pairs) and run to the right result.
 #[test]
 fn chains_of_256_stages_of_each_kind() {
     watchdog(60, || {
@@ -177,6 +178,9 @@ fn chains_of_256_stages_of_each_kind() {
         let mut sum = 0u64;
         long_chain!(0..100u64, [priority(1) |x: u64| x + 1], [x x x x x x x x], |x| sum += x);
         assert_eq!(sum, want, "unfused stateless");
+        let mut seen = Vec::new();
+        long_chain!(0..100u64, [ordered |x: u64| x + 1], [x x x x x x x x], |x| seen.push(x));
+        assert!(seen.iter().copied().eq(256..356), "ordered");
         let mut sum = 0u64;
         let result: Result<(), u64> = long_chain!(
             0..100u64,

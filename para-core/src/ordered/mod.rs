@@ -243,7 +243,7 @@ mod window;
 
 pub use edges::{HoleEdge, LaneSplit, OrderedEdge, TaggedEdge, WithHoles};
 pub use expand::run_ordered_flat_map;
-pub use senders::{Credit, Renumber};
+pub use senders::{Credit, CreditWindows, Renumber};
 pub use steps::run_ordered;
 pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};

@@ -10,34 +10,106 @@ use crate::graph::Cx;
 use crate::outbox::Outbox;
 use crate::sender::{EndMode, Sender};
 
-/// A source's sender when an ordered stage is downstream: one credit per item in the source's
-/// window, on top of the inner sender's room (taken first: module docs, "Waking the source");
-/// stamps the source's index on its items. Or, for an ordered flat-map filling streams per
-/// source ([`per_source`](Self::per_source)), a credit in the window of the source of the
-/// input it expands.
+/// The windows a root takes credits in: one per ordered stage its numbering reaches (module
+/// docs, "Several ordered stages"). One window is an `&OrderedBuffer`; a pair `(outer, inner)`
+/// of sets is a set. `pipeline!` nests the pairs as a balanced tree, so that a chain of
+/// hundreds of ordered stages is a type a few levels deep (nested [`Credit`]s, one per stage,
+/// made rustc's trait solver recurse once per stage and overflow at about 125).
+///
+/// A set takes credits innermost first: in `(outer, inner)`, `inner`'s before `outer`'s, each
+/// for at most what the one before it got; whoever got more than the next one matched gives
+/// the surplus back at once (`return_unused`, which leaves `wanted` alone). A pair behaves
+/// exactly as `Credit::new(outer, Credit::new(inner, …))` did.
+pub trait CreditWindows {
+    /// Some window has several sources: items carry the index of theirs.
+    const PER_SOURCE: bool;
+    /// Whether every window of the set has a window for source `src`.
+    fn has_source(&self, src: u16) -> bool;
+    /// Takes up to `max` credits in source `src`'s window of every window of the set; returns
+    /// how many it now holds in each.
+    fn take(&self, src: u16, max: usize) -> usize;
+    /// Gives back `n` credits taken and not used, in each window of the set.
+    fn return_unused(&self, src: u16, n: usize);
+}
+
+impl<T, const W: usize, const P: usize, const N: usize> CreditWindows
+    for &OrderedBuffer<T, W, P, N>
+{
+    const PER_SOURCE: bool = N > 1;
+    #[inline]
+    fn has_source(&self, src: u16) -> bool {
+        usize::from(src) < N
+    }
+    #[inline]
+    fn take(&self, src: u16, max: usize) -> usize {
+        window(self, src).take_credits(max)
+    }
+    #[inline]
+    fn return_unused(&self, src: u16, n: usize) {
+        window(self, src).return_unused(n);
+    }
+}
+
+impl<A: CreditWindows, B: CreditWindows> CreditWindows for (A, B) {
+    const PER_SOURCE: bool = A::PER_SOURCE || B::PER_SOURCE;
+    #[inline]
+    fn has_source(&self, src: u16) -> bool {
+        self.0.has_source(src) && self.1.has_source(src)
+    }
+    #[inline]
+    fn take(&self, src: u16, max: usize) -> usize {
+        let inner = self.1.take(src, max);
+        if inner == 0 {
+            return 0;
+        }
+        let outer = self.0.take(src, inner);
+        if outer < inner {
+            self.1.return_unused(src, inner - outer);
+        }
+        outer
+    }
+    #[inline]
+    fn return_unused(&self, src: u16, n: usize) {
+        self.0.return_unused(src, n);
+        self.1.return_unused(src, n);
+    }
+}
+
+fn window<T, const W: usize, const P: usize, const N: usize>(
+    buffer: &OrderedBuffer<T, W, P, N>,
+    src: u16,
+) -> &Window<T, W, P> {
+    &buffer.windows[usize::from(src)]
+}
+
+/// A source's sender when ordered stages are downstream: one credit per item in the source's
+/// window of each of them (a [`CreditWindows`] set), on top of the inner sender's room (taken
+/// first: module docs, "Waking the source"); stamps the source's index on its items. Or, for
+/// an ordered flat-map filling streams per source ([`per_source`](Self::per_source)), a credit
+/// in the window of the source of the input it expands.
 #[derive(Debug)]
-pub struct Credit<'b, T, S, const W: usize, const P: usize, const N: usize = 1> {
-    buffer: &'b OrderedBuffer<T, W, P, N>,
+pub struct Credit<C, S> {
+    windows: C,
     src: Cell<u16>,
     /// The window follows [`Sender::set_origin`]; items keep their `src`.
     by_origin: bool,
     inner: S,
 }
 
-impl<'b, T, S, const W: usize, const P: usize, const N: usize> Credit<'b, T, S, W, P, N> {
-    /// `inner`, limited by the credits of `buffer`, for a pipeline's only source.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
-        Self::for_source(buffer, 0, inner)
+impl<C: CreditWindows, S> Credit<C, S> {
+    /// `inner`, limited by the credits of `windows`, for a pipeline's only source.
+    pub fn new(windows: C, inner: S) -> Self {
+        Self::for_source(windows, 0, inner)
     }
 
-    /// `inner`, limited by the credits of source number `src`'s window in `buffer`.
-    pub fn for_source(buffer: &'b OrderedBuffer<T, W, P, N>, src: u16, inner: S) -> Self {
+    /// `inner`, limited by the credits of source number `src`'s window in each of `windows`.
+    pub fn for_source(windows: C, src: u16, inner: S) -> Self {
         assert!(
-            usize::from(src) < N,
+            windows.has_source(src),
             "para: source {src} has no ordered window"
         );
         Credit {
-            buffer,
+            windows,
             src: Cell::new(src),
             by_origin: false,
             inner,
@@ -47,23 +119,19 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Credit<'b, T, S, 
     /// `inner`, limited by the credits of the window of the source its producer, an ordered
     /// flat-map filling streams per source, last named with [`Sender::set_origin`] (module
     /// docs, "Several sources and several streams"). Its items keep their `src`.
-    pub fn per_source(buffer: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
+    pub fn per_source(windows: C, inner: S) -> Self {
         Credit {
-            buffer,
+            windows,
             src: Cell::new(0),
             by_origin: true,
             inner,
         }
     }
-
-    fn window(&self) -> &'b Window<T, W, P> {
-        &self.buffer.windows[usize::from(self.src.get())]
-    }
 }
 
-impl<T, V, S, const W: usize, const P: usize, const N: usize> Sender<Tagged<V>>
-    for Credit<'_, T, S, W, P, N>
+impl<C, V, S> Sender<Tagged<V>> for Credit<C, S>
 where
+    C: CreditWindows,
     S: Sender<Tagged<V>>,
 {
     const COPIES: usize = S::COPIES;
@@ -75,7 +143,7 @@ where
         if room == 0 {
             return 0; // the full queue wakes the source when it drains
         }
-        let credits = self.window().take_credits(room);
+        let credits = self.windows.take(self.src.get(), room);
         if credits < room {
             // The queues' own `unreserve` wakes the producers waiting for this room; with no
             // credit, the ordered stage wakes the source when it returns credits.
@@ -87,12 +155,12 @@ where
     /// Room a source step reserved and did not fill, which happens only at its end (it ran out
     /// of items): see [`Window::return_unused`].
     fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
-        self.window().return_unused(n);
+        self.windows.return_unused(self.src.get(), n);
         self.inner.unreserve(n, cx);
     }
     #[inline]
     fn push(&self, mut value: Tagged<V>) {
-        if N > 1 && !self.by_origin {
+        if C::PER_SOURCE && !self.by_origin {
             // With one source its items carry index 0 already; after an ordered flat-map,
             // `src` is the source of the input they came from, which a stream needs.
             value.src = self.src.get();
@@ -101,7 +169,7 @@ where
     }
     #[inline]
     fn push_all<const K: usize>(&self, outbox: &mut Outbox<Tagged<V>, K>) {
-        if N == 1 || self.by_origin {
+        if !C::PER_SOURCE || self.by_origin {
             // One source: its items already carry index 0.
             self.inner.push_all(outbox);
         } else {
@@ -120,7 +188,7 @@ where
     fn set_origin(&self, src: u16) {
         if self.by_origin {
             debug_assert!(
-                usize::from(src) < N,
+                self.windows.has_source(src),
                 "para: source {src} has no stream window"
             );
             self.src.set(src);
