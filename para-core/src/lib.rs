@@ -2,10 +2,10 @@
 //!
 //! A para graph is static: `pipeline!` (in `para-macros`, re-exported by `para-std`) knows every
 //! node, edge and queue capacity at compile time and generates one bounded [`Queue`] per node
-//! input, the node values, and a dispatch closure, bundled into a [`Graph`]: all on the
-//! caller's stack with para-core alone, the queues on the heap with para-std (built in place,
-//! [`Queue::init`]). A node is identified by a small integer ([`NodeId`]) and a task *is* a node id —
-//! never a boxed closure or a pointer.
+//! input, the node values, and a dispatch closure, bundled into a [`Graph`]: all on the caller's
+//! stack with para-core alone, the queues on the heap with para-std (built in place,
+//! [`Queue::init`]). A node is identified by a small integer ([`NodeId`]) and a task *is* a node id
+//! — never a boxed closure or a pointer.
 //!
 //! Any loop on any core runs a graph by calling [`Graph::run_node`] for node ids it picks:
 //! [`Graph::work`] is the scanning loop every core of a bare-metal chip runs; para-std drives
@@ -81,6 +81,9 @@ pub mod __private {
         Renumber, Stream, TagIter, TaggedEdge, TaggedStage, Untag, WithHoles,
     };
     pub use crate::wiring::*;
+    /// In an ordered window's steps (and `pipeline!`'s tables of them), stream `j` is
+    /// `STREAM_STEP | j`; part numbers are below it.
+    pub const STREAM_STEP: u8 = crate::ordered::STREAM;
     pub use crate::{
         Cx, Discard, Edge, ErrorSlot, Graph, NodeInfo, NodeKind, OrderedBuffer, Tagged,
         DEFAULT_CAPACITY,

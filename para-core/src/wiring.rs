@@ -301,7 +301,7 @@ where
 }
 
 /// An ordered stage `node` run as an ordered flat-map of its outputs (one or none per input),
-/// because it fills a stream per item: see [`AsFlatMap`].
+/// because it fills a stream per item: see `AsFlatMap` (para-core's `stage.rs`).
 pub fn as_flat_map<S, I>(
     node: SerialNode<S>,
     _input: Ty<I>,
@@ -355,7 +355,7 @@ impl<S, It> WrapStage for SerialFlatMapNode<S, It> {
 }
 
 /// A stateless node fused in front of `tail`: one node that runs `head`'s stage, then
-/// `tail`'s, on each input ([`Then`]).
+/// `tail`'s, on each input (`Then`).
 pub fn fuse<A, N: WrapStage>(head: ParallelNode<A>, tail: N) -> N::With<Then<A, N::Stage>> {
     let head = head.into_stage();
     tail.wrap_stage(|tail| Then(head, tail))

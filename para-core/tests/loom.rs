@@ -16,7 +16,7 @@
 //! Each model has its own preemption bound, the largest that keeps it to seconds on 2 cores;
 //! `LOOM_MAX_PREEMPTIONS` overrides them all.
 //!
-//! Rules every model follows (see `PLATFORM.md`):
+//! Rules every model follows:
 //! * every actor is a spawned thread and the main thread only joins them, then checks the
 //!   outcome (loom issue #392: a model whose spawned thread starts with an atomic load may
 //!   otherwise be explored in a single execution and pass whatever the code does);

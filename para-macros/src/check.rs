@@ -11,7 +11,7 @@ use syn::{Expr, Lit};
 
 use crate::graph::{limit_value, priority_value, Kind, Node, Shape};
 use crate::parse::{Chain, Elem, Pipeline};
-use crate::tags::{MAX_PARTS, MAX_STREAMS};
+use para_core::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
 const OPTIONS: [&str; 3] = ["capacity", "pin", "stack_size"];

@@ -39,10 +39,11 @@
 //!
 //! As in RTIC, each step is its own module and the output depends on the input only:
 //! `parse` (syntax into an AST) → `check` (semantic errors, all reported at once, each at the
-//! token at fault) → `graph` (nodes numbered in textual order, with their edges) → `fuse`
-//! (chains of stateless stages become one node) → `codegen` (one block expression that builds
-//! the graph on the stack and runs it). `name`
-//! prints a node's tokens for the graph's table of node names.
+//! token at fault) → `graph` (nodes numbered in textual order, with their edges) → `tags`
+//! (the ordering analysis: which items carry tags, windows, streams, lanes) → `fuse` (chains of
+//! stateless stages become one node; `tags` runs again on the fused graph) → `codegen` (one
+//! block expression that builds the graph and runs it). `name` prints a node's tokens for the
+//! graph's table of node names.
 
 use proc_macro::TokenStream;
 

@@ -3,6 +3,7 @@
 //! `ordered` module docs, "Order" and "Several ordered stages").
 
 use crate::graph::{reaches, Node, Shape};
+use para_core::{MAX_PARTS, MAX_STREAMS};
 
 /// Decides which nodes carry tagged items, numbers the parts of each ordered stage, and gives
 /// each edge its part offset (para-core's `ordered.rs`, "Order").
@@ -374,9 +375,6 @@ fn main_root(
 /// node id.
 pub(crate) const SOURCES: usize = usize::MAX;
 
-/// The most streams one ordered stage reads (para-core's `MAX_STREAMS`).
-pub(crate) const MAX_STREAMS: usize = 8;
-
 /// A stream into an ordered stage: the ordered flat-map that numbers it, the paths from that
 /// flat-map to the stage, and the order of their parts.
 #[derive(Clone, Debug)]
@@ -434,7 +432,7 @@ impl Walk<'_> {
     /// Appends to `order` the parts of `root`'s numbering on the paths from `n` (reached with
     /// part `part`) to `o`, in branch order: depth first, successors in id order (branches left
     /// to right). Paths pass through stages and transparent ordered stages, not through another
-    /// root; a path into stream `j`'s flat-map appends `0x80 | j` there instead: the stage
+    /// root; a path into stream `j`'s flat-map appends `STREAM_STEP | j` (para-core's) there instead: the stage
     /// reads that input's outputs from the stream at that point.
     fn paths(&self, nodes: &[Node<'_>], root: usize, n: usize, part: u32, order: &mut Vec<u8>) {
         for (&s, offsets) in nodes[n].succs.iter().zip(&nodes[n].offsets) {
@@ -447,19 +445,15 @@ impl Walk<'_> {
                 order.push(u8::try_from(part).unwrap_or(u8::MAX));
             } else if let Some(&(_, j)) = self.entries.iter().find(|&&(at, _)| at == s) {
                 // A stream whose end markers end its filler's steps: one step per entry.
-                order.push(0x80 | j as u8);
+                order.push(para_core::__private::STREAM_STEP | j as u8);
             } else if let Some(j) = self.streams.iter().position(|&f| f == s) {
-                order.push(0x80 | j as u8);
+                order.push(para_core::__private::STREAM_STEP | j as u8);
             } else if self.reach[s] && !nodes[s].renumbers {
                 self.paths(nodes, root, s, part, order);
             }
         }
     }
 }
-
-/// The most paths from a root to an ordered stage: one bit each in its window (para-core's
-/// `MAX_PARTS`).
-pub(crate) const MAX_PARTS: usize = 32;
 
 #[cfg(test)]
 mod tests;

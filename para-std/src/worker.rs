@@ -169,9 +169,9 @@ impl<'s> WorkerCx<'s> {
         }
     }
 
-    /// The next token: our own deques, highest priority first, then the injector (sources),
-    /// then the other workers' deques, highest priority first (crossbeam-deque's `find_task`
-    /// loop, retried while a steal reports contention).
+    /// The next token: our own deques, highest priority first, then the other workers'
+    /// deques, highest priority first, then the injector (the sources' first tokens); retried
+    /// while a steal reports contention (crossbeam-deque's `find_task` loop).
     ///
     /// An empty deque is skipped with `is_empty` (two loads) before `steal`: a steal pins
     /// crossbeam-epoch, and every so many pins advance the global epoch by walking every thread

@@ -15,7 +15,7 @@
 //! changes `sleep.rs`, `take_token`/`return_token` in `worker.rs` or the mailbox protocol of
 //! `pool.rs` must change the copy here.**
 //!
-//! Rules every model follows (see `PLATFORM.md`): every actor is a spawned thread and the main
+//! Rules every model follows: every actor is a spawned thread and the main
 //! thread only joins them (loom issue #392); each prints its execution count and asserts it
 //! explored more than one execution; each has a deliberately broken variant, run as an expected
 //! failure. A lost wake-up shows as a thread waiting forever, which loom reports as a deadlock.

@@ -12,22 +12,22 @@ use crate::node::BATCH;
 use crate::sender::{EndMode, Sender};
 use crate::stage::{Flow, StageMut};
 
-/// One step of an `ordered flat_map` node `this`: the ordered stage is a flat-map. It finishes
-/// its parked iterator (the outputs of an input the room could not hold), then consumes, in
-/// order, the parts of the next complete `seq`s of each source's window, as [`run_ordered`]
-/// does, expanding each value lazily into the room reserved downstream. An iterator the room
-/// cannot hold is parked, and no part is consumed before it is exhausted: the outputs of one
-/// input all leave, in emission order, before the next input's. When its sender marks ends
-/// (it feeds a stream), each input's outputs are followed by an end marker, sent before
-/// anything else if the room ran out just before it.
+/// One step of an `ordered flat_map` node `this`: the ordered stage is a flat-map. It finishes its
+/// parked iterator (the outputs of an input the room could not hold), then consumes, in order, the
+/// parts of the next complete `seq`s of each source's window, as
+/// [`run_ordered`](super::run_ordered) does, expanding each value lazily into the room reserved
+/// downstream. An iterator the room cannot hold is parked, and no part is consumed before it is
+/// exhausted: the outputs of one input all leave, in emission order, before the next input's. When
+/// its sender marks ends (it feeds a stream), each input's outputs are followed by an end marker,
+/// sent before anything else if the room ran out just before it.
 ///
 /// With `K = N` parking slots (it fills streams per source: module docs, "Several sources and
-/// several streams"), each source is expanded on its own: the step reserves room for each
-/// source's window in turn (credits in that source's stream windows) and parks one iterator
-/// per source, so a source whose outputs wait never holds back another's.
+/// several streams"), each source is expanded on its own: the step reserves room for each source's
+/// window in turn (credits in that source's stream windows) and parks one iterator per source, so a
+/// source whose outputs wait never holds back another's.
 ///
-/// Accounting as in `flat_map.rs`: an input counts as one item until its iterator is
-/// exhausted; a hole or a skipped input is settled when consumed; an end marker is an output.
+/// Accounting as in `flat_map.rs`: an input counts as one item until its iterator is exhausted; a
+/// hole or a skipped input is settled when consumed; an end marker is an output.
 pub fn run_ordered_flat_map<
     T,
     X,

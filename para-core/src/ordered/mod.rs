@@ -247,4 +247,5 @@ pub use senders::{Credit, CreditWindows, Renumber};
 pub use steps::run_ordered;
 pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};
+pub(crate) use window::STREAM;
 pub use window::{OrderedBuffer, MAX_PARTS};

@@ -24,7 +24,7 @@ struct Slot<T, const P: usize> {
 
 /// In a window's steps: stream `j` is `STREAM | j` (module docs, "Flat-maps in fan-out
 /// branches"); anything below is a part.
-pub(super) const STREAM: u8 = 0x80;
+pub(crate) const STREAM: u8 = 0x80;
 
 /// `0..MAX_PARTS`: the steps of a window consumed in part order.
 const IDENTITY: [u8; MAX_PARTS] = {
