@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generates tests/tests/random_graphs/graphs.rs: random pipelines the grammar can express, each
-with a sequential reference, for the property tests in tests/tests/random_graphs.rs.
+"""Generates tests/tests/e2e/random_graphs/graphs.rs: random pipelines the grammar can express, each
+with a sequential reference, for the property tests in tests/tests/e2e/random_graphs.rs.
 
 Every graph is a `pipeline!` over `Tracked` items (they count live copies), built from a seeded
 random chain: maps, filters, filter_maps, flat_maps, serial and ordered stages, fan-out groups
@@ -202,7 +202,7 @@ generator's draws stay the same and every other graph is the one the seed always
 
     python3 scripts/gen-random-graphs.py [count] [seed] [streams] [lanes] [sources] [nested] [readers]
         # defaults: 40 20261135 12 10 10 12 10
-    rustfmt --edition 2021 tests/tests/random_graphs/graphs.rs   # and commit the output
+    rustfmt --edition 2021 tests/tests/e2e/random_graphs/graphs.rs   # and commit the output
 
 It prints how many graphs have each shape.
 """
@@ -1988,7 +1988,7 @@ for g, outputs in specs:
     outs = ", ".join(f'("{name}", {str(o).lower()})' for name, o in outputs)
     out.append(f'    ("graph_{g}", graph_{g}, reference_{g}, &[{outs}]),')
 out.append("];")
-open("tests/tests/random_graphs/graphs.rs", "w").write("\n".join(out) + "\n")
+open("tests/tests/e2e/random_graphs/graphs.rs", "w").write("\n".join(out) + "\n")
 print(f"wrote {TOTAL} graphs; at most {most} paths to an ordered stage (limit {MAX_PATHS})"
       + "".join(f"; graph_{g} redrawn ({a} attempt{'s' if a > 1 else ''})" for g, a in redrawn))
 for what, gs in sorted(tally.items()):

@@ -5,8 +5,7 @@
 //! with one deadline shared by every call, so a shape that cannot reach K fails at the deadline
 //! (and every later call returns at once) instead of hanging or passing by luck.
 
-mod common;
-use common::watchdog;
+use crate::common::watchdog;
 use para_std::pipeline;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};

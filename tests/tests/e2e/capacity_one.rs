@@ -1,8 +1,7 @@
 //! Capacity 1 on every queue still finishes — chain, diamond, nested fan-outs — at 1 to 8
 //! threads: a producer that finds its queue full does other work instead of waiting.
 
-mod common;
-use common::watchdog;
+use crate::common::watchdog;
 use para_std::pipeline;
 
 const N: u64 = 3_000;

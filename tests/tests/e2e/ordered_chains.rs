@@ -3,8 +3,7 @@
 //! input by input in source order, each input's outputs in emission order; a second ordered
 //! stage sees items in the order the first one emitted them. Each window stays bounded.
 
-mod common;
-use common::{expand, message, run, uneven, watchdog, Counters, Tracked, THREADS};
+use crate::common::{expand, message, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 

@@ -2,8 +2,7 @@
 //! are produced by several workers at once; everything else stays a serial iterator. Every item
 //! is produced once and dropped once, also when a run stops early or panics.
 
-mod common;
-use common::{busy, message, watchdog, Counters, Tracked, THREADS};
+use crate::common::{busy, message, watchdog, Counters, Tracked, THREADS};
 use para_core::Split;
 use para_std::{pipeline, IntoSplit};
 use std::collections::HashSet;

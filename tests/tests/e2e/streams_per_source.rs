@@ -3,8 +3,7 @@
 //! still sees, per source in that source's order, each item's branch outputs in branch order,
 //! and a source whose outputs wait never holds back another's.
 
-mod common;
-use common::{
+use crate::common::{
     expand, expanded, pair, pairs, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
 };
 use para_std::pipeline;
@@ -128,7 +127,7 @@ fn a_million_outputs_of_one_source_do_not_hold_back_the_other() {
 
 #[test]
 fn an_error_or_a_panic_in_a_flat_map_ends_the_run() {
-    use common::message;
+    use crate::common::message;
     use std::panic::{self, AssertUnwindSafe};
     for threads in THREADS {
         let counters = Counters::new();

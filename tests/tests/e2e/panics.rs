@@ -2,8 +2,7 @@
 //! caller with the original payload — in the source, a middle node and the sink, at the first,
 //! a middle and the last item.
 
-mod common;
-use common::{message, watchdog, Counters, Tracked};
+use crate::common::{message, watchdog, Counters, Tracked};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 

@@ -2,8 +2,7 @@
 //! errors they match the sequential reference; the first `Err`, at the first, a middle or the
 //! last item, is what `pipeline!` returns, and every item is dropped exactly once.
 
-mod common;
-use common::{run, watchdog, Counters, Tracked, THREADS};
+use crate::common::{run, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 10_000;

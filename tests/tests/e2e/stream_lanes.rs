@@ -3,8 +3,9 @@
 //! their own beside the source's items, and `h` still sees, per source item in source order,
 //! the branch outputs in branch order, `f`'s in emission order.
 
-mod common;
-use common::{expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS};
+use crate::common::{
+    expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
+};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
@@ -186,7 +187,7 @@ fn a_million_outputs_through_the_meeting_keep_memory_bounded() {
 
 #[test]
 fn an_error_or_a_panic_after_the_meeting_ends_the_run() {
-    use common::message;
+    use crate::common::message;
     use std::panic::{self, AssertUnwindSafe};
     for threads in THREADS {
         let counters = Counters::new();

@@ -1,7 +1,6 @@
 //! Priorities, shown with deterministic single-worker runs that record the order nodes ran in.
 
-mod common;
-use common::watchdog;
+use crate::common::watchdog;
 use para_std::pipeline;
 use std::sync::Mutex;
 

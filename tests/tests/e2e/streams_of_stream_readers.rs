@@ -3,8 +3,7 @@
 //! `f`'s outputs and `g`'s, so it ends each item's outputs (not each input's) for `h`, which
 //! reads them at one step: per source item, all of `t`'s outputs of it, then `k`'s.
 
-mod common;
-use common::{
+use crate::common::{
     expand, expanded, pair, pairs, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
 };
 use para_std::pipeline;

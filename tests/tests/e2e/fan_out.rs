@@ -1,7 +1,6 @@
 //! Fan-out clones each item once per extra branch; every item is dropped exactly once.
 
-mod common;
-use common::{watchdog, Counters, Tracked, THREADS};
+use crate::common::{watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 #[test]

@@ -3,8 +3,7 @@
 //! pass those markers on, and `h` reads the last one's outputs as a stream: per source item in
 //! source order, everything the branch made of it, depth first, then the other branches'.
 
-mod common;
-use common::{
+use crate::common::{
     expand, expanded, pair, pairs, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
 };
 use para_std::pipeline;
@@ -136,7 +135,7 @@ fn a_million_outputs_of_the_inner_flat_map_keep_memory_bounded() {
 
 #[test]
 fn an_error_or_a_panic_in_the_inner_flat_map_ends_the_run() {
-    use common::message;
+    use crate::common::message;
     use std::panic::{self, AssertUnwindSafe};
     for threads in THREADS {
         let counters = Counters::new();

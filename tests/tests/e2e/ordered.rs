@@ -2,8 +2,7 @@
 //! chains, filters (dropped items do not stall them), fan-outs and merges (per source item, the
 //! branch outputs in branch order). Their window bounds memory even when one item is slow.
 
-mod common;
-use common::{busy, watchdog, Counters, Tracked, THREADS};
+use crate::common::{busy, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::ops::ControlFlow;
 use std::time::Duration;

@@ -1,8 +1,7 @@
 //! `flat_map`: any number of outputs per input, emitted lazily, so memory stays bounded even
 //! when one input expands into a million outputs.
 
-mod common;
-use common::{watchdog, Counters, Tracked, THREADS};
+use crate::common::{watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 #[test]

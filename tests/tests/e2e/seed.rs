@@ -1,7 +1,6 @@
 //! The seed README's example, verbatim, and the same shape at scale against a sequential run.
 
-mod common;
-use common::{busy, watchdog, THREADS};
+use crate::common::{busy, watchdog, THREADS};
 use para_std::pipeline;
 
 #[test]

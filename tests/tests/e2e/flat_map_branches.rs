@@ -3,8 +3,9 @@
 //! per source item in source order, the branch outputs in branch order, each flat-map's
 //! outputs of that item in emission order.
 
-mod common;
-use common::{expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS};
+use crate::common::{
+    expand, expanded, reference, run, uneven, watchdog, Counters, Tracked, THREADS,
+};
 use para_std::pipeline;
 
 const N: i64 = 2_000;
@@ -185,7 +186,7 @@ fn a_million_outputs_in_a_branch_keep_memory_bounded() {
 
 #[test]
 fn an_error_a_stop_or_a_panic_ends_the_run() {
-    use common::message;
+    use crate::common::message;
     use std::ops::ControlFlow;
     use std::panic::{self, AssertUnwindSafe};
     for threads in THREADS {

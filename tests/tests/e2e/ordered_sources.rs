@@ -2,8 +2,7 @@
 //! source's order, the sources interleaved in any order), and each source has its own window,
 //! so a slow item of one source holds back that source only.
 
-mod common;
-use common::{busy, message, watchdog, Counters, Tracked, THREADS};
+use crate::common::{busy, message, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;

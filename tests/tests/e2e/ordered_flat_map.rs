@@ -2,8 +2,7 @@
 //! (per source with several sources), emits each input's outputs lazily in emission order, all
 //! before the next input's, and a huge expansion keeps memory bounded.
 
-mod common;
-use common::{message, run, uneven, watchdog, Counters, Tracked, THREADS};
+use crate::common::{message, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 

@@ -1,8 +1,7 @@
 //! Faults outside the closures: a panic in an item's `Drop`, and in its `Clone` during a fan-out.
 //! Each: the run ends, the caller gets the payload, nothing leaks, and the next run works.
 
-mod common;
-use common::{message, watchdog, THREADS};
+use crate::common::{message, watchdog, THREADS};
 use para_std::pipeline;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};

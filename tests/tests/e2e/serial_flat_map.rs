@@ -2,8 +2,7 @@
 //! synchronisation, one input's outputs leave before the next input's, and a million outputs
 //! from one input keep memory bounded, as with the parallel `flat_map`.
 
-mod common;
-use common::{run, watchdog, Counters, Tracked, THREADS};
+use crate::common::{run, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 
 const N: i64 = 5_000;

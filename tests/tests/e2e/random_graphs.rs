@@ -17,11 +17,9 @@
 //! injected panic or error must reach the caller, nothing may leak and nothing may hang.
 //! Shrunk counterexamples are kept in `random_graphs.proptest-regressions` and replayed first.
 
-mod common;
-#[path = "random_graphs/graphs.rs"]
 mod graphs;
 
-use common::{message, watchdog, Counters, Tracked};
+use crate::common::{message, watchdog, Counters, Tracked};
 use proptest::prelude::*;
 use std::panic::{self, AssertUnwindSafe};
 

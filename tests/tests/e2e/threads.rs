@@ -2,8 +2,7 @@
 //! threads than cores, a clear error for zero and for too many, threads started only while a
 //! run needs them, nested runs that start none, and stacks for big items.
 
-mod common;
-use common::{in_child_process, message, threads_alive, watchdog};
+use crate::common::{in_child_process, message, threads_alive, watchdog};
 use para_std::pipeline;
 use std::panic;
 
@@ -153,7 +152,11 @@ fn a_thread_count_above_the_limit_is_a_clear_error_before_any_allocation() {
 /// stops once the run has ended: it starts nowhere near that many threads.
 #[test]
 fn a_short_run_starts_only_the_threads_it_uses() {
-    if !in_child_process("a_short_run_starts_only_the_threads_it_uses", 120) {
+    if !in_child_process(
+        module_path!(),
+        "a_short_run_starts_only_the_threads_it_uses",
+        120,
+    ) {
         return;
     }
     let before = threads_alive();
@@ -172,7 +175,11 @@ fn a_short_run_starts_only_the_threads_it_uses() {
 /// outer run's count, however deep the nesting.
 #[test]
 fn nested_runs_take_no_more_threads_than_the_outer_run() {
-    if !in_child_process("nested_runs_take_no_more_threads_than_the_outer_run", 300) {
+    if !in_child_process(
+        module_path!(),
+        "nested_runs_take_no_more_threads_than_the_outer_run",
+        300,
+    ) {
         return;
     }
     fn level(depth: u32, peak: &std::sync::atomic::AtomicUsize) -> u64 {
@@ -199,7 +206,11 @@ fn nested_runs_take_no_more_threads_than_the_outer_run() {
 /// stack; then 4 MiB items with `stack_size` raised. (A crash would abort: child process.)
 #[test]
 fn big_items_by_value_fit_the_pool_threads_stacks() {
-    if !in_child_process("big_items_by_value_fit_the_pool_threads_stacks", 300) {
+    if !in_child_process(
+        module_path!(),
+        "big_items_by_value_fit_the_pool_threads_stacks",
+        300,
+    ) {
         return;
     }
     // The caller is worker 0: its stack is sized by whoever starts it.

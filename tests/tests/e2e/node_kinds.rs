@@ -1,8 +1,7 @@
 //! The node kinds beyond the seed: serial middle stages, parallel sinks, filters, several
 //! sources — each at 1, 2, 4 and 8 threads and at capacity 1, against a sequential reference.
 
-mod common;
-use common::{busy, watchdog, Counters, Tracked, THREADS};
+use crate::common::{busy, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::sync::atomic::{AtomicU64, Ordering};
 

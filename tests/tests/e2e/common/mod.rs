@@ -34,16 +34,22 @@ pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Runs the test `name` (this very test) alone in a child process of the test binary, so that
-/// a crash there (a stack overflow aborts the process) fails this test instead of taking the
-/// whole runner down. In the child, returns `true`: the caller then does the real work. In the
-/// parent, waits for the child (killing it after `seconds`), asserts it passed, and returns
-/// `false`.
-pub fn in_child_process(name: &str, seconds: u64) -> bool {
+/// Runs the test `name` of module `module` (this very test: pass `module_path!()`) alone in a
+/// child process of the test binary, so that a crash there (a stack overflow aborts the
+/// process) fails this test instead of taking the whole runner down. In the child, returns
+/// `true`: the caller then does the real work. In the parent, waits for the child (killing it
+/// after `seconds`), asserts it passed, and returns `false`.
+pub fn in_child_process(module: &str, name: &str, seconds: u64) -> bool {
     const CHILD: &str = "PARA_TEST_CHILD";
     if std::env::var_os(CHILD).is_some() {
         return true;
     }
+    // libtest names a test by its path without the crate: `threads::a_test`.
+    let name = match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    };
+    let name = name.as_str();
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut child = std::process::Command::new(exe)
         .args([name, "--exact", "--test-threads=1", "--nocapture"])

@@ -3,8 +3,7 @@
 //! its input slot until the step that consumed it ends). And wherever a run's queues are, no
 //! capacity and no item size overflows a stack.
 
-mod common;
-use common::{busy, in_child_process, watchdog, Counters, Tracked};
+use crate::common::{busy, in_child_process, watchdog, Counters, Tracked};
 use para_std::pipeline;
 
 #[test]
@@ -60,7 +59,11 @@ fn fan_out_diamond_stays_bounded() {
 /// queue) runs on a test thread's 2 MiB stack. (A stack overflow aborts: child process.)
 #[test]
 fn a_large_capacity_does_not_overflow_the_callers_stack() {
-    if in_child_process("a_large_capacity_does_not_overflow_the_callers_stack", 300) {
+    if in_child_process(
+        module_path!(),
+        "a_large_capacity_does_not_overflow_the_callers_stack",
+        300,
+    ) {
         large_capacity();
     }
 }
@@ -79,6 +82,7 @@ fn large_capacity() {
 #[test]
 fn big_items_at_the_default_capacity_fit_a_small_callers_stack() {
     if !in_child_process(
+        module_path!(),
         "big_items_at_the_default_capacity_fit_a_small_callers_stack",
         300,
     ) {

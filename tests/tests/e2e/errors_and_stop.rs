@@ -1,8 +1,7 @@
 //! Fallible nodes stop the run and `pipeline!` returns the first error; a sink can stop the run
 //! early. Either way: no thread and no item left behind, and the next run works.
 
-mod common;
-use common::{watchdog, Counters, Tracked, THREADS};
+use crate::common::{watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::ops::ControlFlow;
 

@@ -4,8 +4,7 @@
 //! of several chunks, at several thread counts; read and write errors are returned (through an
 //! `ordered try` sink) and leave no file behind.
 
-mod common;
-use common::watchdog;
+use crate::common::watchdog;
 use flate2::read::MultiGzDecoder;
 use para_tests::compress::{compress, compress_to_path, Error, Stats, CHUNK};
 use std::io::{self, Read, Write};

@@ -4,8 +4,7 @@
 //! merge and another fan-out (depth first, branches left to right). Each at 1, 2, 4 and 8
 //! threads and at capacity 1, against a sequential reference, with every item dropped once.
 
-mod common;
-use common::{message, run, uneven, watchdog, Counters, Tracked, THREADS};
+use crate::common::{message, run, uneven, watchdog, Counters, Tracked, THREADS};
 use para_std::pipeline;
 use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};

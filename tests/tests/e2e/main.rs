@@ -1,0 +1,32 @@
+//! The end-to-end tests of para, through its public crates: one test binary, a module per
+//! subject (a binary per file would compile and link para-std once per file).
+
+mod common;
+
+mod bounded_memory;
+mod capacity_one;
+mod compress;
+mod errors_and_stop;
+mod fan_out;
+mod fault_injection;
+mod flat_map;
+mod flat_map_branches;
+mod nested_flat_maps;
+mod node_kinds;
+mod ordered;
+mod ordered_branches;
+mod ordered_chains;
+mod ordered_flat_map;
+mod ordered_sources;
+mod panics;
+mod priorities;
+mod random_graphs;
+mod scaling;
+mod seed;
+mod serial_flat_map;
+mod split_sources;
+mod stream_lanes;
+mod streams_of_stream_readers;
+mod streams_per_source;
+mod threads;
+mod try_stages;
