@@ -1,6 +1,9 @@
 //! The end-to-end tests of para, through its public crates: one test binary, a module per
 //! subject (a binary per file would compile and link para-std once per file).
 
+// Nothing leaves a test binary: `pub` items here are shared between its modules.
+#![allow(unreachable_pub)]
+
 mod common;
 
 mod bounded_memory;
