@@ -46,6 +46,15 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
                 threads,
                 "a pipeline needs at least 1 thread",
             ));
+        } else if let Some(marker) = crate::parse::marker_word(threads) {
+            errors.push(syn::Error::new_spanned(
+                threads,
+                format!(
+                    "`{marker}` is a marker, and markers go in front of a stage \
+                     (`source => {marker} |x| …`); the first argument of `pipeline!` is its \
+                     thread count"
+                ),
+            ));
         } else {
             settings.threads = Some(threads);
         }

@@ -154,7 +154,7 @@ impl Parse for Pipeline {
 }
 
 /// The marker word `expr` is, if it is one (a source written `ordered data`).
-fn marker_word(expr: &Expr) -> Option<&Ident> {
+pub(crate) fn marker_word(expr: &Expr) -> Option<&Ident> {
     match expr {
         Expr::Path(path) if path.qself.is_none() => path
             .path
@@ -266,6 +266,14 @@ fn parse_markers(input: ParseStream<'_>) -> syn::Result<Vec<Marker>> {
             break;
         };
         if !MARKERS.contains(&name.to_string().as_str()) {
+            // A word right before a closure can only have been meant as a marker: as Rust,
+            // `orderd |x| x` would be two bitwise ors, and no node.
+            if fork.peek(Token![|]) || fork.peek(Token![||]) || fork.peek(Token![move]) {
+                return Err(syn::Error::new(
+                    name.span(),
+                    unknown_marker(&name.to_string()),
+                ));
+            }
             break;
         }
         let mut arg = None;
@@ -286,4 +294,34 @@ fn parse_markers(input: ParseStream<'_>) -> syn::Result<Vec<Marker>> {
         markers.push(Marker { name, arg });
     }
     Ok(markers)
+}
+
+/// The error for a word used as a marker that is none: the nearest marker, if one is close.
+fn unknown_marker(word: &str) -> String {
+    let nearest = MARKERS
+        .iter()
+        .map(|marker| (edit_distance(word, marker), marker))
+        .min()
+        .filter(|&(distance, _)| distance <= 2 && distance < word.len());
+    let markers = MARKERS.map(|m| format!("`{m}`")).join(", ");
+    match nearest {
+        Some((_, marker)) => format!("unknown marker `{word}`; did you mean `{marker}`?"),
+        None => format!("unknown marker `{word}`; the markers are {markers}"),
+    }
+}
+
+/// The Levenshtein distance between `a` and `b` (single-character edits), for suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }

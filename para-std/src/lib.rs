@@ -34,7 +34,57 @@ pub use threads::{all_cores, ThreadCount, MAX_THREADS};
 /// inside one stage at once. (para-core's own default, for bare-metal graphs, is 64.)
 pub const DEFAULT_CAPACITY: usize = 256;
 
-/// Runs a graph of closures on every core. See the crate docs.
+/// Runs a graph of closures on every core: a source, stages, fan-outs, merges and sinks.
+///
+/// ```text
+/// pipeline!( [THREADS ,] [OPTION = EXPR ,]* SOURCE => CHAIN [,] )
+/// CHAIN  := ELEM ( => ELEM )*
+/// ELEM   := NODE | ( CHAIN , CHAIN , … )     a group: every branch gets every item
+/// NODE   := MARKER* EXPR                     a closure or a path to a function
+/// MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try
+///         | priority(0..=3) | limit(N)
+/// OPTION := capacity | pin | stack_size
+/// ```
+///
+/// - `THREADS`: the worker count, 1 to [`MAX_THREADS`] (an integer, a `NonZeroUsize`, or
+///   `std::thread::available_parallelism()`); left out, every core. The calling thread is one of
+///   the workers, and the call returns when all work is done, so closures may borrow locals.
+/// - `SOURCE`: any `IntoIterator` whose items are `Send`; ranges, slices, `&Vec`s and `Vec`s are
+///   split between workers. A tuple of sources feeds one graph.
+/// - Stages are stateless (`Fn + Sync`) and run in parallel; the last node, the sink, is
+///   stateful (`FnMut`) and runs on one worker at a time. A node after a group merges its
+///   branches.
+/// - Markers: `serial` (a stateful middle stage), `parallel` (a stateless sink), `ordered` (sees
+///   items in source order), `filter |x| bool` (sees `&item`), `filter_map |x| Option<_>`,
+///   `flat_map |x| iterable`, `try |x| Result<_, E>` (the first `Err` stops the run and is
+///   returned: `pipeline!` then returns `Result<(), E>`), `priority(N)`, `limit(N)` (at most N
+///   calls of the stage at once). A sink returning `ControlFlow::Break(())` stops the run.
+/// - Options: `capacity = N` (every queue's capacity, default [`DEFAULT_CAPACITY`]: the bound on
+///   memory), `pin = false` (do not pin workers to cores), `stack_size = BYTES` (the pool
+///   threads' stacks, default [`DEFAULT_STACK_SIZE`]).
+///
+/// A panic in any closure stops the run and resumes on the caller with its payload.
+///
+/// ```
+/// use para_std::pipeline;
+///
+/// // A stateless stage on 4 workers, a stateful sink.
+/// let mut sum = 0u64;
+/// pipeline!(4, 0..1000u64 => |x| x * x => |x| sum += x);
+/// assert_eq!(sum, (0..1000u64).map(|x| x * x).sum());
+///
+/// // A fan-out and a merge, then an ordered sink: it sees, per source item, one output per
+/// // branch, in branch order.
+/// let mut seen = Vec::new();
+/// pipeline!(0..3 => (|x| x * 10, |x| x * 10 + 1) => ordered |x| seen.push(x));
+/// assert_eq!(seen, [0, 1, 10, 11, 20, 21]);
+///
+/// // `try`: the first error stops the run and is returned.
+/// let lines = ["1", "2", "x", "4"];
+/// let mut total = 0;
+/// let result = pipeline!(2, lines => try |s: &str| s.parse::<i32>() => |n| total += n);
+/// assert!(result.is_err());
+/// ```
 #[macro_export]
 macro_rules! pipeline {
     ($($tokens:tt)*) => {
