@@ -51,7 +51,19 @@ pub fn in_child_process(module: &str, name: &str, seconds: u64) -> bool {
     };
     let name = name.as_str();
     let exe = std::env::current_exe().expect("the test binary's path");
-    let mut child = std::process::Command::new(exe)
+    // Under an emulator (scripts/cross-test.sh: qemu-user) the binary runs through it, named
+    // by PARA_TEST_RUNNER as cargo's runner is: the command, then its arguments.
+    let runner = std::env::var("PARA_TEST_RUNNER").unwrap_or_default();
+    let mut runner = runner.split_whitespace();
+    let mut command = match runner.next() {
+        Some(program) => {
+            let mut command = std::process::Command::new(program);
+            command.args(runner).arg(exe);
+            command
+        }
+        None => std::process::Command::new(exe),
+    };
+    let mut child = command
         .args([name, "--exact", "--test-threads=1", "--nocapture"])
         .env(CHILD, "1")
         .stdout(std::process::Stdio::piped())
