@@ -13,23 +13,25 @@ use std::num::NonZeroUsize;
             leave it out to use every core"
 )]
 pub trait ThreadCount {
-    /// The number of threads, or the rejected value as text (zero, negative, too large).
+    /// The number of threads (`usize::MAX` for any larger value), or the rejected value as
+    /// text (zero or negative).
     fn thread_count(self) -> Result<usize, String>;
 }
 
-macro_rules! unsigned_counts {
+macro_rules! integer_counts {
     ($($t:ty),*) => {$(
         impl ThreadCount for $t {
             fn thread_count(self) -> Result<usize, String> {
-                usize::try_from(self)
-                    .ok()
-                    .filter(|&n| n >= 1)
-                    .ok_or_else(|| self.to_string())
+                if self < 1 {
+                    return Err(self.to_string());
+                }
+                // Above `usize::MAX` (a `u64` on a 32-bit target): too many either way.
+                Ok(usize::try_from(self).unwrap_or(usize::MAX))
             }
         }
     )*};
 }
-unsigned_counts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+integer_counts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
 /// The most threads one `pipeline!` accepts. A count above it panics before anything is
 /// allocated. More threads than cores is allowed (stages that wait on I/O or a device overlap
