@@ -123,11 +123,12 @@ impl<T, const N: usize> Queue<T, N> {
         #[allow(clippy::let_unit_value)]
         let () = Self::CAPACITY_OK;
         let queue = place.as_mut_ptr();
-        // SAFETY: `queue` comes from a `&mut MaybeUninit<Self>`: valid for writes and aligned.
         // Every field that needs a value gets one below, through raw pointers (no reference to
         // an uninitialised field is made): the counters, and each slot's sequence word. A
         // slot's item cell is an `UnsafeCell<MaybeUninit<T>>`, valid uninitialised (except
-        // loom's cell, which is written too). So the whole value is initialised at the end.
+        // loom's cell, which is written too).
+        // SAFETY: `queue` comes from a `&mut MaybeUninit<Self>`: valid for writes and aligned;
+        // the writes below initialise the whole value before `assume_init_mut`.
         unsafe {
             core::ptr::addr_of_mut!((*queue).head).write(CachePadded(AtomicUsize::new(0)));
             core::ptr::addr_of_mut!((*queue).tail).write(CachePadded(AtomicUsize::new(0)));
