@@ -12,14 +12,21 @@ use std::num::NonZeroUsize;
     note = "pass an integer >= 1, a `NonZeroUsize`, or `std::thread::available_parallelism()`; \
             leave it out to use every core"
 )]
-pub trait ThreadCount {
+pub trait ThreadCount: sealed::Sealed {
     /// The number of threads (`usize::MAX` for any larger value), or the rejected value as
     /// text (zero or negative).
     fn thread_count(self) -> Result<usize, String>;
 }
 
+/// `ThreadCount` is sealed: `pipeline!` decides what counts as a thread count, so adding a
+/// form later breaks nobody.
+mod sealed {
+    pub trait Sealed {}
+}
+
 macro_rules! integer_counts {
     ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
         impl ThreadCount for $t {
             fn thread_count(self) -> Result<usize, String> {
                 if self < 1 {
@@ -39,12 +46,14 @@ integer_counts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 /// an OS thread with its own stack.
 pub const MAX_THREADS: usize = 1024;
 
+impl sealed::Sealed for NonZeroUsize {}
 impl ThreadCount for NonZeroUsize {
     fn thread_count(self) -> Result<usize, String> {
         Ok(self.get())
     }
 }
 
+impl sealed::Sealed for io::Result<NonZeroUsize> {}
 impl ThreadCount for io::Result<NonZeroUsize> {
     fn thread_count(self) -> Result<usize, String> {
         Ok(self.map_or(1, NonZeroUsize::get))

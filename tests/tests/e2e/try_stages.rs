@@ -149,3 +149,32 @@ fn a_try_filter_before_an_ordered_stage_keeps_the_order() {
         assert_eq!(seen, (0..N).filter(|x| x % 7 != 0).collect::<Vec<_>>());
     }
 }
+
+/// Every item from 500 on fails. A parallel `try` stage returns whichever error a worker saw
+/// first; passing the `Result`s on to an `ordered try` stage returns the earliest item's error,
+/// at every thread count and capacity, every time (the README's idiom).
+#[test]
+fn an_ordered_try_stage_returns_the_earliest_failing_items_error() {
+    watchdog(120, || {
+        let parse = |i: u32| {
+            if i < 500 {
+                Ok(i)
+            } else {
+                Err(Bad(i64::from(i)))
+            }
+        };
+        for threads in [1, 2, 4, 8] {
+            for _ in 0..10 {
+                let mut sum = 0u64;
+                let result = pipeline!(threads, 0..2_000u32 => |i| parse(i)
+                    => ordered try |r: Result<u32, Bad>| r => |i| sum += u64::from(i));
+                assert_eq!(result, Err(Bad(500)), "{threads} threads");
+                assert!(sum <= (0..500u64).sum::<u64>());
+                let mut sum = 0u64;
+                let result = run!(threads, true, 0..2_000u32 => |i| parse(i)
+                    => ordered try |r: Result<u32, Bad>| r => |i| sum += u64::from(i));
+                assert_eq!(result, Err(Bad(500)), "{threads} threads, capacity 1");
+            }
+        }
+    });
+}
