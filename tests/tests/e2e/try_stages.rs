@@ -154,6 +154,7 @@ fn a_try_filter_before_an_ordered_stage_keeps_the_order() {
 /// first; passing the `Result`s on to an `ordered try` stage returns the earliest item's error,
 /// at every thread count and capacity, every time (the README's idiom).
 #[test]
+#[allow(clippy::redundant_closure)] // stages written as users write them
 fn an_ordered_try_stage_returns_the_earliest_failing_items_error() {
     watchdog(120, || {
         let parse = |i: u32| {
