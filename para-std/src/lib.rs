@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("guide.md")]
 //!
 //! # The crate
 //!
@@ -91,6 +91,11 @@ macro_rules! pipeline {
         $crate::__private::pipeline_impl! { [$crate] $($tokens)* }
     };
 }
+
+/// README.md's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
