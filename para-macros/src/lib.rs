@@ -53,6 +53,7 @@ mod fuse;
 mod graph;
 mod name;
 mod parse;
+mod state;
 mod tags;
 
 /// Expands `[krate] pipeline-body`. Called by `para_std::pipeline!`; see the crate docs.
@@ -79,13 +80,16 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         let all = all.map(syn::Error::to_compile_error);
         return quote::quote!({ #(#all)* });
     }
+    // Still expanded with these: rustc reports the same mistakes, without the fix.
+    let state_errors = state::captured_assignments(&nodes);
     let sources = graph::sources(&pipeline.source).len();
     let nodes = fuse::fuse(nodes, sources);
     let expansion = codegen::expand(&pipeline.krate, &checked.settings, &nodes);
-    if checked.errors.is_empty() {
+    if checked.errors.is_empty() && state_errors.is_empty() {
         expansion
     } else {
         // Still expand, so the closures are type-checked while the errors stand.
+        let errors = errors.chain(state_errors.iter().map(syn::Error::to_compile_error));
         quote::quote!({ #(#errors)* #expansion })
     }
 }
