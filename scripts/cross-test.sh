@@ -41,9 +41,10 @@ for target in "${targets[@]}"; do
   echo "==> $target: para-core, para-std (unit, integration and doc tests)"
   cargo test --profile tested --target "$target" -p para-core -p para-std
   echo "==> $target: para-tests (${e2e[*]})"
-  # Tests that re-run themselves in a child process start it through the same emulator.
+  # Tests that re-run themselves in a child process start it through the same emulator, and
+  # their watchdogs allow the emulator's slowdown (tests/tests/e2e/common).
   runner_var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$target")_RUNNER"
-  PARA_TEST_RUNNER="${!runner_var}" \
+  PARA_TEST_RUNNER="${!runner_var}" PARA_TEST_SLOWDOWN=3 \
     cargo test --profile tested --target "$target" -p para-tests "${e2e[@]}"
   echo "==> $target: all passed in $((SECONDS - start)) s"
 done

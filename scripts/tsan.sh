@@ -24,6 +24,9 @@ grep -q '^rust-src' <<<"$components" || rustup component add rust-src --toolchai
 export RUSTFLAGS="-Zsanitizer=thread"
 export TSAN_OPTIONS="suppressions=$PWD/scripts/tsan-suppressions.txt second_deadlock_stack=1"
 export CARGO_TARGET_DIR=target/tsan
+# The tests' watchdogs allow this many times their native time (tests/tests/e2e/common): TSan
+# runs 5-15x slower, and the e2e binary runs two heavy tests at once on a 2-core machine.
+export PARA_TEST_SLOWDOWN=5
 cargo_tsan=(cargo +nightly test -Zbuild-std --target x86_64-unknown-linux-gnu
   --workspace --profile tested --tests)
 

@@ -19,7 +19,7 @@
 
 mod graphs;
 
-use crate::common::{message, watchdog, Counters, Tracked};
+use crate::common::{message, watchdog_of, Counters, Tracked};
 use proptest::prelude::*;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -65,7 +65,8 @@ fn check_graph(
 ) -> Result<(), TestCaseError> {
     let (name, run, reference, outputs) = graphs::GRAPHS[graph];
     let counters = Counters::new();
-    let outcome = watchdog(60, || {
+    let case = format!("{name} at {threads} threads, fault {fault:?}, items {items:?}");
+    let outcome = watchdog_of(60, &case, || {
         panic::catch_unwind(AssertUnwindSafe(|| run(threads, items, counters, &fault)))
     });
     prop_assert_eq!(counters.live(), 0, "{}: items leaked", name);

@@ -11,8 +11,24 @@ use std::time::Duration;
 /// Runs `f`, aborting the whole test process if it takes longer than `seconds`: a hang fails
 /// loudly and fast instead of blocking CI.
 pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
+    watchdog_of(seconds, "", f)
+}
+
+/// [`watchdog`], naming what `f` runs (`what`: the case of a generated test, say) if it hangs.
+///
+/// The time allowed is `seconds` times `PARA_TEST_SLOWDOWN` (an integer, 1 if unset): the
+/// scripts that run the tests under a sanitizer or an emulator set it, since those run the
+/// same work several times slower, and more so when the test binary runs several heavy tests
+/// at once on a small machine.
+pub fn watchdog_of<T>(seconds: u64, what: &str, f: impl FnOnce() -> T) -> T {
+    let seconds = seconds * slowdown();
     let (done, wait) = mpsc::channel::<()>();
     let name = thread::current().name().unwrap_or("test").to_owned();
+    let what = if what.is_empty() {
+        String::new()
+    } else {
+        format!(" ({what})")
+    };
     let dog = thread::spawn(move || {
         if let Err(mpsc::RecvTimeoutError::Timeout) =
             wait.recv_timeout(Duration::from_secs(seconds))
@@ -20,7 +36,7 @@ pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
             // Straight to stderr: libtest captures `eprintln!` from threads a test spawns.
             let _ = writeln!(
                 std::io::stderr(),
-                "watchdog: `{name}` still running after {seconds} s: hang, aborting"
+                "watchdog: `{name}`{what} still running after {seconds} s: hang, aborting"
             );
             std::process::abort();
         }
@@ -32,6 +48,15 @@ pub fn watchdog<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
         Ok(value) => value,
         Err(payload) => panic::resume_unwind(payload),
     }
+}
+
+/// How many times slower than natively the tests run here: `PARA_TEST_SLOWDOWN`, or 1.
+pub fn slowdown() -> u64 {
+    std::env::var("PARA_TEST_SLOWDOWN")
+        .ok()
+        .and_then(|factor| factor.parse().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Runs the test `name` of module `module` (this very test: pass `module_path!()`) alone in a
@@ -75,7 +100,7 @@ pub fn in_child_process(module: &str, name: &str, seconds: u64) -> bool {
         if let Some(status) = child.try_wait().expect("wait for the child") {
             break status;
         }
-        if start.elapsed() > Duration::from_secs(seconds) {
+        if start.elapsed() > Duration::from_secs(seconds * slowdown()) {
             let _ = child.kill();
             let _ = child.wait();
             panic!("`{name}` in a child process still running after {seconds} s: hang");
