@@ -123,6 +123,12 @@ pub trait Scheduler {
 
     /// The run has ended (finished or aborted): every worker should return.
     fn end(&mut self) {}
+
+    /// This worker's index among the run's workers (`0..workers`), if the loop knows it:
+    /// a fold sink's step tries that accumulator slot first (`fold.rs`). Defaults to 0.
+    fn worker(&self) -> usize {
+        0
+    }
 }
 
 const RUNNING: u8 = 0;
@@ -240,6 +246,12 @@ impl Cx<'_> {
     #[inline]
     pub fn workers(&self) -> usize {
         self.state.workers.load(Ordering::Relaxed).max(1)
+    }
+
+    /// This worker's index, as its loop reports it ([`Scheduler::worker`]).
+    #[inline]
+    pub fn worker(&self) -> usize {
+        self.sched.worker()
     }
 
     /// Whether some worker has found nothing to do for a while (see [`Graph::enter_idle`]): a

@@ -42,6 +42,7 @@
 
 mod drop_all;
 mod flat_map;
+mod fold;
 pub mod graph;
 mod limit;
 mod node;
@@ -59,6 +60,7 @@ mod wiring;
 mod worker;
 
 pub use flat_map::{FlatMapNode, SerialFlatMapNode, PARKING};
+pub use fold::{Add, Fold, FoldNode, FoldSlot, Folded, Reduce, TryAdd};
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, RunState, Scheduler, MAX_PRIORITY};
 pub use node::{ParallelNode, SerialNode, SourceNode, SourceStep, BATCH};
 pub use ordered::{OrderedBuffer, Streams, Tagged, MAX_PARTS, MAX_STREAMS};
@@ -67,13 +69,14 @@ pub use queue::{Queue, DEFAULT_CAPACITY};
 pub use sender::{Discard, Edge, EndMode, Sender};
 pub use serial::{Claim, Serial};
 pub use split::{Emit, Numbered, Owned, Plain, Split, SplitNode};
-pub use stage::{ErrorSlot, Flow, SinkOutput, Stage, StageMut};
+pub use stage::{ErrorSlot, Flow, Pass, SinkOutput, Stage, StageMut};
 pub use worker::Scan;
 
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::flat_map::{run_flat_map, run_serial_flat_map};
+    pub use crate::fold::{fold_merge, fold_sink_in, reduce_sink_in, run_fold, try_fold_sink_in};
     pub use crate::limit::Limit;
     pub use crate::node::{run_parallel, run_parallel_limited, run_serial, run_source};
     pub use crate::ordered::{

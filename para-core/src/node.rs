@@ -274,7 +274,7 @@ where
 
 /// How much of its input queue a step claims at once.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Claims {
+pub(crate) enum Claims {
     /// A serial node, the only consumer of its queue: a whole batch.
     All,
     /// A parallel node whose steps run at most `limit` at a time: its share of what is queued
@@ -324,7 +324,7 @@ impl Claims {
 /// of output positions. Items bigger than [`SMALL_ITEM`] move one at a time, so that a worker's
 /// stack holds at most one of them.
 #[inline]
-fn batch<I, O, S, const N: usize>(
+pub(crate) fn batch<I, O, S, const N: usize>(
     this: NodeId,
     input: &Queue<I, N>,
     out: S,

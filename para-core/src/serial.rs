@@ -90,6 +90,11 @@ impl<S> Serial<S> {
         }
     }
 
+    /// The value, through a unique borrow of the cell (so no claim can exist).
+    pub fn get_mut(&mut self) -> &mut S {
+        self.value.get_mut()
+    }
+
     /// Consumes the cell and returns the value.
     pub fn into_inner(self) -> S {
         self.value.into_inner()

@@ -78,6 +78,19 @@ impl<I, A: Stage<I>, B: Stage<A::Out>> Stage<I> for Then<A, B> {
     }
 }
 
+/// The stage that passes its input on: what runs in front of a fold sink's fold until stages
+/// are fused there.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pass;
+
+impl<I> Stage<I> for Pass {
+    type Out = I;
+    #[inline]
+    fn call(&self, input: I) -> Flow<I> {
+        Flow::Emit(input)
+    }
+}
+
 /// A one-output stage as a flat-map's (its output, or none): an ordered stage that must mark
 /// the ends of its outputs per item runs as an `ordered flat_map` (`ordered` module docs,
 /// "Streams filled by a stage that reads streams").

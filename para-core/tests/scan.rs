@@ -116,3 +116,68 @@ fn a_graph_without_items_finishes_at_once() {
     let (sum, count, _) = seed_graph(0, 3);
     assert_eq!((sum, count), (0, 0));
 }
+
+const FOLD_NODES: &[p::NodeInfo] = &[
+    p::NodeInfo {
+        name: "source",
+        kind: p::NodeKind::Source,
+        preds: &[],
+        priority: p::NodeKind::Source.default_priority(),
+    },
+    p::NodeInfo {
+        name: "fold",
+        kind: p::NodeKind::ParallelSink,
+        preds: &[0],
+        priority: p::NodeKind::ParallelSink.default_priority(),
+    },
+];
+
+/// A fold sink wired by hand as a bare-metal program would: accumulator slots in an array (no
+/// allocator), `cores` threads calling `work` (the scan reports worker 0 on every core, so the
+/// steps' claims spread over the slots). Returns the merged (count, sum) and how many
+/// accumulators were made.
+fn fold_graph<const SLOTS: usize>(n: u64, cores: usize) -> ((u64, u64), usize) {
+    let inits = AtomicUsize::new(0);
+    let init = || {
+        inits.fetch_add(1, Ordering::Relaxed);
+        (0u64, 0u64)
+    };
+    let (n0, t0) = p::source(0..n);
+    let n1 = p::fold_sink_in(
+        t0,
+        [const { para_core::FoldSlot::new() }; SLOTS],
+        init,
+        |(count, sum): (u64, u64), x: u64| (count + 1, sum + x),
+    );
+    let q1 = p::queue::<_, 8>(t0);
+    let graph = p::Graph::new(FOLD_NODES, |id, cx| match id {
+        0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
+        1 => p::run_fold(1, &q1, &n1, cx),
+        _ => false,
+    });
+    std::thread::scope(|s| {
+        for _ in 0..cores {
+            s.spawn(|| graph.work());
+        }
+    });
+    assert!(graph.is_finished());
+    let result = n1
+        .done(|a: (u64, u64), b: (u64, u64)| (a.0 + b.0, a.1 + b.1))
+        .result();
+    (result, inits.into_inner())
+}
+
+#[test]
+fn a_fold_sink_keeps_an_accumulator_per_slot() {
+    let n = FOUR_CORE_ITEMS as u64;
+    for _ in 0..FOUR_CORE_ROUNDS {
+        let (result, inits) = fold_graph::<4>(n, 4);
+        assert_eq!(result, (n, n * (n - 1) / 2));
+        assert!((1..=4).contains(&inits), "{inits} accumulators for 4 slots");
+    }
+    // Fewer slots than cores: steps that find every slot held wait their turn.
+    let (result, inits) = fold_graph::<1>(n, 4);
+    assert_eq!((result, inits), ((n, n * (n - 1) / 2), 1));
+    // No item: the initial accumulator.
+    assert_eq!(fold_graph::<4>(0, 2), ((0, 0), 1));
+}

@@ -26,6 +26,7 @@ use quote::{quote, ToTokens};
 use syn::{Expr, Ident};
 
 use crate::check::Settings;
+use crate::fold::FoldCall;
 use crate::graph::{Kind, Node, Shape};
 
 pub(crate) fn expand(
@@ -112,13 +113,27 @@ pub(crate) fn expand(
                     fused.push(pn);
                     input = pt;
                 }
-                let func = constructor(kind, node.shape, node.fallible);
-                let args = if node.fallible {
-                    quote!(#input, &#errors, #expr)
-                } else {
-                    quote!(#input, #expr)
+                let (call, merge) = match node.fold {
+                    Some(fold) => {
+                        let call = fold_sink(&g, i, fold, node.fallible, &input);
+                        let merge = fold.merge().map(|merge| {
+                            let m = g.local("__para_m", i, "");
+                            let args = quote!(#n.init(), #merge);
+                            let call = g.call("fold_merge", Place::of(merge), args);
+                            quote!(let #m = #call;)
+                        });
+                        (call, merge)
+                    }
+                    None => {
+                        let func = constructor(kind, node.shape, node.fallible);
+                        let args = if node.fallible {
+                            quote!(#input, &#errors, #expr)
+                        } else {
+                            quote!(#input, #expr)
+                        };
+                        (g.call(func, place, args), None)
+                    }
                 };
-                let call = g.call(func, place, args);
                 let fuse = if fused.is_empty() {
                     quote!()
                 } else {
@@ -151,7 +166,7 @@ pub(crate) fn expand(
                     quote!()
                 };
                 if matches!(kind, Kind::Sink | Kind::ParallelSink) {
-                    quote!(#(#prefix)* let #n = #call; #fuse #tag)
+                    quote!(#(#prefix)* let #n = #call; #merge #fuse #tag)
                 } else {
                     quote!(#(#prefix)* let (#n, #t) = #call; #fuse #tag #parking)
                 }
@@ -326,6 +341,9 @@ pub(crate) fn expand(
                 place,
                 quote!(#lit, &*#q, &#n, #k::Discard, #cx),
             ),
+            Kind::ParallelSink if node.fold.is_some() => {
+                g.call("run_fold", place, quote!(#lit, &*#q, &#n, #cx))
+            }
             Kind::ParallelSink => match node.limit {
                 Some(limit) => {
                     let limit = limit as usize;
@@ -360,16 +378,68 @@ pub(crate) fn expand(
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));
 
+    // The fold sinks' accumulators, taken from their nodes after the run, and their results:
+    // the one's, a tuple of several in the order they are written, or `()` if there is none.
+    let folded = g.name("__para_folded");
+    let folds: Vec<TokenStream> = nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            let fold = node.fold?;
+            let n = g.local("__para_n", i, "");
+            Some(if fold.reduce {
+                quote!(#n.reduced())
+            } else {
+                let m = g.local("__para_m", i, "");
+                quote!(#n.done(#m))
+            })
+        })
+        .collect();
+    let (kept, results) = match &folds[..] {
+        [] => (quote!(#result), quote!(#folded)),
+        [one] => (quote!(#one), quote!(#folded.result())),
+        several => {
+            let each = (0..several.len()).map(syn::Index::from);
+            (quote!((#(#folds),*)), quote!((#(#folded.#each.result()),*)))
+        }
+    };
+
     if fallible {
         // The error slot outlives the nodes that borrow it: the inner block drops them first,
-        // then the slot gives up the first error.
+        // then the slot gives up the first error (and the accumulators are merged only if
+        // there was none).
         quote!({
             let #errors = #k::error_slot();
-            { #(#stmts)* #result };
-            #errors.into_result()
+            let #folded = { #(#stmts)* #kept };
+            #errors.into_result().map(|()| #results)
         })
-    } else {
+    } else if folds.is_empty() {
         quote!({ #(#stmts)* #result })
+    } else {
+        quote!({ #(#stmts)* let #folded = #kept; #results })
+    }
+}
+
+/// The call building fold sink `i` on items of `input`.
+fn fold_sink(
+    g: &Gen<'_>,
+    i: usize,
+    fold: FoldCall<'_>,
+    fallible: bool,
+    input: &Ident,
+) -> TokenStream {
+    let place = Place::of(g.nodes[i].expr);
+    let threads = g.name("__para_threads");
+    let errors = g.name("__para_errors");
+    let (init, add) = (fold.init(), fold.add());
+    match (fold.reduce, fallible) {
+        (true, _) => g.call("reduce_sink", place, quote!(#input, #threads, #init, #add)),
+        (false, false) => g.call("fold_sink", place, quote!(#input, #threads, #init, #add)),
+        (false, true) => g.call(
+            "try_fold_sink",
+            place,
+            quote!(#input, #threads, &#errors, #init, #add),
+        ),
     }
 }
 

@@ -126,6 +126,8 @@ pub(crate) struct Node<'a> {
     pub(crate) fan_out_span: Option<Span>,
     /// The node's source text, shortened, for `NodeInfo::name`.
     pub(crate) name: String,
+    /// A fold sink's call (`fold.rs`): `fold(init, add, merge)` or `reduce(init, op)`.
+    pub(crate) fold: Option<crate::fold::FoldCall<'a>>,
 }
 
 /// A stateless stage fused into the node after it.
@@ -163,10 +165,14 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
         }
     }
     for (id, node) in nodes.iter_mut().enumerate() {
+        if id >= sources.len() {
+            node.fold = crate::fold::fold_call(node.expr);
+        }
         let has = |word: &str| node.markers.iter().any(|m| m.name == word);
+        let stateless_sink = has("parallel") || node.fold.is_some();
         node.kind = match (id < sources.len(), node.succs.is_empty()) {
             (true, _) => Kind::Source,
-            (false, true) if has("parallel") && !node.ordered => Kind::ParallelSink,
+            (false, true) if stateless_sink && !node.ordered => Kind::ParallelSink,
             (false, true) => Kind::Sink,
             (false, false) if has("serial") || node.ordered => Kind::Serial,
             (false, false) => Kind::Parallel,
@@ -274,6 +280,7 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         succs: Vec::new(),
         fan_out_span: None,
         name: node_name(expr),
+        fold: None,
     }
 }
 

@@ -12,9 +12,17 @@
 //! ELEM  := NODE | GROUP
 //! GROUP := ( CHAIN , CHAIN , … [,] )       fan-out: every branch gets every item
 //! NODE  := MARKER* EXPR                     EXPR: a closure, a path to a function
+//!        | [try] [priority(N)] FOLD           a fold sink: last in its chain
 //! MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try | priority(0..=3)
 //!         | limit(N)
+//! FOLD  := fold(INIT, ADD, MERGE) | reduce(INIT, OP)
 //! ```
+//!
+//! * A fold sink keeps an accumulator per worker (`INIT: Fn() -> A`, `ADD: Fn(A, item) -> A`,
+//!   or `-> Result<A, E>` with `try`) and merges them after the run (`MERGE: FnMut(A, A) -> A`;
+//!   `reduce`'s `OP: Fn(A, A) -> A` both adds and merges). `pipeline!` returns the result: a
+//!   tuple of several, in the order written. In a node's place `fold(` and `reduce(` are
+//!   reserved: a function of that name is reached by its path (`self::fold(…)`).
 //!
 //! * The source may be a tuple of sources, `(a, b) => …`: several iterators feed one graph.
 //! * Markers: `serial` makes a middle stage stateful (`FnMut`, one worker at a time);
@@ -49,6 +57,7 @@ use proc_macro::TokenStream;
 
 mod check;
 mod codegen;
+mod fold;
 mod fuse;
 mod graph;
 mod name;
@@ -74,7 +83,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         return quote::quote!({ #(#errors)* });
     }
     let nodes = graph::analyze(&pipeline);
-    let marker_errors = check::markers(&nodes);
+    let mut marker_errors = check::markers(&nodes);
+    marker_errors.extend(fold::check(&nodes));
     if !marker_errors.is_empty() {
         let all = checked.errors.iter().chain(&marker_errors);
         let all = all.map(syn::Error::to_compile_error);

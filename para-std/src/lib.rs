@@ -41,8 +41,10 @@ pub const DEFAULT_CAPACITY: usize = 256;
 /// CHAIN  := ELEM ( => ELEM )*
 /// ELEM   := NODE | ( CHAIN , CHAIN , … )     a group: every branch gets every item
 /// NODE   := MARKER* EXPR                     a closure or a path to a function
+///         | [try] FOLD                        a fold sink, last in its chain
 /// MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try
 ///         | priority(0..=3) | limit(N)
+/// FOLD   := fold(INIT, ADD, MERGE) | reduce(INIT, OP)
 /// OPTION := capacity | pin | stack_size
 /// ```
 ///
@@ -59,6 +61,11 @@ pub const DEFAULT_CAPACITY: usize = 256;
 ///   `flat_map |x| iterable`, `try |x| Result<_, E>` (the first `Err` stops the run and is
 ///   returned: `pipeline!` then returns `Result<(), E>`), `priority(N)`, `limit(N)` (at most N
 ///   calls of the stage at once). A sink returning `ControlFlow::Break(())` stops the run.
+/// - Fold sinks: `fold(|| init, |acc, x| acc', |a, b| merged)` keeps one accumulator per
+///   worker and merges them after the run; `reduce(|| init, |a, b| c)` when items and
+///   accumulators are of one type; `try fold(…)` when `add` returns `Result`. `pipeline!`
+///   returns the result (a tuple of several, in the order written; `Result<_, E>` if any node
+///   is `try`).
 /// - Options: `capacity = N` (every queue's capacity, default [`DEFAULT_CAPACITY`]: the bound on
 ///   memory), `pin = false` (do not pin workers to cores), `stack_size = BYTES` (the pool
 ///   threads' stacks, default [`DEFAULT_STACK_SIZE`]).
@@ -78,6 +85,10 @@ pub const DEFAULT_CAPACITY: usize = 256;
 /// let mut seen = Vec::new();
 /// pipeline!(0..3 => (|x| x * 10, |x| x * 10 + 1) => ordered |x| seen.push(x));
 /// assert_eq!(seen, [0, 1, 10, 11, 20, 21]);
+///
+/// // A fold sink: an accumulator per worker, merged at the end, returned.
+/// let sum = pipeline!(4, 0..1000u64 => |x| x * x => fold(|| 0, |s, x| s + x, |a, b| a + b));
+/// assert_eq!(sum, (0..1000u64).map(|x| x * x).sum());
 ///
 /// // `try`: the first error stops the run and is returned.
 /// let lines = ["1", "2", "x", "4"];
@@ -100,8 +111,11 @@ pub struct ReadmeDoctests;
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
 pub mod __private {
-    // These three shadow para-core's (a glob import below): a run's queues go on the heap.
-    pub use crate::placed::{ordered_buffer, queue, tagged_queue};
+    // The first three shadow para-core's (a glob import below): a run's queues go on the
+    // heap; the fold sinks' accumulator slots too, one per thread.
+    pub use crate::placed::{
+        fold_sink, ordered_buffer, queue, reduce_sink, tagged_queue, try_fold_sink,
+    };
     pub use crate::runtime::run;
     pub use crate::source::{SourceArg, ViaIter, ViaSplit};
     pub use crate::threads::{all_cores, thread_count};

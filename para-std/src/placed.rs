@@ -1,4 +1,5 @@
-//! Where a run's queues and ordered windows live: on the heap, one allocation each.
+//! Where a run's queues, ordered windows and fold accumulators live: on the heap, one
+//! allocation each.
 //!
 //! The macro's expansion calls these instead of para-core's `queue`, `tagged_queue` and
 //! `ordered_buffer` (which return them by value, for no_std callers that keep a run on their
@@ -12,8 +13,8 @@
 //! `Box::new(Queue::new())` would build the queue on the stack and then copy it, at least in
 //! debug builds.
 
-use para_core::__private::{Tagged, Ty};
-use para_core::{OrderedBuffer, Queue};
+use para_core::__private::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Tagged, Ty};
+use para_core::{Add, ErrorSlot, FoldNode, FoldSlot, OrderedBuffer, Pass, Queue, Reduce, TryAdd};
 
 /// The input queue, of capacity `N`, of a node consuming `T`s.
 pub fn queue<T, const N: usize>(_input: Ty<T>) -> Box<Queue<T, N>> {
@@ -41,4 +42,59 @@ pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
     // SAFETY: `OrderedBuffer::init` initialised the whole value in place (or panicked, and
     // the uninitialised box is freed without a drop).
     unsafe { buffer.assume_init() }
+}
+
+/// A fold sink's accumulator slots: one per worker (para-core's `fold.rs`).
+type Slots<A> = Box<[FoldSlot<A>]>;
+
+/// Empty slots for `threads` workers.
+fn fold_slots<A>(threads: usize) -> Slots<A> {
+    (0..threads).map(|_| FoldSlot::new()).collect()
+}
+
+/// `fold(init, add, merge)` in a run of `threads` workers.
+pub fn fold_sink<I, A, Init, F>(
+    input: Ty<I>,
+    threads: usize,
+    init: Init,
+    add: F,
+) -> FoldNode<Pass, Init, Add<F>, Slots<A>>
+where
+    Init: Fn() -> A + Sync,
+    F: Fn(A, I) -> A + Sync,
+    A: Send,
+{
+    fold_sink_in(input, fold_slots(threads), init, add)
+}
+
+/// `try fold(init, add, merge)` in a run of `threads` workers.
+pub fn try_fold_sink<'e, I, A, E, Init, F>(
+    input: Ty<I>,
+    threads: usize,
+    errors: &'e ErrorSlot<E>,
+    init: Init,
+    add: F,
+) -> FoldNode<Pass, Init, TryAdd<'e, F, E>, Slots<A>>
+where
+    Init: Fn() -> A + Sync,
+    F: Fn(A, I) -> Result<A, E> + Sync,
+    A: Send,
+    E: Send,
+{
+    try_fold_sink_in(input, fold_slots(threads), errors, init, add)
+}
+
+/// `reduce(init, op)` in a run of `threads` workers.
+pub fn reduce_sink<A, Init, Op>(
+    input: Ty<A>,
+    threads: usize,
+    init: Init,
+    op: Op,
+) -> FoldNode<Pass, Init, Reduce<Op>, Slots<A>>
+where
+    Init: Fn() -> A + Sync,
+    Op: Fn(A, A) -> A + Sync,
+    A: Send,
+{
+    reduce_sink_in(input, fold_slots(threads), init, op)
 }

@@ -304,4 +304,8 @@ impl Scheduler for WorkerCx<'_> {
     fn end(&mut self) {
         self.shared.sleep.wake_all();
     }
+
+    fn worker(&self) -> usize {
+        self.index
+    }
 }

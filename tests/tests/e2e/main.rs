@@ -14,6 +14,7 @@ mod fan_out;
 mod fault_injection;
 mod flat_map;
 mod flat_map_branches;
+mod fold;
 mod nested_flat_maps;
 mod node_kinds;
 mod ordered;

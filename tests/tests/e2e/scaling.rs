@@ -183,6 +183,17 @@ fn a_parallel_sink() {
     });
 }
 
+/// Each worker folds into an accumulator of its own: T `add` calls at once.
+#[test]
+fn a_fold_sink() {
+    at_every_thread_count("fold sink", |t, r| {
+        pipeline!(t, 0..items(t) => fold(|| 0, |n, x| {
+            r.call(x);
+            n + 1
+        }, |a, b| a + b))
+    });
+}
+
 /// `limit(L)`: with more workers than L, exactly L calls are inside at once — never more, and
 /// the rendezvous of L is met.
 #[test]
