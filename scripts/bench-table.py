@@ -23,8 +23,9 @@ import sys
 SHAPES = ["tiny", "medium", "imbalanced", "diamond", "ordered", "compress"]
 # para-only groups: each function becomes a row, its `para/T`-like values the para columns.
 PARA_ONLY = ["startup", "split_source"]
-# Groups with a table of their own (scripts/latency-chart.py).
-ELSEWHERE = {"latency"}
+# Groups with a table of their own: latency (scripts/latency-chart.py), and the reductions
+# (benches/benches/reductions.rs, quoted in README.md's "Reductions").
+ELSEWHERE = {"latency", "tiny_sum", "word_count"}
 THREADS = ["1", "2"]
 COLUMNS = ["sequential"] + [f"{imp}/{t}" for imp in ("channels", "rayon", "para") for t in THREADS]
 IMPLEMENTATIONS = {"sequential", "channels", "rayon", "para"}
