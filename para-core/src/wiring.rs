@@ -286,7 +286,7 @@ where
 }
 
 /// The slot that keeps a run's first error.
-pub fn error_slot<E>() -> ErrorSlot<E> {
+pub fn error_slot<E: Send>() -> ErrorSlot<E> {
     ErrorSlot::new()
 }
 

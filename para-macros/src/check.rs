@@ -14,7 +14,7 @@ use crate::parse::{Chain, Elem, Pipeline};
 use para_core::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
-const OPTIONS: [&str; 3] = ["capacity", "pin", "stack_size"];
+const OPTIONS: [&str; 4] = ["capacity", "error", "pin", "stack_size"];
 
 /// What the expansion uses, with every value that failed a check removed.
 pub(crate) struct Settings<'a> {
@@ -22,6 +22,8 @@ pub(crate) struct Settings<'a> {
     pub(crate) capacity: Option<&'a Expr>,
     pub(crate) pin: Option<&'a Expr>,
     pub(crate) stack_size: Option<&'a Expr>,
+    /// `error = Type`: the run's error type.
+    pub(crate) error: Option<&'a syn::Type>,
 }
 
 pub(crate) struct Checked<'a> {
@@ -38,7 +40,19 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
         capacity: None,
         pin: None,
         stack_size: None,
+        error: None,
     };
+
+    for (i, error) in pipeline.error.iter().enumerate() {
+        if i == 0 {
+            settings.error = Some(&error.ty);
+        } else {
+            errors.push(syn::Error::new_spanned(
+                &error.name,
+                "the option `error` is given twice; give it once",
+            ));
+        }
+    }
 
     if let Some(threads) = &pipeline.threads {
         if is_zero(threads) {

@@ -23,6 +23,7 @@
 
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use crate::check::Settings;
@@ -45,9 +46,10 @@ pub(crate) fn expand(
     let id = g.name("__para_id");
     let cx = g.name("__para_cx");
     let errors = g.name("__para_errors");
-    let fallible = nodes
-        .iter()
-        .any(|node| node.fallible || node.prefix.iter().any(|member| member.fallible));
+    let fallible = settings.error.is_some()
+        || nodes
+            .iter()
+            .any(|node| node.fallible || node.prefix.iter().any(|member| member.fallible));
     let mut stmts = Vec::new();
 
     stmts.push(match settings.threads {
@@ -408,8 +410,19 @@ pub(crate) fn expand(
         // The error slot outlives the nodes that borrow it: the inner block drops them first,
         // then the slot gives up the first error (and the accumulators are merged only if
         // there was none).
+        let slot = match settings.error {
+            Some(ty) => {
+                let place = Place {
+                    first: ty.span(),
+                    last: ty.span(),
+                };
+                let call = g.call("error_slot", place, quote!());
+                quote!(let #errors: #k::ErrorSlot<#ty> = #call;)
+            }
+            None => quote!(let #errors = #k::error_slot();),
+        };
         quote!({
-            let #errors = #k::error_slot();
+            #slot
             let #folded = { #(#stmts)* #kept };
             #errors.into_result().map(|()| #results)
         })

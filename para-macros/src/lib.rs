@@ -36,7 +36,8 @@
 //!   of a parallel stage or sink at once. Markers may come in any order.
 //!
 //! * `THREADS` is told from the source by what follows it: `,` and more input.
-//! * Options: `capacity = N` (a const `usize` ≥ 1: the capacity of every queue),
+//! * Options: `error = Type` (the run's error type: a type, parsed apart from the other
+//!   options' expressions), `capacity = N` (a const `usize` ≥ 1: the capacity of every queue),
 //!   `pin = BOOL` (pin workers to cores; on by default) and `stack_size = BYTES` (the stack of
 //!   the pool threads that run it; 8 MiB by default).
 //! * A node after a group consumes the outputs of all its branches (a merge). A node with no

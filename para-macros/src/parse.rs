@@ -19,6 +19,9 @@ pub(crate) struct Pipeline {
     pub(crate) krate: TokenStream,
     pub(crate) threads: Option<Expr>,
     pub(crate) options: Vec<Opt>,
+    /// `error = Type`: the error type of the run's `try` nodes, each converting into it with
+    /// `?`; the first one given (a second is an error `check.rs` reports).
+    pub(crate) error: Vec<ErrorType>,
     pub(crate) source: Expr,
     /// What follows `source =>`; empty if nothing does (an error `check.rs` reports).
     pub(crate) chain: Chain,
@@ -28,6 +31,12 @@ pub(crate) struct Pipeline {
 pub(crate) struct Opt {
     pub(crate) name: Ident,
     pub(crate) value: Expr,
+}
+
+/// `error = Type`, before the source: a type is no expression, so it is parsed apart.
+pub(crate) struct ErrorType {
+    pub(crate) name: Ident,
+    pub(crate) ty: syn::Type,
 }
 
 /// `elem => elem => ...`
@@ -99,7 +108,22 @@ impl Parse for Pipeline {
         // an option (`ident = value`: an assignment is never a sensible source).
         let mut threads = None;
         let mut options = Vec::new();
+        let mut error = Vec::new();
         let source = loop {
+            if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![=>]) {
+                let fork = input.fork();
+                if fork.parse::<Ident>()? == "error" {
+                    let name = input.parse()?;
+                    input.parse::<Token![=]>()?;
+                    let ty = input.parse()?;
+                    error.push(ErrorType { name, ty });
+                    if input.is_empty() {
+                        return Err(input.error("expected `,` and the source after the option"));
+                    }
+                    input.parse::<Token![,]>()?;
+                    continue;
+                }
+            }
             let expr: Expr = input.parse()?;
             if !(input.peek(Token![,]) && more_after_comma(input)) {
                 break expr;
@@ -107,10 +131,10 @@ impl Parse for Pipeline {
             input.parse::<Token![,]>()?;
             if option_name(&expr).is_some() {
                 options.push(into_option(expr));
-            } else if threads.is_none() && options.is_empty() {
+            } else if threads.is_none() && options.is_empty() && error.is_empty() {
                 threads = Some(expr);
             } else {
-                let why = if options.is_empty() {
+                let why = if options.is_empty() && error.is_empty() {
                     "the thread count is already given"
                 } else {
                     "a thread count must come first, before the options"
@@ -147,6 +171,7 @@ impl Parse for Pipeline {
             krate,
             threads,
             options,
+            error,
             source,
             chain,
         })

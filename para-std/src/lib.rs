@@ -45,7 +45,7 @@ pub const DEFAULT_CAPACITY: usize = 256;
 /// MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try
 ///         | priority(0..=3) | limit(N)
 /// FOLD   := fold(INIT, ADD, MERGE) | reduce(INIT, OP)
-/// OPTION := capacity | pin | stack_size
+/// OPTION := capacity | pin | stack_size | error
 /// ```
 ///
 /// - `THREADS`: the worker count, 1 to [`MAX_THREADS`] (an integer, a `NonZeroUsize`, or
@@ -68,7 +68,9 @@ pub const DEFAULT_CAPACITY: usize = 256;
 ///   is `try`).
 /// - Options: `capacity = N` (every queue's capacity, default [`DEFAULT_CAPACITY`]: the bound on
 ///   memory), `pin = false` (do not pin workers to cores), `stack_size = BYTES` (the pool
-///   threads' stacks, default [`DEFAULT_STACK_SIZE`]).
+///   threads' stacks, default [`DEFAULT_STACK_SIZE`]), `error = Type` (the error type of the
+///   `try` nodes, each converting its own errors with `?`; `pipeline!` then returns
+///   `Result<_, Type>`).
 ///
 /// A panic in any closure stops the run and resumes on the caller with its payload.
 ///

@@ -179,3 +179,50 @@ fn an_ordered_try_stage_returns_the_earliest_failing_items_error() {
         }
     });
 }
+
+/// `error = Type`: the run's error type, declared once; each `try` closure converts into it
+/// with `?`, so stages whose own errors differ mix, and `?` in a closure infers.
+#[test]
+fn a_declared_error_type_takes_every_stage_error_through_question_mark() {
+    #[derive(Debug, PartialEq)]
+    enum AppError {
+        Parse(std::num::ParseIntError),
+        TooBig(u64),
+    }
+    impl From<std::num::ParseIntError> for AppError {
+        fn from(e: std::num::ParseIntError) -> Self {
+            AppError::Parse(e)
+        }
+    }
+    let parse = |s: &str| -> Result<u64, AppError> { Ok(s.parse::<u64>()?) };
+    for threads in THREADS {
+        watchdog(60, || {
+            let run = |input: &[&str]| {
+                pipeline!(threads, error = AppError, input.iter().copied()
+                    => try |s: &str| { let n: u64 = s.trim().parse()?; Ok(n) }
+                    => try |n: u64| if n > 100 { Err(AppError::TooBig(n)) } else { Ok(n) }
+                    => reduce(|| 0, |a, b| a + b))
+            };
+            assert_eq!(run(&["1", " 2", "3"]), Ok(6));
+            assert_eq!(run(&["1", "500"]), Err(AppError::TooBig(500)));
+            assert_eq!(run(&["1", "x"]), Err(parse("x").unwrap_err()));
+
+            // A boxed error: `?` on the run in a function returning the same box infers.
+            type BoxError = Box<dyn std::error::Error + Send + Sync>;
+            let boxed = || -> Result<u64, BoxError> {
+                let mut sum = 0;
+                pipeline!(threads, error = BoxError, ["4", "5"]
+                    => try |s: &str| { let n = s.parse::<u64>()?; Ok(n) }
+                    => |n| sum += n)?;
+                Ok(sum)
+            };
+            assert_eq!(boxed().unwrap(), 9);
+
+            // Declared, with no `try` node: the run returns `Ok`.
+            let mut n = 0;
+            let outcome: Result<(), AppError> =
+                pipeline!(threads, error = AppError, 0..10 => |_x| n += 1);
+            assert_eq!((outcome, n), (Ok(()), 10));
+        });
+    }
+}
