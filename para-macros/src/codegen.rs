@@ -87,11 +87,16 @@ pub(crate) fn expand(
                 };
                 let method = g.at(g.name(method), place.first);
                 let arg = quote!(#k::SourceArg::new(#expr));
+                // Located at the source, where rustc then reports an iterator that is not
+                // `Send` (the argument's span is the error's).
+                let node = g.located(&quote!(&#n), place.first);
+                let check = g.call("source_is_send", place, node);
                 quote! {
                     let (#n, #t) = {
                         use #k::{ViaIter as _, ViaSplit as _};
                         (&&#arg).#method()
                     };
+                    #check;
                 }
             }
             kind => {

@@ -45,6 +45,7 @@ fn seed_example_expansion() {
             use K::__private::{ViaIter as _, ViaSplit as _};
             (&&K::__private::SourceArg::new(data)).source()
         };
+        K::__private::source_is_send(&__para_n0);
         let __para_t0f = K::__private::fan_out(__para_t0);
         // The two stateless stages of the first branch are fused into one node (`fuse.rs`).
         let (__para_p1_0, __para_pt1_0) = K::__private::parallel_map(__para_t0f, |x| (x * 2, x));

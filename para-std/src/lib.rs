@@ -119,7 +119,7 @@ pub mod __private {
         fold_sink, ordered_buffer, queue, reduce_sink, tagged_queue, try_fold_sink,
     };
     pub use crate::runtime::run;
-    pub use crate::source::{SourceArg, ViaIter, ViaSplit};
+    pub use crate::source::{source_is_send, SourceArg, ViaIter, ViaSplit};
     pub use crate::threads::{all_cores, thread_count};
     pub use crate::Options;
     pub use crate::DEFAULT_CAPACITY;

@@ -147,7 +147,6 @@ pub trait ViaIter {
 impl<T> ViaIter for &SourceArg<T>
 where
     T: IntoIterator,
-    T::IntoIter: Send,
     T::Item: Item,
 {
     type Node = SourceNode<T::IntoIter>;
@@ -163,3 +162,16 @@ where
         )
     }
 }
+
+/// A source node that workers may share: its iterator is `Send`, since whichever worker has
+/// time drains it. The expansion checks this right after building the source (with
+/// [`source_is_send`]), so that an iterator that is not `Send` is reported at the source as
+/// not `Send`, rather than as a method that does not exist. (rustc reports the `Send` bound
+/// that fails, not a message of this trait's own.)
+pub trait SendSource {}
+
+impl<I: Send> SendSource for SourceNode<I> {}
+impl<S: Split + Send, M> SendSource for SplitNode<S, M> {}
+
+/// Checks that `node` may be shared by the workers (see [`SendSource`]).
+pub fn source_is_send<N: SendSource>(_node: &N) {}

@@ -81,3 +81,15 @@ fn closures_borrow_the_callers_stack() {
         assert_eq!(out.iter().sum::<i32>(), 100 * (17 + 27 + 37));
     });
 }
+
+/// The README's fix for standard input: a `BufReader` over `Stdin` is a `Send` source.
+/// Compiled, not run: a test's standard input may never end.
+#[allow(dead_code)]
+fn standard_input_through_a_bufreader_is_a_source() -> std::io::Result<usize> {
+    use std::io::BufRead;
+    let mut lines = 0;
+    pipeline!(2, std::io::BufReader::new(std::io::stdin()).lines()
+        => try |line: std::io::Result<String>| line.map(|l| l.len())
+        => |_len| lines += 1)?;
+    Ok(lines)
+}
