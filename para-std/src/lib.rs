@@ -21,7 +21,7 @@ mod source;
 mod threads;
 mod worker;
 
-pub use para_core::{NodeId, NodeInfo, NodeKind};
+pub use para_core::{NodeId, NodeInfo, NodeKind, Split};
 pub use runtime::{Options, DEFAULT_STACK_SIZE};
 pub use source::IntoSplit;
 pub use threads::{all_cores, ThreadCount, MAX_THREADS};

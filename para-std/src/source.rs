@@ -37,7 +37,52 @@ impl<T> SourceArg<T> {
     }
 }
 
-/// Sources that workers can split: they produce any item by index.
+/// Sources that workers can split: they produce any item by index, so several workers produce
+/// at once (each claims a run of indices), where an iterator is drained by one at a time.
+///
+/// `pipeline!` takes this path for any source whose type implements `IntoSplit`: integer
+/// ranges, slices, arrays, `&Vec`s and `Vec`s, and your own types. A type becomes one by
+/// converting into a [`Split`], an `unsafe` trait whose contract is: `take(i)` is called at most
+/// once per index `i < len()`, possibly from several threads at once for different indices
+/// (so the type is `Sync`), and the indices never taken are handed to `drop_untaken` once
+/// (where a type that moves items out drops them). A type that computes each item from its
+/// index, as below, moves nothing out and meets the contract at once.
+///
+/// ```
+/// use para_std::{pipeline, IntoSplit, Split};
+///
+/// /// The first `n` squares, each computed by the worker that claims its index.
+/// struct Squares {
+///     n: usize,
+/// }
+///
+/// // SAFETY: `take` computes the item from its index and moves nothing out, so any index may
+/// // be taken at any time, from any thread, any number of times.
+/// unsafe impl Split for Squares {
+///     type Item = u64;
+///     fn len(&self) -> usize {
+///         self.n
+///     }
+///     unsafe fn take(&self, index: usize) -> u64 {
+///         (index as u64) * (index as u64)
+///     }
+/// }
+///
+/// impl IntoSplit for Squares {
+///     type Split = Squares;
+///     fn into_split(self) -> Squares {
+///         self
+///     }
+/// }
+///
+/// let sum = pipeline!(2, Squares { n: 1000 } => reduce(|| 0, |a, b| a + b));
+/// assert_eq!(sum, (0..1000u64).map(|i| i * i).sum());
+///
+/// // Split sources keep their order promise: an ordered stage sees index order.
+/// let mut seen = Vec::new();
+/// pipeline!(2, Squares { n: 5 } => |x| x + 1 => ordered |x| seen.push(x));
+/// assert_eq!(seen, [1, 2, 5, 10, 17]);
+/// ```
 pub trait IntoSplit {
     /// The split source.
     type Split: Split + Send;
@@ -173,5 +218,5 @@ pub trait SendSource {}
 impl<I: Send> SendSource for SourceNode<I> {}
 impl<S: Split + Send, M> SendSource for SplitNode<S, M> {}
 
-/// Checks that `node` may be shared by the workers (see [`SendSource`]).
+/// Checks that `node` may be shared by the workers (see `SendSource`).
 pub fn source_is_send<N: SendSource>(_node: &N) {}
