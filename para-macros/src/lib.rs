@@ -65,6 +65,7 @@ mod name;
 mod parse;
 mod state;
 mod tags;
+mod try_hint;
 
 /// Expands `[krate] pipeline-body`. Called by `para_std::pipeline!`; see the crate docs.
 #[proc_macro]
@@ -92,7 +93,8 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         return quote::quote!({ #(#all)* });
     }
     // Still expanded with these: rustc reports the same mistakes, without the fix.
-    let state_errors = state::captured_assignments(&nodes);
+    let mut state_errors = state::captured_assignments(&nodes);
+    state_errors.extend(try_hint::question_marks_without_try(&nodes));
     let sources = graph::sources(&pipeline.source).len();
     let nodes = fuse::fuse(nodes, sources);
     let expansion = codegen::expand(&pipeline.krate, &checked.settings, &nodes);
