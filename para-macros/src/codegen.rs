@@ -203,12 +203,7 @@ pub(crate) fn expand(
             let parts = node.parts;
             // A window per source, or one, for the ordered stage that produces into it (one
             // per source again if it fills them per source).
-            let all_sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
-            let (sources, one_producer) = match node.producer {
-                Some(p) if nodes[p].per_source => (all_sources, true),
-                Some(_) => (1, false),
-                None => (all_sources, false),
-            };
+            let (sources, one_producer) = window_sources(nodes, node);
             let order = node.order.iter().map(|&part| Literal::u8_unsuffixed(part));
             // Its streams' windows: one each, numbered by the flat-map that fills it.
             let streams = node.streams.iter().enumerate().map(|(j, stream)| {
@@ -435,6 +430,18 @@ pub(crate) fn expand(
         quote!({ #(#stmts)* #result })
     } else {
         quote!({ #(#stmts)* let #folded = #kept; #results })
+    }
+}
+
+/// For ordered stage `node`: how many windows of its input it has (one per source, or one
+/// after an ordered flat-map), and whether one producer fills them all (a flat-map that fills
+/// them per source).
+pub(crate) fn window_sources(nodes: &[Node<'_>], node: &Node<'_>) -> (usize, bool) {
+    let all_sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
+    match node.producer {
+        Some(p) if nodes[p].per_source => (all_sources, true),
+        Some(_) => (1, false),
+        None => (all_sources, false),
     }
 }
 

@@ -58,6 +58,7 @@ use proc_macro::TokenStream;
 
 mod check;
 mod codegen;
+mod dot;
 mod fold;
 mod fuse;
 mod graph;
@@ -73,8 +74,27 @@ pub fn pipeline_impl(input: TokenStream) -> TokenStream {
     expand(input.into()).into()
 }
 
+/// Expands `[krate] pipeline-body` into the DOT text of the graph `pipeline!` would run (a
+/// `String`). Called by `para_std::pipeline_dot!`.
+#[proc_macro]
+pub fn pipeline_dot_impl(input: TokenStream) -> TokenStream {
+    with_graph(input.into(), dot::expand).into()
+}
+
 /// The whole macro on `proc_macro2` tokens, so unit tests can run it.
 fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    with_graph(input, codegen::expand)
+}
+
+/// Parses and checks `input`, builds its graph, and hands it to `emit`; or the errors.
+fn with_graph(
+    input: proc_macro2::TokenStream,
+    emit: fn(
+        &proc_macro2::TokenStream,
+        &check::Settings<'_>,
+        &[graph::Node<'_>],
+    ) -> proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let pipeline: parse::Pipeline = match syn::parse2(input) {
         Ok(pipeline) => pipeline,
         Err(error) => return error.to_compile_error(),
@@ -97,7 +117,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     state_errors.extend(try_hint::question_marks_without_try(&nodes));
     let sources = graph::sources(&pipeline.source).len();
     let nodes = fuse::fuse(nodes, sources);
-    let expansion = codegen::expand(&pipeline.krate, &checked.settings, &nodes);
+    let expansion = emit(&pipeline.krate, &checked.settings, &nodes);
     if checked.errors.is_empty() && state_errors.is_empty() {
         expansion
     } else {

@@ -105,6 +105,32 @@ macro_rules! pipeline {
     };
 }
 
+/// The graph a [`pipeline!`] of the same arguments would run, as Graphviz DOT text (a
+/// `String`), without running it: one box per node after fusion (a fused chain lists its
+/// stages), its kind and what its input holds (a queue, or an ordered stage's windows, in
+/// items), and in the graph's label the bound on queued items. The closures are not called
+/// (nor evaluated); the capacity is.
+///
+/// ```
+/// use para_std::{pipeline_dot, pipeline};
+///
+/// let mut sum = 0;
+/// let dot = pipeline_dot!(4, 0..100i64 => (|x| x * 2 => |x| x + 1, |x| -x) => |x| sum += x);
+/// assert!(dot.starts_with("digraph pipeline {"));
+/// assert!(dot.contains("|x| x * 2\\n=> |x| x + 1")); // a fused chain is one node
+/// // The same tokens run as a pipeline.
+/// pipeline!(4, 0..100i64 => (|x| x * 2 => |x| x + 1, |x| -x) => |x| sum += x);
+/// assert_eq!(sum, (0..100i64).map(|x| x + 1).sum::<i64>());
+/// ```
+///
+/// Render it with `dot -Tsvg pipeline.dot > pipeline.svg`.
+#[macro_export]
+macro_rules! pipeline_dot {
+    ($($tokens:tt)*) => {
+        $crate::__private::pipeline_dot_impl! { [$crate] $($tokens)* }
+    };
+}
+
 /// README.md's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -124,5 +150,5 @@ pub mod __private {
     pub use crate::Options;
     pub use crate::DEFAULT_CAPACITY;
     pub use para_core::__private::*;
-    pub use para_macros::pipeline_impl;
+    pub use para_macros::{pipeline_dot_impl, pipeline_impl};
 }

@@ -9,6 +9,7 @@ mod common;
 mod bounded_memory;
 mod capacity_one;
 mod compress;
+mod dot;
 mod errors_and_stop;
 mod fan_out;
 mod fault_injection;

@@ -1,0 +1,135 @@
+//! `pipeline_dot!`: the graph a `pipeline!` of the same tokens would run, as Graphviz DOT,
+//! without running it (nor evaluating any of its expressions but the capacity).
+//!
+//! Built from the nodes after fusion, so the picture is what runs: a fused chain is one box
+//! listing its stages. Each box names its kind (`source`, `parallel`, `serial`, `ordered`,
+//! `sink`, `fold`, …) and, for a node with an input, what holds its queued items: a queue of
+//! `capacity` items, or an ordered stage's windows. The graph's label states the bound those
+//! give on queued items, the sum over every queue and window. (Items in the workers' hands
+//! come on top: at most one step's claim per worker.)
+//!
+//! The expansion is a block returning a `String`: the capacity is a constant expression of the
+//! user's (or para-std's default), known only when the program is compiled, so the numbers are
+//! formatted then; the rest of the text is fixed by the macro.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::check::Settings;
+use crate::codegen::window_sources;
+use crate::graph::{Kind, Node, Shape};
+
+/// The block that builds the DOT text of `nodes`.
+pub(crate) fn expand(
+    krate: &TokenStream,
+    settings: &Settings<'_>,
+    nodes: &[Node<'_>],
+) -> TokenStream {
+    let capacity = match settings.capacity {
+        Some(capacity) => quote!(#capacity),
+        None => quote!(#krate::__private::DEFAULT_CAPACITY),
+    };
+    // Each node's queue or windows hold `slots × capacity` items.
+    let slots: Vec<usize> = nodes.iter().map(|node| slots(nodes, node)).collect();
+    let total: usize = slots.iter().sum();
+    let mut lines = Vec::new();
+    lines.push(quote!(dot.push_str("digraph pipeline {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");));
+    for (i, node) in nodes.iter().enumerate() {
+        let label = escape(&format!(
+            "{}\n{}",
+            kind(node),
+            node.name.replace(" => ", "\n=> ")
+        ));
+        let count = slots[i];
+        let held = match (node.kind, node.ordered) {
+            (Kind::Source, _) => "",
+            (_, true) => "\\nwindows: ",
+            (_, false) => "\\nqueue: ",
+        };
+        let before = format!("  n{i} [label=\"{label}{held}");
+        let after = "\"];\n";
+        if count == 0 {
+            lines.push(quote!(dot.push_str(#before); dot.push_str(#after);));
+        } else {
+            // The items it holds, known once the capacity is.
+            lines.push(quote! {
+                dot.push_str(#before);
+                dot.push_str(&::std::format!("{} items ({} × {})", #count * cap, #count, cap));
+                dot.push_str(#after);
+            });
+        }
+        for &p in &node.preds {
+            let edge = format!("  n{p} -> n{i};\n");
+            lines.push(quote!(dot.push_str(#edge);));
+        }
+    }
+    lines.push(quote! {
+        dot.push_str(&::std::format!(
+            "  label=\"queues and windows hold at most {} items ({} × capacity {})\";\n  labelloc=b;\n}}\n",
+            #total * cap, #total, cap
+        ));
+    });
+    quote!({
+        let cap: usize = #capacity;
+        let mut dot = ::std::string::String::new();
+        #(#lines)*
+        dot
+    })
+}
+
+/// How many times the capacity node `node`'s input holds: 1 for a queue; an ordered stage's
+/// parts times windows, plus its streams' windows (the same sizes `codegen.rs` allocates).
+fn slots(nodes: &[Node<'_>], node: &Node<'_>) -> usize {
+    if node.kind == Kind::Source {
+        return 0;
+    }
+    if !node.ordered {
+        return 1;
+    }
+    let (windows, _) = window_sources(nodes, node);
+    node.parts * windows
+        + node
+            .streams
+            .iter()
+            .map(|stream| stream.parts * stream.windows)
+            .sum::<usize>()
+}
+
+/// The words that say what kind of node `node` is.
+fn kind(node: &Node<'_>) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    if node.fallible {
+        words.push("try");
+    }
+    words.push(match (node.kind, node.ordered) {
+        (Kind::Source, _) => "source",
+        (Kind::ParallelSink, _) if node.fold.is_some() => "fold sink",
+        (Kind::ParallelSink, _) => "parallel sink",
+        (Kind::Sink, true) => "ordered sink",
+        (Kind::Sink, false) => "sink",
+        (Kind::Serial, true) => "ordered",
+        (Kind::Serial, false) => "serial",
+        (Kind::Parallel, _) => "parallel",
+    });
+    words.push(match node.shape {
+        Shape::Filter => "filter",
+        Shape::FilterMap => "filter_map",
+        Shape::FlatMap => "flat_map",
+        Shape::Map => "",
+    });
+    let mut text = words.join(" ").trim().to_owned();
+    if let Some(priority) = node.priority {
+        text.push_str(&format!(", priority {priority}"));
+    }
+    if let Some(limit) = node.limit {
+        text.push_str(&format!(", limit {limit}"));
+    }
+    text
+}
+
+/// `text` as the inside of a DOT string: quotes and backslashes escaped, lines as `\n`.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
