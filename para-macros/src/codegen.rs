@@ -412,11 +412,7 @@ pub(crate) fn expand(
         // there was none).
         let slot = match settings.error {
             Some(ty) => {
-                let place = Place {
-                    first: ty.span(),
-                    last: ty.span(),
-                };
-                let call = g.call("error_slot", place, quote!());
+                let call = g.call("error_slot", Place::at(ty.span()), quote!());
                 quote!(let #errors: #k::ErrorSlot<#ty> = #call;)
             }
             None => quote!(let #errors = #k::error_slot();),
