@@ -10,7 +10,8 @@
 use syn::{Expr, Lit};
 
 use crate::graph::{limit_value, priority_value, Kind, Node, Shape};
-use crate::parse::{Chain, Elem, Pipeline};
+use crate::order::OrderPlan;
+use crate::parse::{Chain, Elem, Marker, Pipeline};
 use para_core::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
@@ -179,11 +180,6 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 "ordered" if has("parallel") => {
                     error("an `ordered` stage is serial; it cannot be `parallel`".to_owned())
                 }
-                "ordered" if node.parts > MAX_PARTS => error(format!(
-                    "{} paths lead from the source to this `ordered` stage; at most {MAX_PARTS} \
-                     are supported",
-                    node.parts
-                )),
                 "parallel" if has("ordered") => {
                     error("an `ordered` stage is serial; it cannot be `parallel`".to_owned())
                 }
@@ -248,39 +244,59 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
             }
             seen.push(word);
         }
-        let flat_map_marker = node.markers.iter().find(|m| m.name == "flat_map");
-        let at_flat_map = |message: &str| match flat_map_marker {
+    }
+    errors
+}
+
+/// Checks the ordering plan of the fused graph against what para-core supports; returns the
+/// mistakes, each at the marker or node at fault. These leave no sound expansion either.
+pub(crate) fn order_limits(nodes: &[Node<'_>], plan: &OrderPlan) -> Vec<syn::Error> {
+    let mut errors = Vec::new();
+    for (n, node) in nodes.iter().enumerate() {
+        let marker = |name: &str| node.markers.iter().find(|m| m.name == name);
+        let at = |marker: Option<&Marker>, message: &str| match marker {
             Some(m) => syn::Error::new_spanned(&m.name, message),
             None => syn::Error::new_spanned(node.expr, message),
         };
-        if node.conflict {
-            errors.push(at_flat_map(
+        let order = &plan[n];
+        let parts = order.window.as_ref().map_or(0, |w| w.parts);
+        let streams = order.window.as_ref().map_or(&[][..], |w| &w.streams);
+        if let Some(ordered) = marker("ordered").filter(|_| parts > MAX_PARTS) {
+            errors.push(syn::Error::new_spanned(
+                &ordered.name,
+                format!(
+                    "{parts} paths lead from the source to this `ordered` stage; at most \
+                     {MAX_PARTS} are supported"
+                ),
+            ));
+        }
+        if order.conflict {
+            errors.push(at(
+                marker("flat_map"),
                 "the outputs of this node meet items of another numbering before the `ordered` \
                  stage after them, and it is no `flat_map` that could go on beside them as a \
                  stream (an `ordered` stage reading a `flat_map` branch numbers its outputs \
                  anew): not supported yet; let the branches meet at an `ordered` stage",
             ));
         }
-        if node.lane > usize::from(u8::MAX) {
-            let marker = node.markers.iter().find(|m| m.name == "flat_map");
-            let message = "more than 255 `flat_map` branches meet other branches before an \
-                           `ordered` stage in this pipeline; at most 255 are supported";
-            errors.push(match marker {
-                Some(m) => syn::Error::new_spanned(&m.name, message),
-                None => syn::Error::new_spanned(node.expr, message),
-            });
+        if order.fills.is_some_and(|f| f.lane > usize::from(u8::MAX)) {
+            errors.push(at(
+                marker("flat_map"),
+                "more than 255 `flat_map` branches meet other branches before an `ordered` \
+                 stage in this pipeline; at most 255 are supported",
+            ));
         }
-        if node.streams.len() > MAX_STREAMS {
+        if streams.len() > MAX_STREAMS {
             errors.push(syn::Error::new_spanned(
                 node.expr,
                 format!(
                     "{} `flat_map` branches feed this `ordered` stage; at most {MAX_STREAMS} are \
                      supported",
-                    node.streams.len()
+                    streams.len()
                 ),
             ));
         }
-        if let Some(stream) = node.streams.iter().find(|s| s.parts > MAX_PARTS) {
+        if let Some(stream) = streams.iter().find(|s| s.parts > MAX_PARTS) {
             errors.push(syn::Error::new_spanned(
                 node.expr,
                 format!(
@@ -290,18 +306,12 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 ),
             ));
         }
-        let marked = node.markers.iter().any(|m| m.name == "ordered");
-        if node.ordered && !marked && node.parts > MAX_PARTS {
-            let marker = node.markers.iter().find(|m| m.name == "flat_map");
+        if marker("ordered").is_none() && parts > MAX_PARTS {
             let message = format!(
-                "{} paths lead to this `flat_map`, which runs in order because an `ordered` \
-                 stage follows it; at most {MAX_PARTS} are supported",
-                node.parts
+                "{parts} paths lead to this `flat_map`, which runs in order because an `ordered` \
+                 stage follows it; at most {MAX_PARTS} are supported"
             );
-            errors.push(match marker {
-                Some(m) => syn::Error::new_spanned(&m.name, message),
-                None => syn::Error::new_spanned(node.expr, message),
-            });
+            errors.push(at(marker("flat_map"), &message));
         }
     }
     errors

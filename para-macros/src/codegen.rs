@@ -29,13 +29,16 @@ use syn::{Expr, Ident};
 use crate::check::Settings;
 use crate::fold::FoldCall;
 use crate::graph::{Kind, Node, Shape};
+use crate::order::{OrderPlan, Window};
+use para_core::EndMode;
 
 pub(crate) fn expand(
     krate: &TokenStream,
     settings: &Settings<'_>,
     nodes: &[Node<'_>],
+    plan: &OrderPlan,
 ) -> TokenStream {
-    let g = Gen::new(krate, nodes);
+    let g = Gen::new(krate, nodes, plan);
     let k = &g.k;
     // Every name a statement declares is an `Ident` built by `Gen`, never a word inside
     // `quote!`, so that all of them share one hygiene context.
@@ -80,7 +83,7 @@ pub(crate) fn expand(
         stmts.push(match node.kind {
             Kind::Source => {
                 // A split source if the type allows, else an iterator (`para-std/src/source.rs`).
-                let method = if node.tagged_out {
+                let method = if plan[i].tagged_out {
                     "tagged_source"
                 } else {
                     "source"
@@ -149,7 +152,7 @@ pub(crate) fn expand(
                 };
                 // An ordered stage that marks ends in a stream (its seqs', or those it reads)
                 // runs as an ordered flat-map of its outputs (one or none per input).
-                let fuse = if node.ends && node.shape != Shape::FlatMap {
+                let fuse = if plan[i].fills.is_some() && node.shape != Shape::FlatMap {
                     let ty = g.input_ty(i);
                     quote!(#fuse let #n = #k::as_flat_map(#n, #ty);)
                 } else {
@@ -158,16 +161,16 @@ pub(crate) fn expand(
                 // On tagged inputs, a stage keeps the tags if its outputs lead to an ordered
                 // stage (a transparent ordered stage too), else takes them off; an ordered
                 // flat-map numbers its outputs anew (its sender does).
-                let tag = if !node.tagged_in {
+                let tag = if !plan[i].tagged_in {
                     quote!()
-                } else if node.tagged_out && !node.renumbers {
+                } else if plan[i].tagged_out && !plan[i].renumbers {
                     quote!(let #n = #k::tag(#n);)
                 } else {
                     quote!(let #n = #k::untag(#n);)
                 };
                 // A flat-map filling streams per source parks one input per source.
-                let parking = if node.per_source {
-                    let sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
+                let parking = if plan[i].fills.is_some_and(|fill| fill.per_source) {
+                    let sources = plan.sources();
                     quote!(let #n = #n.with_parking::<#sources>();)
                 } else {
                     quote!()
@@ -192,21 +195,20 @@ pub(crate) fn expand(
         Some(capacity) => quote!(#capacity),
         None => quote!(#k::DEFAULT_CAPACITY),
     };
-    for (i, node) in nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.kind != Kind::Source)
-    {
+    for i in (0..nodes.len()).filter(|&i| nodes[i].kind != Kind::Source) {
         let q = g.local("__para_q", i, "");
         let input = g.input_ty(i);
-        stmts.push(if node.ordered {
-            let parts = node.parts;
+        stmts.push(if let Some(window) = &plan[i].window {
+            let parts = window.parts;
             // A window per source, or one, for the ordered stage that produces into it (one
             // per source again if it fills them per source).
-            let (sources, one_producer) = window_sources(nodes, node);
-            let order = node.order.iter().map(|&part| Literal::u8_unsuffixed(part));
+            let (sources, one_producer) = plan.window_sources(i);
+            let order = window
+                .order
+                .iter()
+                .map(|&part| Literal::u8_unsuffixed(part));
             // Its streams' windows: one each, numbered by the flat-map that fills it.
-            let streams = node.streams.iter().enumerate().map(|(j, stream)| {
+            let streams = window.streams.iter().enumerate().map(|(j, stream)| {
                 let x = g.window(i, Some(j));
                 let (parts, windows) = (stream.parts, stream.windows);
                 let order = stream
@@ -229,7 +231,7 @@ pub(crate) fn expand(
                 );
                 #(#streams)*
             }
-        } else if node.tagged_in {
+        } else if plan[i].tagged_in {
             quote!(let #q = #k::tagged_queue::<_, { #capacity }>(#input);)
         } else {
             quote!(let #q = #k::queue::<_, { #capacity }>(#input);)
@@ -270,10 +272,13 @@ pub(crate) fn expand(
         let out = || g.located(&g.sender(i), node.fan_out_span.unwrap_or(place.first));
         // The node an ordered stage's window wakes when it gives credits back: its producer,
         // or the first source (source `i` of the window is node `i`).
-        let producer = id_lit(node.producer.unwrap_or(0));
+        let no_window = Window::default();
+        let window = plan[i].window.as_ref().unwrap_or(&no_window);
+        let producer = id_lit(window.producer.unwrap_or(0));
         // The streams it reads, `(Stream, (Stream, ()))`, each with the flat-map it wakes.
         let streams =
-            node.streams
+            window
+                .streams
                 .iter()
                 .enumerate()
                 .rev()
@@ -305,7 +310,9 @@ pub(crate) fn expand(
                     None => g.call("run_parallel", place, quote!(#lit, &*#q, &#n, #out, #cx)),
                 }
             }
-            Kind::Serial if node.ordered && (node.shape == Shape::FlatMap || node.ends) => {
+            Kind::Serial
+                if node.ordered && (node.shape == Shape::FlatMap || plan[i].fills.is_some()) =>
+            {
                 let out = out();
                 g.call(
                     "run_ordered_flat_map",
@@ -429,18 +436,6 @@ pub(crate) fn expand(
     }
 }
 
-/// For ordered stage `node`: how many windows of its input it has (one per source, or one
-/// after an ordered flat-map), and whether one producer fills them all (a flat-map that fills
-/// them per source).
-pub(crate) fn window_sources(nodes: &[Node<'_>], node: &Node<'_>) -> (usize, bool) {
-    let all_sources = nodes.iter().filter(|n| n.kind == Kind::Source).count();
-    match node.producer {
-        Some(p) if nodes[p].per_source => (all_sources, true),
-        Some(_) => (1, false),
-        None => (all_sources, false),
-    }
-}
-
 /// The call building fold sink `i` on items of `input`.
 fn fold_sink(
     g: &Gen<'_>,
@@ -528,10 +523,11 @@ struct Gen<'a> {
     k: TokenStream,
     ctxt: Span,
     nodes: &'a [Node<'a>],
+    plan: &'a OrderPlan,
 }
 
 impl<'a> Gen<'a> {
-    fn new(krate: &TokenStream, nodes: &'a [Node<'a>]) -> Self {
+    fn new(krate: &TokenStream, nodes: &'a [Node<'a>], plan: &'a OrderPlan) -> Self {
         // `$crate`'s context when the wrapper passes it (always, in real use). Otherwise
         // (unit tests, a direct call) `mixed_site` still keeps the locals from user code.
         let ctxt = match krate.clone().into_iter().next() {
@@ -542,6 +538,7 @@ impl<'a> Gen<'a> {
             k: quote!(#krate::__private),
             ctxt,
             nodes,
+            plan,
         }
     }
 
@@ -583,11 +580,15 @@ impl<'a> Gen<'a> {
     /// fan-out, in which the last branch receives the original item and the others clones.
     fn sender(&self, from: usize) -> TokenStream {
         let node = &self.nodes[from];
+        let plan = &self.plan[from];
         let k = &self.k;
-        let mut edges = self.edges(from, &node.succs, &node.offsets);
+        let mut edges = self.edges(from, &node.succs, &plan.offsets);
         // A hole per output into the streams of holes it fills, and the windows of holes.
-        for (o, stage) in self.nodes.iter().enumerate() {
-            if stage.main_holes && stage.producer == Some(from) {
+        for o in 0..self.nodes.len() {
+            let Some(stage) = &self.plan[o].window else {
+                continue;
+            };
+            if stage.holes && stage.producer == Some(from) {
                 let window = self.window(o, None);
                 let lit = id_lit(o);
                 edges = quote!(#k::WithHoles::new(#edges, #k::HoleEdge::new(&*#window, #lit, 0)));
@@ -601,18 +602,18 @@ impl<'a> Gen<'a> {
                 }
             }
         }
-        if node.feeds.is_empty() {
+        if plan.feeds.is_empty() {
             return edges;
         }
         // A root takes a credit in the window of every ordered stage its numbering reaches:
         // one `Credit` over all those windows, paired as a balanced tree.
         let src = (node.kind == Kind::Source)
             .then(|| u16::try_from(from).expect("a source's id is its index"));
-        let windows: Vec<TokenStream> = node
+        let windows: Vec<TokenStream> = plan
             .feeds
             .iter()
-            .map(|&(ordered, stream)| {
-                let window = self.window(ordered, stream);
+            .map(|feed| {
+                let window = self.window(feed.stage, feed.stream);
                 quote!(&*#window)
             })
             .collect();
@@ -620,7 +621,9 @@ impl<'a> Gen<'a> {
         let credited = match src {
             Some(src) => quote!(#k::Credit::for_source(#windows, #src, #edges)),
             // Per source: the window of the source of the input it expands.
-            None if node.per_source => quote!(#k::Credit::per_source(#windows, #edges)),
+            None if plan.fills.is_some_and(|fill| fill.per_source) => {
+                quote!(#k::Credit::per_source(#windows, #edges))
+            }
             None => quote!(#k::Credit::new(#windows, #edges)),
         };
         if src.is_some() {
@@ -628,20 +631,18 @@ impl<'a> Gen<'a> {
         } else {
             // An ordered flat-map numbers its outputs anew; the counter lives in the first
             // window it feeds. Filling a stream, it ends each input's outputs with a marker.
-            let (ordered, stream) = node.feeds[0];
-            let window = self.window(ordered, stream);
-            if node.ends {
-                let lane = self.lane(from);
-                let forwarding = if node.forwards {
-                    quote!(.forwarding_ends())
-                } else if node.ends_steps {
-                    quote!(.ending_steps())
-                } else {
-                    quote!()
-                };
-                quote!(#k::Renumber::with_ends(&*#window, #credited).in_lane(#lane)#forwarding)
-            } else {
-                quote!(#k::Renumber::new(&*#window, #credited))
+            let window = self.window(plan.feeds[0].stage, plan.feeds[0].stream);
+            match plan.fills {
+                Some(fill) => {
+                    let lane = self.plan.lane(from);
+                    let ending = match fill.end {
+                        EndMode::PerInput => quote!(),
+                        EndMode::Forward => quote!(.forwarding_ends()),
+                        EndMode::PerStep => quote!(.ending_steps()),
+                    };
+                    quote!(#k::Renumber::with_ends(&*#window, #credited).in_lane(#lane)#ending)
+                }
+                None => quote!(#k::Renumber::new(&*#window, #credited)),
             }
         }
     }
@@ -665,11 +666,11 @@ impl<'a> Gen<'a> {
                 let q = self.local("__para_q", *s, "");
                 let lit = id_lit(*s);
                 let offsets = offsets.first().map_or(&[][..], Vec::as_slice);
-                if self.nodes[*s].ordered {
+                if let Some(window) = &self.plan[*s].window {
                     // Each numbering into the stage's own window, or the stream it fills;
                     // several (streams meeting other branches before it): split by lane.
                     let mut edges = offsets.iter().map(|&(root, offset)| {
-                        let stream = self.nodes[*s].streams.iter().position(|x| x.root == root);
+                        let stream = window.streams.iter().position(|x| x.root == root);
                         let q = self.window(*s, stream);
                         (root, quote!(#k::OrderedEdge::new(&*#q, #lit, #offset)))
                     });
@@ -677,10 +678,10 @@ impl<'a> Gen<'a> {
                         .next_back()
                         .unwrap_or_else(|| (0, quote!(#k::OrderedEdge::new(&*#q, #lit, 0))));
                     edges.rev().fold(last, |other, (root, edge)| {
-                        let lane = self.lane(root);
+                        let lane = self.plan.lane(root);
                         quote!(#k::LaneSplit::new(#lane, #edge, #other))
                     })
-                } else if self.nodes[from].tagged_out {
+                } else if self.plan[from].tagged_out {
                     let edge = quote!(#k::Edge::new(&*#q, #lit));
                     match offsets {
                         [] => quote!(#k::TaggedEdge::new(#edge, 0)),
@@ -689,10 +690,10 @@ impl<'a> Gen<'a> {
                             // Indexed by lane.
                             let lanes = offsets
                                 .iter()
-                                .map(|&(root, _)| usize::from(self.lane(root)));
+                                .map(|&(root, _)| usize::from(self.plan.lane(root)));
                             let mut table = vec![0; lanes.max().map_or(0, |lane| lane + 1)];
                             for &(root, offset) in offsets {
-                                table[usize::from(self.lane(root))] = offset;
+                                table[usize::from(self.plan.lane(root))] = offset;
                             }
                             quote!(#k::TaggedEdge::per_lane(#edge, &[#(#table),*]))
                         }
@@ -706,14 +707,6 @@ impl<'a> Gen<'a> {
                 let rest = self.edges(from, rest, offsets.get(1..).unwrap_or(&[]));
                 quote!((#first, #rest))
             }
-        }
-    }
-
-    /// The lane of `root`'s numbering: a stream-filling flat-map's own, else 0 (`tags.rs`).
-    fn lane(&self, root: usize) -> u8 {
-        match self.nodes.get(root) {
-            Some(node) if node.ends => u8::try_from(node.lane).unwrap_or(u8::MAX),
-            _ => 0,
         }
     }
 

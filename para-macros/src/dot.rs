@@ -16,21 +16,22 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::check::Settings;
-use crate::codegen::window_sources;
 use crate::graph::{Kind, Node, Shape};
+use crate::order::OrderPlan;
 
 /// The block that builds the DOT text of `nodes`.
 pub(crate) fn expand(
     krate: &TokenStream,
     settings: &Settings<'_>,
     nodes: &[Node<'_>],
+    plan: &OrderPlan,
 ) -> TokenStream {
     let capacity = match settings.capacity {
         Some(capacity) => quote!(#capacity),
         None => quote!(#krate::__private::DEFAULT_CAPACITY),
     };
     // Each node's queue or windows hold `slots × capacity` items.
-    let slots: Vec<usize> = nodes.iter().map(|node| slots(nodes, node)).collect();
+    let slots: Vec<usize> = (0..nodes.len()).map(|n| slots(nodes, plan, n)).collect();
     let total: usize = slots.iter().sum();
     let mut lines = Vec::new();
     lines.push(quote!(dot.push_str("digraph pipeline {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");));
@@ -79,16 +80,16 @@ pub(crate) fn expand(
 
 /// How many times the capacity node `node`'s input holds: 1 for a queue; an ordered stage's
 /// parts times windows, plus its streams' windows (the same sizes `codegen.rs` allocates).
-fn slots(nodes: &[Node<'_>], node: &Node<'_>) -> usize {
-    if node.kind == Kind::Source {
+fn slots(nodes: &[Node<'_>], plan: &OrderPlan, n: usize) -> usize {
+    if nodes[n].kind == Kind::Source {
         return 0;
     }
-    if !node.ordered {
+    let Some(window) = &plan[n].window else {
         return 1;
-    }
-    let (windows, _) = window_sources(nodes, node);
-    node.parts * windows
-        + node
+    };
+    let (windows, _) = plan.window_sources(n);
+    window.parts * windows
+        + window
             .streams
             .iter()
             .map(|stream| stream.parts * stream.windows)

@@ -12,11 +12,10 @@
 //! only shrinks: fewer queues).
 
 use crate::graph::{Kind, Member, Node, Shape};
-use crate::tags::mark_tags;
 
-/// `nodes` with every fusable chain merged into its last node, ids renumbered, and the tags
-/// computed again for the new graph. `check` must have accepted `nodes`.
-pub(crate) fn fuse<'a>(mut nodes: Vec<Node<'a>>, sources: usize) -> Vec<Node<'a>> {
+/// `nodes` with every fusable chain merged into its last node, ids renumbered. `check` must
+/// have accepted `nodes`.
+pub(crate) fn fuse<'a>(mut nodes: Vec<Node<'a>>) -> Vec<Node<'a>> {
     let absorbed: Vec<bool> = (0..nodes.len()).map(|a| fusable(&nodes, a)).collect();
     if !absorbed.contains(&true) {
         return nodes;
@@ -75,7 +74,6 @@ pub(crate) fn fuse<'a>(mut nodes: Vec<Node<'a>>, sources: usize) -> Vec<Node<'a>
         node.preds.iter_mut().for_each(|p| *p = new_id[*p]);
         node.succs.iter_mut().for_each(|s| *s = new_id[*s]);
     }
-    mark_tags(&mut kept, sources);
     kept
 }
 

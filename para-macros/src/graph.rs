@@ -54,69 +54,9 @@ pub(crate) struct Node<'a> {
     /// `limit(N)`: at most N calls at once, checked to be a positive integer literal.
     pub(crate) limit: Option<u32>,
     /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an
-    /// ordered stage, which runs as an ordered flat-map (para-core's `ordered.rs`, "Several
-    /// ordered stages"). An ordered stage that is not a flat-map and whose outputs lead to
+    /// ordered stage, which runs as an ordered flat-map (para-core's `ordered` module docs). An ordered stage that is not a flat-map and whose outputs lead to
     /// another is *transparent*: its outputs keep their tags, as from any stage.
     pub(crate) ordered: bool,
-    /// Its input is tagged (para-core's `ordered.rs`): it lies after a source or an ordered
-    /// flat-map, before an ordered stage (or is one: a window is tagged).
-    pub(crate) tagged_in: bool,
-    /// Its outputs are tagged: they lead to an ordered stage (through no other ordered stage
-    /// than transparent ones, see `transparent`).
-    pub(crate) tagged_out: bool,
-    /// For a node with `tagged_out`: the root whose numbering its outputs carry (`tags.rs`'s
-    /// `SOURCES`, or an ordered flat-map).
-    pub(crate) root_out: Option<usize>,
-    /// For a node with `tagged_out` where streams meet other branches before the ordered stage
-    /// that reads them: the flat-maps whose numberings its outputs carry besides `root_out`,
-    /// each in its lane (para-core's `ordered` module docs, "Streams that meet other
-    /// branches").
-    pub(crate) lanes_out: Vec<usize>,
-    /// For a flat-map that fills a stream (`ends`): its lane, from 1 (`tags.rs`).
-    pub(crate) lane: usize,
-    /// For the root of a numbering (a source, or an ordered flat-map with `tagged_out`): the
-    /// ordered stages whose windows it takes a credit in for each item it emits, and which of
-    /// their streams it fills, if it is one.
-    pub(crate) feeds: Vec<(usize, Option<usize>)>,
-    /// For an ordered stage: the ordered flat-maps in fan-out branches whose outputs it reads
-    /// as streams (para-core's `ordered` module docs, "Flat-maps in fan-out branches").
-    pub(crate) streams: Vec<crate::tags::StreamIn>,
-    /// For an ordered flat-map: it fills a stream, so each input's outputs end with an end
-    /// marker.
-    pub(crate) ends: bool,
-    /// Its outputs lead to an ordered stage and it numbers them anew (a root): an ordered
-    /// flat-map, or an ordered stage that reads streams.
-    pub(crate) renumbers: bool,
-    /// For a flat-map that fills a stream: it fills its streams per source (several sources,
-    /// and it is one of several streams into an ordered stage: `tags.rs`), expanding one input
-    /// per source at a time.
-    pub(crate) per_source: bool,
-    /// For a flat-map that fills a stream after another flat-map in its branch: it passes on
-    /// the end markers of that one's inputs instead of ending its own inputs' outputs.
-    pub(crate) forwards: bool,
-    /// For a stage that reads streams and fills one: it ends each seq of its window (one item
-    /// of the stage reading its stream), not each input, and runs as an ordered flat-map.
-    pub(crate) ends_steps: bool,
-    /// For an ordered flat-map passing end markers on whose every input is a stream: its
-    /// producer sends a hole per output (and its end markers) into part 0 of its window.
-    pub(crate) main_holes: bool,
-    /// For a flat-map that fills a stream (or heads a chain that does): it ends each input's
-    /// outputs.
-    pub(crate) marks_inputs: bool,
-    /// For an ordered stage: the ordered flat-map whose numbering fills its window; `None` when
-    /// the sources' does.
-    pub(crate) producer: Option<usize>,
-    /// For an ordered flat-map: its outputs meet, before an ordered stage, items numbered by
-    /// a root they are no stream of. Refused, for now.
-    pub(crate) conflict: bool,
-    /// Per successor (parallel to `succs`), per numbering its outputs carry (`root_out` first,
-    /// then `lanes_out`): the part offset of that edge (see para-core's `ordered` module).
-    pub(crate) offsets: Vec<Vec<(usize, u32)>>,
-    /// For an ordered stage: the number of paths from its root to it (parts per item).
-    pub(crate) parts: usize,
-    /// For an ordered stage: the order in which it consumes an item's parts (part numbers, in
-    /// branch order: depth first, branches left to right).
-    pub(crate) order: Vec<u8>,
     /// The nodes whose outputs feed this node's input queue, ascending. More than one: a merge.
     pub(crate) preds: Vec<usize>,
     /// The nodes this node's outputs go to, ascending. More than one: a fan-out.
@@ -200,7 +140,6 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             .and_then(|m| m.arg.as_ref())
             .and_then(limit_value);
     }
-    crate::tags::mark_tags(&mut nodes, sources.len());
     nodes
 }
 
@@ -257,25 +196,6 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         priority: None,
         limit: None,
         ordered: false,
-        tagged_in: false,
-        tagged_out: false,
-        root_out: None,
-        lanes_out: Vec::new(),
-        lane: 0,
-        feeds: Vec::new(),
-        streams: Vec::new(),
-        ends: false,
-        renumbers: false,
-        per_source: false,
-        forwards: false,
-        ends_steps: false,
-        main_holes: false,
-        marks_inputs: false,
-        producer: None,
-        conflict: false,
-        offsets: Vec::new(),
-        parts: 0,
-        order: Vec::new(),
         preds,
         succs: Vec::new(),
         fan_out_span: None,

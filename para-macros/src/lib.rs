@@ -48,11 +48,12 @@
 //!
 //! As in RTIC, each step is its own module and the output depends on the input only:
 //! `parse` (syntax into an AST) → `check` (semantic errors, all reported at once, each at the
-//! token at fault) → `graph` (nodes numbered in textual order, with their edges) → `tags`
-//! (the ordering analysis: which items carry tags, windows, streams, lanes) → `fuse` (chains of
-//! stateless stages become one node; `tags` runs again on the fused graph) → `codegen` (one
-//! block expression that builds the graph and runs it). `name` prints a node's tokens for the
-//! graph's table of node names.
+//! token at fault) → `graph` (nodes numbered in textual order, with their edges) → `fuse`
+//! (chains of stateless stages become one node) → `order` (the ordering analysis of the fused
+//! graph, frozen into one `OrderPlan`: which items carry tags, windows, streams, lanes; the
+//! checks of its limits) → `codegen` (one block expression that builds the graph and runs it)
+//! or `dot` (its picture). `fold`, `state` and `try_hint` check and locate what their concepts
+//! need; `name` prints a node's tokens for the graph's table of node names.
 
 use proc_macro::TokenStream;
 
@@ -63,9 +64,9 @@ mod fold;
 mod fuse;
 mod graph;
 mod name;
+mod order;
 mod parse;
 mod state;
-mod tags;
 mod try_hint;
 
 /// Expands `[krate] pipeline-body`. Called by `para_std::pipeline!`; see the crate docs.
@@ -93,6 +94,7 @@ fn with_graph(
         &proc_macro2::TokenStream,
         &check::Settings<'_>,
         &[graph::Node<'_>],
+        &order::OrderPlan,
     ) -> proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
     let pipeline: parse::Pipeline = match syn::parse2(input) {
@@ -116,8 +118,15 @@ fn with_graph(
     let mut state_errors = state::captured_assignments(&nodes);
     state_errors.extend(try_hint::question_marks_without_try(&nodes));
     let sources = graph::sources(&pipeline.source).len();
-    let nodes = fuse::fuse(nodes, sources);
-    let expansion = emit(&pipeline.krate, &checked.settings, &nodes);
+    let nodes = fuse::fuse(nodes);
+    let plan = order::OrderPlan::new(&nodes, sources);
+    let order_errors = check::order_limits(&nodes, &plan);
+    if !order_errors.is_empty() {
+        let all = checked.errors.iter().chain(&order_errors);
+        let all = all.map(syn::Error::to_compile_error);
+        return quote::quote!({ #(#all)* });
+    }
+    let expansion = emit(&pipeline.krate, &checked.settings, &nodes, &plan);
     if checked.errors.is_empty() && state_errors.is_empty() {
         expansion
     } else {

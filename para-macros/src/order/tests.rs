@@ -1,27 +1,45 @@
-//! Unit tests of the tag analysis (`mark_tags`).
+//! Unit tests of the ordering plan.
 
-use crate::graph::analyze;
+use super::{OrderPlan, Window, SOURCES};
+use crate::graph::{analyze, sources};
 use crate::parse::Pipeline;
+use para_core::EndMode;
 use quote::quote;
+
+/// The plan of `input`'s graph (unfused, so node ids follow the text).
+fn plan(input: proc_macro2::TokenStream) -> (OrderPlan, usize) {
+    let pipeline: Pipeline = syn::parse2(quote!([k] #input)).unwrap();
+    let nodes = analyze(&pipeline);
+    (
+        OrderPlan::new(&nodes, sources(&pipeline.source).len()),
+        nodes.len(),
+    )
+}
 
 /// Per node: (tagged_in, tagged_out, feeds, parts, order, conflict).
 type Tags = (bool, bool, Vec<usize>, usize, Vec<u8>, bool);
 
 fn tags(input: proc_macro2::TokenStream) -> Vec<Tags> {
-    let pipeline: Pipeline = syn::parse2(quote!([k] #input)).unwrap();
-    analyze(&pipeline)
-        .into_iter()
+    let (plan, len) = plan(input);
+    (0..len)
         .map(|n| {
+            let node = &plan[n];
+            let window = node.window.clone().unwrap_or_default();
             (
-                n.tagged_in,
-                n.tagged_out,
-                n.feeds.iter().map(|f| f.0).collect(),
-                n.parts,
-                n.order,
-                n.conflict,
+                node.tagged_in,
+                node.tagged_out,
+                node.feeds.iter().map(|f| f.stage).collect(),
+                window.parts,
+                window.order,
+                node.conflict,
             )
         })
         .collect()
+}
+
+/// Ordered stage `n`'s window.
+fn window(plan: &OrderPlan, n: usize) -> &Window {
+    plan[n].window.as_ref().expect("an ordered stage")
 }
 
 #[test]
@@ -70,45 +88,47 @@ fn a_flat_map_in_a_branch_is_a_root_of_its_own() {
     // Meeting another branch at the ordered stage: a stream.
     let got = tags(quote!(src => (flat_map f, g) => ordered o));
     assert!(!got[1].5, "f fills a stream");
-    let pipeline: Pipeline = syn::parse2(quote!([k] src => (flat_map f, g) => ordered o)).unwrap();
-    let got = analyze(&pipeline);
-    assert_eq!(got[3].streams.len(), 1);
-    assert_eq!((got[3].parts, got[3].order.clone()), (1, vec![0x80, 0]));
-    assert!(got[1].ends);
+    let (got, _) = plan(quote!(src => (flat_map f, g) => ordered o));
+    assert_eq!(window(&got, 3).streams.len(), 1);
+    assert_eq!(
+        (window(&got, 3).parts, window(&got, 3).order.clone()),
+        (1, vec![0x80, 0])
+    );
+    assert!(got[1].fills.is_some());
     // After a flat-map on the chain (the main numbering is that flat-map's): fine too.
-    let pipeline: Pipeline =
-        syn::parse2(quote!([k] src => flat_map e => (flat_map f, g) => ordered o)).unwrap();
-    let got = analyze(&pipeline);
+    let (got, _) = plan(quote!(src => flat_map e => (flat_map f, g) => ordered o));
     assert!(!got[2].conflict, "f fills a stream of e's numbering");
-    assert_eq!(got[4].streams.len(), 1);
-    assert_eq!(got[4].producer, Some(1));
+    assert_eq!(window(&got, 4).streams.len(), 1);
+    assert_eq!(window(&got, 4).producer, Some(1));
     // A flat-map after another in the same branch: a chain, whose head ends its inputs'
     // outputs and whose last one passes those end markers on.
-    let pipeline: Pipeline =
-        syn::parse2(quote!([k] src => (flat_map e => flat_map f, g) => ordered o)).unwrap();
-    let got = analyze(&pipeline);
+    let (got, _) = plan(quote!(src => (flat_map e => flat_map f, g) => ordered o));
     assert!(!got[1].conflict && !got[2].conflict);
     assert!(
-        got[1].marks_inputs && !got[1].forwards,
+        got[1].fills.map(|f| f.end) == Some(EndMode::PerInput),
         "e ends each input's outputs"
     );
     assert!(
-        got[2].forwards && !got[2].marks_inputs,
+        got[2].fills.map(|f| f.end) == Some(EndMode::Forward),
         "f passes e's end markers on"
     );
-    assert_eq!((got[4].streams[0].root, got[4].streams[0].head), (2, 1));
     assert_eq!(
-        got[4].order,
+        (
+            window(&got, 4).streams[0].root,
+            window(&got, 4).streams[0].head
+        ),
+        (2, 1)
+    );
+    assert_eq!(
+        window(&got, 4).order,
         vec![0x80, 0],
         "o reads the stream where e's branch goes"
     );
     // Reaching the stage through the inner flat-map and beside it: f's stream is read
     // inside e's.
-    let pipeline: Pipeline =
-        syn::parse2(quote!([k] src => (flat_map e => (flat_map f, g), k) => ordered o)).unwrap();
-    let got = analyze(&pipeline);
+    let (got, _) = plan(quote!(src => (flat_map e => (flat_map f, g), k) => ordered o));
     assert!(!got[1].conflict && !got[2].conflict);
-    let streams: Vec<_> = got[5]
+    let streams: Vec<_> = window(&got, 5)
         .streams
         .iter()
         .map(|s| (s.root, s.order.clone()))
@@ -118,14 +138,11 @@ fn a_flat_map_in_a_branch_is_a_root_of_its_own() {
         [(1, vec![0x81, 0]), (2, vec![0])],
         "e's steps read f's"
     );
-    assert_eq!(got[5].order, vec![0x80, 0]);
+    assert_eq!(window(&got, 5).order, vec![0x80, 0]);
     // Two flat-maps after one whose own outputs do not reach the stage: it fills a stream
     // of holes, inside which theirs are read.
-    let pipeline: Pipeline =
-        syn::parse2(quote!([k] src => (flat_map e => (flat_map f, flat_map g), k) => ordered o))
-            .unwrap();
-    let got = analyze(&pipeline);
-    let streams: Vec<_> = got[5]
+    let (got, _) = plan(quote!(src => (flat_map e => (flat_map f, flat_map g), k) => ordered o));
+    let streams: Vec<_> = window(&got, 5)
         .streams
         .iter()
         .map(|s| (s.root, s.holes, s.order.clone()))
@@ -138,7 +155,7 @@ fn a_flat_map_in_a_branch_is_a_root_of_its_own() {
             (3, false, vec![0])
         ]
     );
-    assert_eq!(got[5].order, vec![0x80, 0]);
+    assert_eq!(window(&got, 5).order, vec![0x80, 0]);
 }
 
 #[test]
@@ -146,28 +163,20 @@ fn a_stream_meeting_another_branch_goes_on_in_its_lane() {
     // src => (f, g) => (h, k) => m => ordered o: at m, f's outputs (lane 1) came through h
     // or k, the source's items likewise; each numbering has two parts at o, and m's edge
     // to o splits them by lane.
-    let pipeline: Pipeline =
-        syn::parse2(quote!([k] src => (flat_map f, g) => (h, k) => m => ordered o)).unwrap();
-    let got = analyze(&pipeline);
+    let (got, _) = plan(quote!(src => (flat_map f, g) => (h, k) => m => ordered o));
     assert!(!got[1].conflict);
-    assert_eq!(got[1].lane, 1);
-    assert_eq!(got[5].root_out, Some(crate::tags::SOURCES));
+    assert_eq!(got[1].fills.map(|f| f.lane), Some(1));
     assert_eq!(
-        got[5].lanes_out,
-        vec![1],
+        got[5].offsets,
+        vec![vec![(SOURCES, 0), (1, 0)]],
         "m carries f's numbering beside the source's"
     );
-    let (stream, o) = (&got[6].streams, &got[6]);
+    let o = window(&got, 6);
+    let stream = &o.streams;
     assert_eq!(stream.len(), 1);
     assert_eq!((o.parts, o.order.clone()), (2, vec![0x80, 0, 1]));
     assert_eq!((stream[0].parts, stream[0].order.clone()), (2, vec![0, 1]));
     // h's and k's edges into m: the source's numbering first (h's paths 0, k's 1 at m).
-    assert_eq!(
-        got[3].offsets,
-        vec![vec![(crate::tags::SOURCES, 0), (1, 0)]]
-    );
-    assert_eq!(
-        got[4].offsets,
-        vec![vec![(crate::tags::SOURCES, 1), (1, 1)]]
-    );
+    assert_eq!(got[3].offsets, vec![vec![(SOURCES, 0), (1, 0)]]);
+    assert_eq!(got[4].offsets, vec![vec![(SOURCES, 1), (1, 1)]]);
 }
