@@ -80,8 +80,8 @@ pub mod __private {
     pub use crate::limit::Limit;
     pub use crate::node::{run_parallel, run_parallel_limited, run_serial, run_source};
     pub use crate::ordered::{
-        run_ordered, run_ordered_flat_map, Credit, CreditWindows, HoleEdge, LaneSplit, OrderedEdge,
-        Renumber, Stream, TagIter, TaggedEdge, TaggedStage, Untag, WithHoles,
+        run_ordered, run_ordered_flat_map, CreditSender, CreditWindows, HoleEdge, LaneSplit,
+        OrderedEdge, RenumberSender, Stream, TagIter, TaggedEdge, TaggedStage, Untag, WithHoles,
     };
     pub use crate::wiring::*;
     /// In an ordered window's steps (and `pipeline!`'s tables of them), stream `j` is

@@ -64,9 +64,9 @@ macro_rules! stage {
 /// node this way: each item crosses a queue, and possibly a core, once per chain instead of
 /// once per stage.
 #[derive(Debug)]
-pub struct Then<A, B>(pub A, pub B);
+pub struct Fused<A, B>(pub A, pub B);
 
-impl<I, A: Stage<I>, B: Stage<A::Out>> Stage<I> for Then<A, B> {
+impl<I, A: Stage<I>, B: Stage<A::Out>> Stage<I> for Fused<A, B> {
     type Out = B::Out;
     #[inline]
     fn call(&self, input: I) -> Flow<B::Out> {

@@ -13,7 +13,7 @@ use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage, Untag};
 use crate::queue::Queue;
 use crate::stage::{
-    AsFlatMap, ErrorSlot, Fallible, Filter, FilterMap, Map, Sink, SinkOutput, StageMut, Then,
+    AsFlatMap, ErrorSlot, Fallible, Filter, FilterMap, Fused, Map, Sink, SinkOutput, StageMut,
     TryFilter, TryFilterMap, TrySink,
 };
 
@@ -355,10 +355,10 @@ impl<S, It> WrapStage for SerialFlatMapNode<S, It> {
 }
 
 /// A stateless node fused in front of `tail`: one node that runs `head`'s stage, then
-/// `tail`'s, on each input (`Then`).
-pub fn fuse<A, N: WrapStage>(head: ParallelNode<A>, tail: N) -> N::With<Then<A, N::Stage>> {
+/// `tail`'s, on each input (`Fused`).
+pub fn fuse<A, N: WrapStage>(head: ParallelNode<A>, tail: N) -> N::With<Fused<A, N::Stage>> {
     let head = head.into_stage();
-    tail.wrap_stage(|tail| Then(head, tail))
+    tail.wrap_stage(|tail| Fused(head, tail))
 }
 
 /// A node before an ordered stage (or a transparent ordered stage): works on tagged items and
@@ -393,14 +393,14 @@ pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Inline<Queue<Tagged<T>,
     Inline(Queue::new())
 }
 
-/// The input of an ordered stage: per source (`S` of them), a window of `W` sequence numbers
+/// The input of an ordered stage: per source (`N` of them), a window of `W` sequence numbers
 /// of `P` parts each, consumed in the order of `steps` (para-core's `ordered` module docs,
 /// "Order"), all filled by one producer if `one_producer`.
-pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
+pub fn ordered_buffer<T, const W: usize, const P: usize, const N: usize>(
     _input: Ty<T>,
     steps: &'static [u8],
     one_producer: bool,
-) -> Inline<OrderedBuffer<T, W, P, S>> {
+) -> Inline<OrderedBuffer<T, W, P, N>> {
     let buffer = OrderedBuffer::with_order(steps);
     Inline(if one_producer {
         buffer.filled_by_one()

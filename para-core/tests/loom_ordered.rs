@@ -24,7 +24,7 @@ use loom::sync::{Condvar, Mutex};
 use loom::thread;
 use para_core::__private::{
     parallel_map, run_ordered, run_ordered_flat_map, run_parallel, run_source, serial_flat_map,
-    serial_map, sink, tag, untag, Credit, OrderedEdge, Renumber, Stream, Ty,
+    serial_map, sink, tag, untag, CreditSender, OrderedEdge, RenumberSender, Stream, Ty,
 };
 use para_core::{
     Cx, Discard, Edge, Graph, NodeId, NodeInfo, NodeKind, Numbered, OrderedBuffer, Queue,
@@ -128,7 +128,7 @@ where
 // ------------------------------------------------------------------------------------------
 // The ordered window's credits
 
-/// A sender with room for anything: under the broken variant's credits, so that `Credit`
+/// A sender with room for anything: under the broken variant's credits, so that `CreditSender`
 /// reduces to taking and returning credits.
 struct Unlimited;
 
@@ -144,10 +144,10 @@ impl<T> Sender<T> for Unlimited {
     fn notify(&self, _cx: &mut Cx<'_>) {}
 }
 
-/// Broken: the order `Credit::reserve` had before the fix. Credits first, then the queue's room,
+/// Broken: the order `CreditSender::reserve` had before the fix. Credits first, then the queue's room,
 /// and the credits the full queue left unused go back.
 struct CreditsFirst<'b, S> {
-    credits: Credit<&'b OrderedBuffer<usize, WINDOW, 1>, Unlimited>,
+    credits: CreditSender<&'b OrderedBuffer<usize, WINDOW, 1>, Unlimited>,
     inner: S,
 }
 
@@ -214,13 +214,13 @@ fn ordered_credits_model(credits_first: bool) {
         match node {
             SOURCE if credits_first => {
                 let out = CreditsFirst {
-                    credits: Credit::new(&window, Unlimited),
+                    credits: CreditSender::new(&window, Unlimited),
                     inner: Edge::new(&queue, STAGE),
                 };
                 run_source(SOURCE, &split, out, cx)
             }
             SOURCE => {
-                let out = Credit::new(&window, Edge::new(&queue, STAGE));
+                let out = CreditSender::new(&window, Edge::new(&queue, STAGE));
                 run_source(SOURCE, &split, out, cx)
             }
             STAGE => {
@@ -246,9 +246,9 @@ fn ordered_credits_wake_a_waiting_split_source() {
 }
 
 /// Broken: the source takes credits before the queue's room and gives back those the full
-/// queue left unused, as `Credit::reserve` did before the fix (module docs of `ordered.rs`).
+/// queue left unused, as `CreditSender::reserve` did before the fix (module docs of `ordered.rs`).
 /// The other source step that found no credit meanwhile is never woken. (The copy gives them
-/// back with `Credit::unreserve`, which leaves `wanted` set rather than taking it as the old
+/// back with `CreditSender::unreserve`, which leaves `wanted` set rather than taking it as the old
 /// code did: giving credits back there is the bug, whoever takes the flag.)
 #[test]
 #[should_panic(expected = "deadlock")]
@@ -280,7 +280,7 @@ const CHAIN: &[NodeInfo] = &[
 /// credits (the first) and one (the second), on three workers: one steps the source and the
 /// first ordered stage, one the parallel stage and the first ordered stage, one the second
 /// ordered stage. The first ordered stage numbers its outputs and takes the second window's
-/// credits as a source does (`Renumber`), giving back every step the ones it did not use; the
+/// credits as a source does (`RenumberSender`), giving back every step the ones it did not use; the
 /// second wakes it (`wakes`) when it returns credits. Checks: the run finishes (no lost
 /// wake-up) and the second stage saw every item once, in order.
 fn chained_credits_model(wakes: NodeId) {
@@ -305,13 +305,14 @@ fn chained_credits_model(wakes: NodeId) {
     let dispatch = move |node: NodeId, cx: &mut Cx<'_>| -> bool {
         match node {
             CHAIN_SOURCE => {
-                let out = Credit::new(&first_window, OrderedEdge::new(&first_window, FIRST, 0));
+                let out =
+                    CreditSender::new(&first_window, OrderedEdge::new(&first_window, FIRST, 0));
                 run_source(CHAIN_SOURCE, &split, out, cx)
             }
             FIRST => {
-                let out = Renumber::new(
+                let out = RenumberSender::new(
                     &second_window,
-                    Credit::new(&second_window, Edge::new(&queue, CHAIN_STAGE)),
+                    CreditSender::new(&second_window, Edge::new(&queue, CHAIN_STAGE)),
                 );
                 run_ordered(FIRST, &first_window, &(), &first, out, CHAIN_SOURCE, cx)
             }
@@ -399,11 +400,11 @@ fn twin_windows_model(both: bool) {
             SOURCE if both => {
                 // The pair form `pipeline!` emits (B's credits first, then A's).
                 let edge = Edge::new(&queue, TWIN_STAGE);
-                let out = Credit::new((&window_a, &window_b), edge);
+                let out = CreditSender::new((&window_a, &window_b), edge);
                 run_source(SOURCE, &split, out, cx)
             }
             SOURCE => {
-                let out = Credit::new(&window_a, Edge::new(&queue, TWIN_STAGE));
+                let out = CreditSender::new(&window_a, Edge::new(&queue, TWIN_STAGE));
                 run_source(SOURCE, &split, out, cx)
             }
             TWIN_STAGE => {
@@ -506,12 +507,16 @@ fn stream_model(ends: bool) {
                     OrderedEdge::new(&flat_map_window, STREAM_FLAT_MAP, 0),
                     Edge::new(&queue, STREAM_OTHER),
                 );
-                let out = Credit::new(&flat_map_window, Credit::new(&sink_window, edges));
+                let out =
+                    CreditSender::new(&flat_map_window, CreditSender::new(&sink_window, edges));
                 run_source(SOURCE, &split, out, cx)
             }
             STREAM_FLAT_MAP if ends => {
                 let edge = OrderedEdge::new(&stream_window, STREAM_SINK, 0);
-                let out = Renumber::with_ends(&stream_window, Credit::new(&stream_window, edge));
+                let out = RenumberSender::with_ends(
+                    &stream_window,
+                    CreditSender::new(&stream_window, edge),
+                );
                 run_ordered_flat_map(
                     STREAM_FLAT_MAP,
                     &flat_map_window,
@@ -524,7 +529,8 @@ fn stream_model(ends: bool) {
             }
             STREAM_FLAT_MAP => {
                 let edge = OrderedEdge::new(&stream_window, STREAM_SINK, 0);
-                let out = Renumber::new(&stream_window, Credit::new(&stream_window, edge));
+                let out =
+                    RenumberSender::new(&stream_window, CreditSender::new(&stream_window, edge));
                 run_ordered_flat_map(
                     STREAM_FLAT_MAP,
                     &flat_map_window,
@@ -607,7 +613,7 @@ const PER_SOURCE: &[NodeInfo] = &[
 /// …)`, with the flat-map filling its stream per source, as `pipeline!` wires it when a second
 /// flat-map branch joins (module docs of `ordered`, "Several sources and several streams"): a
 /// window per source everywhere, one parked input per source, credits in the stream window of
-/// the source it expands (`Credit::per_source`). Three workers: the sources and the parallel
+/// the source it expands (`CreditSender::per_source`). Three workers: the sources and the parallel
 /// stage, the flat-map, the sink. Checks: the run finishes (no lost wake-up between the
 /// per-source rounds and the sink's returns) and the sink sees each source's outputs in order
 /// (x, then x + 100). With `per_source = false`, the flat-map parks one input for both
@@ -641,15 +647,18 @@ fn per_source_stream_model(per_source: bool) {
                 OrderedEdge::new(&flat_map_window, PER_SOURCE_FLAT_MAP, 0),
                 Edge::new(&queue, PER_SOURCE_OTHER),
             );
-            Credit::for_source(
+            CreditSender::for_source(
                 &flat_map_window,
                 src,
-                Credit::for_source(&sink_window, src, edges),
+                CreditSender::for_source(&sink_window, src, edges),
             )
         };
         let stream = || {
             let edge = OrderedEdge::new(&stream_window, PER_SOURCE_SINK, 0);
-            Renumber::with_ends(&stream_window, Credit::per_source(&stream_window, edge))
+            RenumberSender::with_ends(
+                &stream_window,
+                CreditSender::per_source(&stream_window, edge),
+            )
         };
         match node {
             SOURCE => run_source(SOURCE, &first, sources(0), cx),

@@ -460,7 +460,7 @@ fn fold_sink(
 }
 
 /// The stateless stages `nodes`, in order, fused into one node as a balanced tree of `fuse`
-/// calls: `Then<Then<a, b>, Then<c, d>>`, not `Then<a, Then<b, Then<c, d>>>`. Composition is
+/// calls: `Fused<Fused<a, b>, Fused<c, d>>`, not `Fused<a, Fused<b, Fused<c, d>>>`. Composition is
 /// associative, and the trait solver then recurses about log2(n) deep instead of n, so a chain
 /// of hundreds of stages compiles without raising `recursion_limit`.
 fn balanced_fuse(k: &TokenStream, nodes: &[Ident]) -> TokenStream {
@@ -606,7 +606,7 @@ impl<'a> Gen<'a> {
             return edges;
         }
         // A root takes a credit in the window of every ordered stage its numbering reaches:
-        // one `Credit` over all those windows, paired as a balanced tree.
+        // one `CreditSender` over all those windows, paired as a balanced tree.
         let src = (node.kind == Kind::Source)
             .then(|| u16::try_from(from).expect("a source's id is its index"));
         let windows: Vec<TokenStream> = plan
@@ -619,12 +619,12 @@ impl<'a> Gen<'a> {
             .collect();
         let windows = balanced_pairs(&windows);
         let credited = match src {
-            Some(src) => quote!(#k::Credit::for_source(#windows, #src, #edges)),
+            Some(src) => quote!(#k::CreditSender::for_source(#windows, #src, #edges)),
             // Per source: the window of the source of the input it expands.
             None if plan.fills.is_some_and(|fill| fill.per_source) => {
-                quote!(#k::Credit::per_source(#windows, #edges))
+                quote!(#k::CreditSender::per_source(#windows, #edges))
             }
-            None => quote!(#k::Credit::new(#windows, #edges)),
+            None => quote!(#k::CreditSender::new(#windows, #edges)),
         };
         if src.is_some() {
             credited
@@ -640,9 +640,9 @@ impl<'a> Gen<'a> {
                         EndMode::Forward => quote!(.forwarding_ends()),
                         EndMode::PerStep => quote!(.ending_steps()),
                     };
-                    quote!(#k::Renumber::with_ends(&*#window, #credited).in_lane(#lane)#ending)
+                    quote!(#k::RenumberSender::with_ends(&*#window, #credited).in_lane(#lane)#ending)
                 }
-                None => quote!(#k::Renumber::new(&*#window, #credited)),
+                None => quote!(#k::RenumberSender::new(&*#window, #credited)),
             }
         }
     }

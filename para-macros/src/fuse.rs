@@ -2,7 +2,7 @@
 //!
 //! `|x| a => |y| b => sink` would hand every item through a queue between `a` and `b`, and
 //! often from one core to another. Since `a` keeps no state and `b` is its only successor, one
-//! node can run both on each input (para-core's `Then` stage): the item crosses one queue per
+//! node can run both on each input (para-core's `Fused` stage): the item crosses one queue per
 //! chain instead of one per stage, and the run keeps the same parallelism (any worker runs any
 //! item through the whole chain). A node is fused into its successor when it is a stateless
 //! stage (not a flat-map: its output is an iterator), with no `priority` of its own, whose only

@@ -29,14 +29,14 @@ pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Box<Queue<Tagged<T>, N>
     queue(Ty::new())
 }
 
-/// The input of an ordered stage: per source (`S` of them), a window of `W` sequence numbers
+/// The input of an ordered stage: per source (`N` of them), a window of `W` sequence numbers
 /// of `P` parts each, consumed in the order of `steps`, all filled by one producer if
 /// `one_producer` (para-core's `ordered` module docs).
-pub fn ordered_buffer<T, const W: usize, const P: usize, const S: usize>(
+pub fn ordered_buffer<T, const W: usize, const P: usize, const N: usize>(
     _input: Ty<T>,
     steps: &'static [u8],
     one_producer: bool,
-) -> Box<OrderedBuffer<T, W, P, S>> {
+) -> Box<OrderedBuffer<T, W, P, N>> {
     let mut buffer = Box::new_uninit();
     OrderedBuffer::init(&mut buffer, steps, one_producer);
     // SAFETY: `OrderedBuffer::init` initialised the whole value in place (or panicked, and

@@ -2,12 +2,12 @@
 //! their steps, inside one another. Module docs of `ordered` ("Order", "Flat-maps in fan-out
 //! branches", "Nested flat-maps in a stream branch").
 
+use super::control::{Control, Entry, Next};
 use super::steps::Step;
 #[allow(unused_imports)] // the methods of `Streams`
 use super::streams::Streams as _;
 use super::streams::{Streams, MAX_STREAMS};
-use super::window::{Consumed, Entry, Halt, OrderedBuffer};
-use super::Tagged;
+use super::window::OrderedBuffer;
 
 /// Consumes from each source's window in turn, starting with a different one each step so that
 /// none is starved, until `handle` uses up the room or stops the run, or every window waits
@@ -20,7 +20,7 @@ use super::Tagged;
 pub(super) unsafe fn consume_all<T, X, const W: usize, const P: usize, const N: usize>(
     input: &OrderedBuffer<T, W, P, N>,
     streams: &X,
-    handle: &mut impl FnMut(Next<T>) -> Consumed,
+    handle: &mut impl FnMut(Next<T>) -> Control,
     step: &mut Step<N>,
 ) -> bool
 where
@@ -45,7 +45,7 @@ where
 /// the run (returns `true`), or the window waits for its next part. A stream step consumes that
 /// stream's outputs of the input from the current `seq`'s source. After a `seq` of end markers
 /// (the window is numbered by an ordered flat-map that marks ends), `handle` gets
-/// [`Next::EndSeq`]; after any other `seq`, [`Next::Done`].
+/// [`Next::EndSeq`]; after any other `seq`, [`Next::StreamDone`].
 ///
 /// # Safety
 /// The caller holds the ordered stage's claim.
@@ -53,7 +53,7 @@ pub(super) unsafe fn consume_window<T, X, const W: usize, const P: usize, const 
     input: &OrderedBuffer<T, W, P, N>,
     w: usize,
     streams: &X,
-    handle: &mut impl FnMut(Next<T>) -> Consumed,
+    handle: &mut impl FnMut(Next<T>) -> Control,
     step: &mut Step<N>,
 ) -> bool
 where
@@ -72,24 +72,25 @@ where
     let origin = (N > 1).then_some(w as u16);
     loop {
         let process = |entry: Entry<T>| match entry {
-            Entry::Part(item) => handle(Next::Item(item)),
-            Entry::Done => handle(Next::Done),
+            Entry::Part(item) => handle(Next::Part(item)),
+            Entry::StreamDone => handle(Next::StreamDone),
             // SAFETY: under the claim (caller's contract).
             Entry::Stream(j) => unsafe { read_stream(streams, j, origin, w, handle, stream_seqs) },
         };
         // SAFETY: under the claim (caller's contract).
-        let (seqs, halt) = unsafe { input.windows[w].consume(None, process) };
+        let (seqs, why) = unsafe { input.windows[w].consume(None, process) };
         step.seqs_done[w] += seqs;
-        match halt {
-            Halt::Waiting => return false,
-            Halt::Full => {
+        match why {
+            // (`More` is never why consuming returned.)
+            Control::Waiting | Control::More => return false,
+            Control::Full => {
                 step.full = true;
                 return false;
             }
-            Halt::Stop => return true,
+            Control::Stop => return true,
             // A seq of end markers: the next may be complete too.
-            Halt::Ended => match handle(Next::EndSeq) {
-                Consumed::Full => {
+            Control::Ended => match handle(Next::EndSeq) {
+                Control::Full => {
                     step.full = true;
                     return false;
                 }
@@ -113,39 +114,26 @@ unsafe fn read_stream<T, X, H, const N: usize>(
     w: usize,
     handle: &mut H,
     stream_seqs: &mut [[usize; N]; MAX_STREAMS],
-) -> Consumed
+) -> Control
 where
     X: Streams<T>,
-    H: FnMut(Next<T>) -> Consumed,
+    H: FnMut(Next<T>) -> Control,
 {
     let mut part = |entry: Entry<T>| match entry {
-        Entry::Part(item) => handle(Next::StreamItem(item)),
+        Entry::Part(item) => handle(Next::StreamPart(item)),
         // A stream's seqs are its flat-map's outputs: nothing ends there.
-        Entry::Done => Consumed::More,
+        Entry::StreamDone => Control::More,
         // SAFETY: the caller's contract, passed on.
         Entry::Stream(k) => unsafe { read_stream(streams, k, origin, w, handle, stream_seqs) },
     };
     // SAFETY: the caller's contract.
-    let (seqs, halt) = unsafe { streams.consume(j, origin, &mut part) };
+    let (seqs, why) = unsafe { streams.consume(j, origin, &mut part) };
     // Returned to the stream's window for this window's source (a stream has one window per
     // source only where its reader has).
     stream_seqs[j][w] += seqs;
-    match halt {
-        Halt::Ended => Consumed::More,
-        Halt::Waiting => Consumed::Wait,
-        Halt::Full => Consumed::Full,
-        Halt::Stop => Consumed::Stop,
+    match why {
+        // The input's outputs are all read: the reading window goes on.
+        Control::Ended => Control::More,
+        other => other,
     }
-}
-
-/// What an ordered step's handler is given, in order.
-pub(super) enum Next<T> {
-    /// A part of the current `seq` of its window.
-    Item(Tagged<T>),
-    /// An output of a stream read at a step of it.
-    StreamItem(Tagged<T>),
-    /// A `seq` of end markers of its window was consumed (its producer marks ends).
-    EndSeq,
-    /// A stream step of its window's current `seq` is done.
-    Done,
 }

@@ -10,21 +10,21 @@ use crate::sender::Sender;
 
 /// A producer's edge into an ordered stage's windows, adding the part offset of this edge.
 #[derive(Debug)]
-pub struct OrderedEdge<'b, T, const W: usize, const P: usize, const S: usize = 1> {
-    buffer: &'b OrderedBuffer<T, W, P, S>,
+pub struct OrderedEdge<'b, T, const W: usize, const P: usize, const N: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, N>,
     to: NodeId,
     offset: u32,
 }
 
-impl<'b, T, const W: usize, const P: usize, const S: usize> OrderedEdge<'b, T, W, P, S> {
+impl<'b, T, const W: usize, const P: usize, const N: usize> OrderedEdge<'b, T, W, P, N> {
     /// The edge into `buffer`, the input of node `to`; parts sent here are shifted by `offset`.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, to: NodeId, offset: u32) -> Self {
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, N>, to: NodeId, offset: u32) -> Self {
         OrderedEdge { buffer, to, offset }
     }
 }
 
-impl<T, const W: usize, const P: usize, const S: usize> Sender<Tagged<T>>
-    for OrderedEdge<'_, T, W, P, S>
+impl<T, const W: usize, const P: usize, const N: usize> Sender<Tagged<T>>
+    for OrderedEdge<'_, T, W, P, N>
 {
     const COPIES: usize = 1;
 
@@ -55,15 +55,15 @@ impl<T, const W: usize, const P: usize, const S: usize> Sender<Tagged<T>>
 /// (module docs, "Flat-maps after one that reaches no ordered stage"). Used through
 /// [`WithHoles`].
 #[derive(Debug)]
-pub struct HoleEdge<'b, T, const W: usize, const P: usize, const S: usize = 1> {
-    buffer: &'b OrderedBuffer<T, W, P, S>,
+pub struct HoleEdge<'b, T, const W: usize, const P: usize, const N: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, N>,
     to: NodeId,
     offset: u32,
 }
 
-impl<'b, T, const W: usize, const P: usize, const S: usize> HoleEdge<'b, T, W, P, S> {
+impl<'b, T, const W: usize, const P: usize, const N: usize> HoleEdge<'b, T, W, P, N> {
     /// Holes into `buffer`, the input of node `to`, at part `offset`.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, to: NodeId, offset: u32) -> Self {
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, N>, to: NodeId, offset: u32) -> Self {
         HoleEdge { buffer, to, offset }
     }
 

@@ -1,10 +1,11 @@
 //! The step of an `ordered flat_map`: consume in order, expand lazily, park what the room
 //! cannot hold, and mark the ends of a stream's items. Module docs of `ordered`.
 
-use super::consume::{consume_all, consume_window, Next};
+use super::consume::{consume_all, consume_window};
+use super::control::{Control, Next};
 use super::steps::{settle, Step};
 use super::streams::Streams;
-use super::window::{Consumed, OrderedBuffer};
+use super::window::OrderedBuffer;
 use super::Tagged;
 use crate::flat_map::{drain, Expansion, Parked, SerialFlatMapNode};
 use crate::graph::{Cx, NodeId};
@@ -72,12 +73,16 @@ where
     let mut step = Step::new(this, first_source);
     let (mut finished, mut again, mut stop) = (0, false, false);
     if K == 1 {
-        let one = Expansion1 {
+        let one = Expander {
             stage,
             slot: &mut slots[0],
             origin: Some(origin),
         };
-        (again, stop) = one.round(input, None, streams, &out, &mut step, &mut finished, cx);
+        match one.round(input, None, streams, &out, &mut step, &mut finished, cx) {
+            Round::Idle => {}
+            Round::Again => again = true,
+            Round::Stop => stop = true,
+        }
     } else {
         // SAFETY: `turn` is only touched under the stage's claim, which we hold.
         let turn = unsafe { &mut *input.turn.get() };
@@ -85,17 +90,18 @@ where
         *turn = (first + 1) % N;
         for k in 0..N {
             let w = (first + k) % N;
-            let one = Expansion1 {
+            let one = Expander {
                 stage: &mut *stage,
                 slot: &mut slots[w],
                 origin: None,
             };
-            let (more, stopped) =
-                one.round(input, Some(w), streams, &out, &mut step, &mut finished, cx);
-            again |= more;
-            if stopped {
-                stop = true;
-                break;
+            match one.round(input, Some(w), streams, &out, &mut step, &mut finished, cx) {
+                Round::Idle => {}
+                Round::Again => again = true,
+                Round::Stop => {
+                    stop = true;
+                    break;
+                }
             }
         }
     }
@@ -111,22 +117,21 @@ where
     emitted > 0 || finished > 0
 }
 
-/// One input being expanded by an ordered flat-map, with its stage: the only one, or the one of
-/// a source (`origin` is `None`: the window's).
-struct Expansion1<'a, St, It> {
+/// What expands an ordered flat-map's inputs in one round: its stage and a parking slot for
+/// the input whose outputs the room cannot hold, the only one or a source's (`origin` is then
+/// `None`: the window's source).
+struct Expander<'a, St, It> {
     stage: &'a mut St,
     slot: &'a mut Parked<It>,
     /// With one slot: the source of the input being expanded.
     origin: Option<&'a mut u16>,
 }
 
-impl<St, It: Iterator> Expansion1<'_, St, It> {
+impl<St, It: Iterator> Expander<'_, St, It> {
     /// Reserves room downstream (for window `w`'s source, if given: credits in its stream
     /// windows), sends a pending end marker, resumes the parked iterator, then consumes window
     /// `w` (or every window, in turn) into the rest of the room, and gives back the room it did
-    /// not use (under the claim: see [`settle`]). Returns whether the room ran out with work
-    /// left (a parked iterator, an end marker not sent, or inputs maybe waiting), and whether
-    /// the run stops.
+    /// not use (under the claim: see [`settle`]).
     #[allow(clippy::too_many_arguments)]
     fn round<T, X, S, const W: usize, const P: usize, const N: usize>(
         self,
@@ -137,13 +142,13 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         step: &mut Step<N>,
         finished: &mut usize,
         cx: &mut Cx<'_>,
-    ) -> (bool, bool)
+    ) -> Round
     where
         X: Streams<T>,
         St: StageMut<Tagged<T>, Out: IntoIterator<IntoIter = It>>,
         S: Sender<It::Item>,
     {
-        let Expansion1 {
+        let Expander {
             stage,
             slot,
             mut origin,
@@ -156,7 +161,7 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         let room = out.reserve(BATCH, cx);
         if room == 0 {
             // A full queue, or no credit in a stream window: either wakes us.
-            return (false, false);
+            return Round::Idle;
         }
         cx.add_items(room * S::COPIES);
         let mut emitted = 0;
@@ -187,13 +192,13 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         }
         let mut stop = false;
         if slot.is_idle() && emitted < room {
-            let mut handle = |next: Next<T>| -> Consumed {
+            let mut handle = |next: Next<T>| -> Control {
                 let (item, ends_input) = match next {
-                    Next::Item(item) => (item, marks(EndMode::PerInput) || marks(EndMode::PerStep)),
-                    Next::StreamItem(item) => (item, marks(EndMode::PerInput)),
+                    Next::Part(item) => (item, marks(EndMode::PerInput) || marks(EndMode::PerStep)),
+                    Next::StreamPart(item) => (item, marks(EndMode::PerInput)),
                     // The end markers of an input's inputs, or the end of a stream step: ended
                     // here, if that is what its ends mark.
-                    Next::EndSeq | Next::Done => {
+                    Next::EndSeq | Next::StreamDone => {
                         let ends = match next {
                             Next::EndSeq => marks(EndMode::Forward),
                             _ => marks(EndMode::PerStep),
@@ -202,13 +207,13 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                             // Its last input is parked: the end goes after that one's last
                             // output.
                             slot.end_after = true;
-                            return Consumed::Full;
+                            return Control::Full;
                         }
                         end_of(ends, &mut emitted, &mut slot.end_pending);
                         if slot.end_pending || emitted == room {
-                            return Consumed::Full;
+                            return Control::Full;
                         }
-                        return Consumed::More;
+                        return Control::More;
                     }
                 };
                 let end = item.end;
@@ -227,9 +232,9 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                             slot.end_after = ends_input;
                         }
                         if emitted == room {
-                            Consumed::Full
+                            Control::Full
                         } else {
-                            Consumed::More
+                            Control::More
                         }
                     }
                     Flow::Skip => {
@@ -237,16 +242,16 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
                         if end {
                             // An end marker (of a stream this flat-map reads, or of its
                             // input's inputs): not an input.
-                            return Consumed::Ended;
+                            return Control::Ended;
                         }
                         end_of(ends_input, &mut emitted, &mut slot.end_pending);
                         if emitted == room {
-                            Consumed::Full
+                            Control::Full
                         } else {
-                            Consumed::More
+                            Control::More
                         }
                     }
-                    Flow::Stop => Consumed::Stop,
+                    Flow::Stop => Control::Stop,
                 }
             };
             stop = match w {
@@ -257,7 +262,7 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
             };
         }
         if stop {
-            return (false, true);
+            return Round::Stop;
         }
         // The room ran out (a parked iterator, an end marker not sent, or inputs not consumed:
         // the end marker of a finished iterator can use up the room before any is): nothing
@@ -266,6 +271,22 @@ impl<St, It: Iterator> Expansion1<'_, St, It> {
         out.unreserve(room - emitted, cx);
         step.emitted += emitted;
         cx.retire_items((room - emitted) * S::COPIES);
-        (again, false)
+        if again {
+            Round::Again
+        } else {
+            Round::Idle
+        }
     }
+}
+
+/// How an expander's round ended.
+enum Round {
+    /// No work left that needs another round now: what it waits for (room downstream, a
+    /// credit, an input) wakes the node.
+    Idle,
+    /// The room ran out with work left (a parked iterator, an end marker not sent, or inputs
+    /// maybe waiting): nothing else would wake the node, so it runs again.
+    Again,
+    /// The stage stopped the run.
+    Stop,
 }

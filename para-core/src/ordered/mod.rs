@@ -1,6 +1,10 @@
 //! Ordered stages: a serial stage that sees items in source order although the stages before
 //! it run in parallel (oneTBB's `serial_in_order`).
 //!
+//! Throughout this module, the const parameters of a window are `W` (sequence numbers in
+//! flight per window), `P` (parts per item) and `N` (sources, one window each); `S` is always
+//! a [`Sender`](crate::Sender) type.
+//!
 //! # Order
 //!
 //! The source numbers its items (`seq`). Every item between the source and the ordered stage
@@ -29,7 +33,7 @@
 //! # Several sources
 //!
 //! With `S` sources (`pipeline!((a, b) => …)`), each numbers its own items, and a tag also
-//! carries its source's index (`src`, set by the source's [`Credit`] sender). Order is per
+//! carries its source's index (`src`, set by the source's [`CreditSender`]). Order is per
 //! source: the ordered stage consumes each source's `seq`s in order, as above, and interleaves
 //! the sources in any order (each step visits every source's window, starting with a different
 //! one each time, so none is starved).
@@ -44,11 +48,11 @@
 //! # Several ordered stages
 //!
 //! A source takes a credit, for each item, in the window of every ordered stage its tags reach
-//! (nested [`Credit`] senders, one per window): ordered stages in sibling branches, and a
+//! (nested [`CreditSender`]s, one per window): ordered stages in sibling branches, and a
 //! transparent one and those after it. Each window is bounded by its own credits.
 //!
 //! An ordered flat-map whose outputs go on to other ordered stages is the *producer* of their
-//! windows: [`Renumber`] numbers its outputs `0, 1, 2, …` in the order it emits them and takes
+//! windows: [`RenumberSender`] numbers its outputs `0, 1, 2, …` in the order it emits them and takes
 //! a credit for each in those windows, exactly as a source does (each window has one source:
 //! this stage, which its `give_credits` wakes). So the next ordered stages see items in the
 //! order the flat-map emitted them. A `flat_map` before an ordered stage is made such a
@@ -70,7 +74,7 @@
 //! and `g`'s by the source. So `h` reads them as a *stream* ([`Stream`]): `f` runs as an
 //! ordered flat-map that ends each input's outputs with an *end marker* (a hole numbered like
 //! an output, `Tagged::end`, through every path to `h`), in a window of its own beside `h`'s
-//! (one per such flat-map, fed by [`Renumber`] with ends). `h`'s own window lists, among the
+//! (one per such flat-map, fed by [`RenumberSender`] with ends). `h`'s own window lists, among the
 //! parts of a source item, where each stream's outputs go: *steps* `0x80 | j` for stream `j`,
 //! in branch order like the parts. At such a step `h` consumes stream `j`'s window, in its own
 //! order, up to and including the next end marker, then goes on with the next step; its
@@ -118,7 +122,7 @@
 //! must see, per source item and in depth-first order, what each path into `t`'s part of the
 //! graph made: `t` or one of the flat-maps it reads. So `t` ends each *step* of its window
 //! ([`EndMode::PerStep`](crate::EndMode::PerStep)): after each input from a part, as usual,
-//! and after each stream step (told by `Next::Done`), not after each input read from a
+//! and after each stream step (told by `Next::StreamDone`), not after each input read from a
 //! stream. The macro puts a step for `t`'s stream in `h`'s order wherever a path enters `t` or
 //! a flat-map `t` reads, which is where `t`'s own window has its steps, in the same order. An
 //! ordered stage that is not a flat-map marks ends the same way: `pipeline!` runs it as an
@@ -137,23 +141,23 @@
 //! waits on `f`'s stream, whose head is `b`'s, and its window for `b` on `g`'s, whose head is
 //! `a`'s (a hang the random graphs found). So where one ordered stage reads several streams
 //! and has a window per source, each of them is filled *per source*: a stream has a window per
-//! source too, numbered by its own counter ([`Renumber`] with `N` windows), and the flat-map
+//! source too, numbered by its own counter ([`RenumberSender`] with `N` windows), and the flat-map
 //! parks one input per source ([`run_ordered_flat_map`] with `K = N` slots). Its step reserves
 //! room for each source's window in turn: [`Sender::set_origin`](crate::Sender::set_origin)
-//! names the source to [`Credit::per_source`], which takes credits in that source's stream
+//! names the source to [`CreditSender::per_source`], which takes credits in that source's stream
 //! window. Each source is then a pipeline of its own as far as the windows go, and every one
 //! of them progresses as with one source; the queues they share never refuse for long, since
 //! what they hold goes into windows that never refuse.
 //!
 //! An ordered stage that reads streams and feeds another ordered stage numbers its outputs
-//! anew for it ([`Renumber`]): they are no longer one per path of a source item.
+//! anew for it ([`RenumberSender`]): they are no longer one per path of a source item.
 //!
 //! # Streams that meet other branches
 //!
 //! `src => (flat_map f, g) => m => ordered h`: `f`'s outputs and `g`'s meet at `m` before `h`
 //! reads them, so `m`'s input carries two numberings. Each stream-filling flat-map has a
 //! *lane* (`Tagged::lane`, from 1; every other numbering is lane 0: two of those never meet,
-//! the macro refuses that), which its [`Renumber`] puts on its outputs and end markers, and
+//! the macro refuses that), which its [`RenumberSender`] puts on its outputs and end markers, and
 //! every stage and transparent ordered stage keeps (a window stores it with the `seq`). The
 //! parts of each numbering are counted separately, so an edge out of such a node has an offset
 //! per lane ([`TaggedEdge::per_lane`]), and its edge into `h` sends each lane to its window
@@ -203,12 +207,12 @@
 //! Whoever takes `wanted` owns the wake-up, so only the ordered stage takes it, and it always
 //! notifies the source. Credits reach `free` from two other places, which leave `wanted` alone:
 //!
-//! * [`Credit::reserve`] takes the inner queues' room *first* and credits only for that room, so
+//! * [`CreditSender::reserve`] takes the inner queues' room *first* and credits only for that room, so
 //!   it never has credits to give back; room it cannot use goes back through the queues' own
 //!   `unreserve`, which wakes the producers waiting for it.
-//! * [`Credit::unreserve`] returns the credits of a source's last step, when it ran out of items
+//! * [`CreditSender::unreserve`] returns the credits of a source's last step, when it ran out of items
 //!   (a source step waiting for credits then has nothing left to produce), and those an outer
-//!   window's [`Credit`] could not match (a source feeding several windows): the step that
+//!   window's [`CreditSender`] could not match (a source feeding several windows): the step that
 //!   returns them found the outer window short and set *its* `wanted`, so the outer stage wakes
 //!   the source, and that step finds these credits back.
 //!
@@ -233,6 +237,7 @@
 //! qemu-arm; the loom model in `tests/loom_ordered.rs` finds it, and passes on this code).
 
 mod consume;
+mod control;
 mod edges;
 mod expand;
 mod senders;
@@ -243,7 +248,7 @@ mod window;
 
 pub use edges::{HoleEdge, LaneSplit, OrderedEdge, TaggedEdge, WithHoles};
 pub use expand::run_ordered_flat_map;
-pub use senders::{Credit, CreditWindows, Renumber};
+pub use senders::{CreditSender, CreditWindows, RenumberSender};
 pub use steps::run_ordered;
 pub use streams::{Stream, Streams, MAX_STREAMS};
 pub use tags::{TagIter, Tagged, TaggedStage, Untag};

@@ -13,13 +13,13 @@ use crate::sender::{EndMode, Sender};
 /// The windows a root takes credits in: one per ordered stage its numbering reaches (module
 /// docs, "Several ordered stages"). One window is an `&OrderedBuffer`; a pair `(outer, inner)`
 /// of sets is a set. `pipeline!` nests the pairs as a balanced tree, so that a chain of
-/// hundreds of ordered stages is a type a few levels deep (nested [`Credit`]s, one per stage,
+/// hundreds of ordered stages is a type a few levels deep (nested [`CreditSender`]s, one per stage,
 /// made rustc's trait solver recurse once per stage and overflow at about 125).
 ///
 /// A set takes credits innermost first: in `(outer, inner)`, `inner`'s before `outer`'s, each
 /// for at most what the one before it got; whoever got more than the next one matched gives
 /// the surplus back at once (`return_unused`, which leaves `wanted` alone). A pair behaves
-/// exactly as `Credit::new(outer, Credit::new(inner, …))` did.
+/// exactly as `CreditSender::new(outer, CreditSender::new(inner, …))` did.
 pub trait CreditWindows {
     /// Some window has several sources: items carry the index of theirs.
     const PER_SOURCE: bool;
@@ -88,7 +88,7 @@ fn window<T, const W: usize, const P: usize, const N: usize>(
 /// an ordered flat-map filling streams per source ([`per_source`](Self::per_source)), a credit
 /// in the window of the source of the input it expands.
 #[derive(Debug)]
-pub struct Credit<C, S> {
+pub struct CreditSender<C, S> {
     windows: C,
     src: Cell<u16>,
     /// The window follows [`Sender::set_origin`]; items keep their `src`.
@@ -96,7 +96,7 @@ pub struct Credit<C, S> {
     inner: S,
 }
 
-impl<C: CreditWindows, S> Credit<C, S> {
+impl<C: CreditWindows, S> CreditSender<C, S> {
     /// `inner`, limited by the credits of `windows`, for a pipeline's only source.
     pub fn new(windows: C, inner: S) -> Self {
         Self::for_source(windows, 0, inner)
@@ -108,7 +108,7 @@ impl<C: CreditWindows, S> Credit<C, S> {
             windows.has_source(src),
             "para: source {src} has no ordered window"
         );
-        Credit {
+        CreditSender {
             windows,
             src: Cell::new(src),
             by_origin: false,
@@ -120,7 +120,7 @@ impl<C: CreditWindows, S> Credit<C, S> {
     /// flat-map filling streams per source, last named with [`Sender::set_origin`] (module
     /// docs, "Several sources and several streams"). Its items keep their `src`.
     pub fn per_source(windows: C, inner: S) -> Self {
-        Credit {
+        CreditSender {
             windows,
             src: Cell::new(0),
             by_origin: true,
@@ -129,7 +129,7 @@ impl<C: CreditWindows, S> Credit<C, S> {
     }
 }
 
-impl<C, V, S> Sender<Tagged<V>> for Credit<C, S>
+impl<C, V, S> Sender<Tagged<V>> for CreditSender<C, S>
 where
     C: CreditWindows,
     S: Sender<Tagged<V>>,
@@ -198,13 +198,13 @@ where
 }
 
 /// The sender of an ordered flat-map whose outputs go on to other ordered stages: it numbers
-/// them in the order it emits them (a new `seq` each), and `inner`, the [`Credit`]s of those
+/// them in the order it emits them (a new `seq` each), and `inner`, the [`CreditSender`]s of those
 /// stages' windows around the edges, takes a credit in each for every output, as for a
 /// source. Module docs, "Several ordered stages". With `ENDS`, the outputs feed a stream
 /// (module docs, "Flat-maps in fan-out branches"): each input's outputs end with an end
 /// marker, numbered like an output, and every tag keeps the source of its input.
 #[derive(Debug)]
-pub struct Renumber<
+pub struct RenumberSender<
     'b,
     T,
     S,
@@ -223,14 +223,14 @@ pub struct Renumber<
     mode: EndMode,
 }
 
-impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
+impl<'b, T, S, const W: usize, const P: usize> RenumberSender<'b, T, S, W, P> {
     /// `inner`, the credited edges of an ordered stage, numbering its outputs with the counter
     /// kept in `counter`, the window of one of the ordered stages it feeds. Only that stage's
     /// step pushes through it, while it holds the stage's claim (as `pipeline!` wires it): that
     /// claim is what orders the numbering, like the credits order the window's cells (module
     /// docs).
     pub fn new(counter: &'b OrderedBuffer<T, W, P, 1>, inner: S) -> Self {
-        Renumber {
+        RenumberSender {
             counter,
             inner,
             origin: Cell::new(0),
@@ -241,7 +241,7 @@ impl<'b, T, S, const W: usize, const P: usize> Renumber<'b, T, S, W, P> {
 }
 
 impl<'b, T, S, const W: usize, const P: usize, const ENDS: bool, const N: usize>
-    Renumber<'b, T, S, W, P, ENDS, N>
+    RenumberSender<'b, T, S, W, P, ENDS, N>
 {
     /// The next `seq` (of the origin's window, with one per source).
     fn next_seq(&self) -> u64 {
@@ -259,13 +259,15 @@ impl<'b, T, S, const W: usize, const P: usize, const ENDS: bool, const N: usize>
     }
 }
 
-impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S, W, P, true, N> {
-    /// As [`new`](Renumber::new), for an ordered flat-map that fills a stream: each input's
+impl<'b, T, S, const W: usize, const P: usize, const N: usize>
+    RenumberSender<'b, T, S, W, P, true, N>
+{
+    /// As [`new`](RenumberSender::new), for an ordered flat-map that fills a stream: each input's
     /// outputs end with an end marker. With `N` windows in `counter` (one per source), it
     /// fills the streams per source: each window numbers the outputs of its source's inputs
     /// (module docs, "Several sources and several streams").
     pub fn with_ends(counter: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
-        Renumber {
+        RenumberSender {
             counter,
             inner,
             origin: Cell::new(0),
@@ -278,7 +280,7 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
     /// instead of ending each of its own inputs' outputs: a flat-map after another in a stream
     /// branch (module docs, "Nested flat-maps in a stream branch").
     pub fn forwarding_ends(self) -> Self {
-        Renumber {
+        RenumberSender {
             mode: EndMode::Forward,
             ..self
         }
@@ -288,7 +290,7 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
     /// that reads streams itself, whose stream steps hold several inputs (module docs, "Streams
     /// filled by a stage that reads streams").
     pub fn ending_steps(self) -> Self {
-        Renumber {
+        RenumberSender {
             mode: EndMode::PerStep,
             ..self
         }
@@ -298,12 +300,12 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize> Renumber<'b, T, S
     /// of another numbering before the ordered stage reads them as a stream (module docs,
     /// "Streams that meet other branches").
     pub fn in_lane(self, lane: u8) -> Self {
-        Renumber { lane, ..self }
+        RenumberSender { lane, ..self }
     }
 }
 
 impl<T, V, S, const W: usize, const P: usize, const ENDS: bool, const N: usize> Sender<V>
-    for Renumber<'_, T, S, W, P, ENDS, N>
+    for RenumberSender<'_, T, S, W, P, ENDS, N>
 where
     S: Sender<Tagged<V>>,
 {

@@ -1,11 +1,12 @@
 //! The steps of ordered stages that are not flat-maps, and what every ordered step shares: its
 //! start ([`begin`]) and its end ([`settle`]). Module docs of `ordered`.
 
-use super::consume::{consume_all, Next};
+use super::consume::consume_all;
+use super::control::{Control, Next};
 #[allow(unused_imports)] // the methods of `Streams`
 use super::streams::Streams as _;
 use super::streams::{Streams, MAX_STREAMS};
-use super::window::{Consumed, OrderedBuffer};
+use super::window::OrderedBuffer;
 use super::Tagged;
 use crate::graph::{Cx, NodeId};
 use crate::node::{SerialNode, BATCH};
@@ -37,9 +38,9 @@ where
     let clones = S::COPIES.saturating_sub(1);
     cx.add_items(room * clones);
     let (mut done, mut emitted) = (0, 0);
-    let mut handle = |next: Next<T>| -> Consumed {
-        let (Next::Item(item) | Next::StreamItem(item)) = next else {
-            return Consumed::More; // the end of a seq or step: nothing to do here
+    let mut handle = |next: Next<T>| -> Control {
+        let (Next::Part(item) | Next::StreamPart(item)) = next else {
+            return Control::More; // the end of a seq or step: nothing to do here
         };
         done += 1;
         let end = item.end;
@@ -48,14 +49,14 @@ where
                 out.push(output);
                 emitted += 1;
                 if emitted == room {
-                    Consumed::Full
+                    Control::Full
                 } else {
-                    Consumed::More
+                    Control::More
                 }
             }
-            Flow::Skip if end => Consumed::Ended, // a stream's end marker
-            Flow::Skip => Consumed::More,
-            Flow::Stop => Consumed::Stop,
+            Flow::Skip if end => Control::Ended, // a stream's end marker
+            Flow::Skip => Control::More,
+            Flow::Stop => Control::Stop,
         }
     };
     let mut step = Step::new(this, first_source);

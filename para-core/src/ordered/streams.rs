@@ -2,7 +2,8 @@
 //! feeds it (module docs, "Flat-maps in fan-out branches"), as a list `(Stream, (Stream, ()))`
 //! so that each keeps its own type (its number of parts).
 
-use super::window::{Consumed, Entry, Halt, OrderedBuffer};
+use super::control::{Control, Entry};
+use super::window::OrderedBuffer;
 use crate::graph::{Cx, NodeId};
 
 /// The most streams one ordered stage reads.
@@ -12,20 +13,20 @@ pub const MAX_STREAMS: usize = 8;
 /// source: module docs, "Several sources and several streams"), and that flat-map's node,
 /// which the windows wake when they give credits back.
 #[derive(Debug)]
-pub struct Stream<'b, T, const W: usize, const P: usize, const S: usize = 1> {
-    buffer: &'b OrderedBuffer<T, W, P, S>,
+pub struct Stream<'b, T, const W: usize, const P: usize, const N: usize = 1> {
+    buffer: &'b OrderedBuffer<T, W, P, N>,
     producer: NodeId,
 }
 
-impl<'b, T, const W: usize, const P: usize, const S: usize> Stream<'b, T, W, P, S> {
+impl<'b, T, const W: usize, const P: usize, const N: usize> Stream<'b, T, W, P, N> {
     /// The stream in `buffer`, filled by node `producer`.
-    pub fn new(buffer: &'b OrderedBuffer<T, W, P, S>, producer: NodeId) -> Self {
+    pub fn new(buffer: &'b OrderedBuffer<T, W, P, N>, producer: NodeId) -> Self {
         Stream { buffer, producer }
     }
 
     /// The window holding the outputs of inputs from source `src`.
     fn window(&self, src: u16) -> usize {
-        if S == 1 {
+        if N == 1 {
             0
         } else {
             usize::from(src)
@@ -51,17 +52,17 @@ mod read {
 
         /// Consumes, through `process`, stream `j`'s outputs of the next input (from source
         /// `origin`, if given), up to and including its end marker. Returns the `seq`s completed in the
-        /// stream's window and why it stopped ([`Halt::Ended`]: the input's outputs are all
+        /// stream's window and why it stopped ([`Control::Ended`]: the input's outputs are all
         /// consumed).
         ///
         /// # Safety
         /// The caller holds the claim of the ordered stage reading the streams.
-        unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
+        unsafe fn consume<F: FnMut(Entry<T>) -> Control>(
             &self,
             j: usize,
             origin: Option<u16>,
             process: &mut F,
-        ) -> (usize, Halt);
+        ) -> (usize, Control);
 
         /// Gives `n` credits back to stream `j`'s window for source `src`, waking its producer
         /// if it waits.
@@ -71,29 +72,29 @@ mod read {
     impl<T> Read<T> for () {
         const LEN: usize = 0;
 
-        unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
+        unsafe fn consume<F: FnMut(Entry<T>) -> Control>(
             &self,
             _j: usize,
             _origin: Option<u16>,
             _process: &mut F,
-        ) -> (usize, Halt) {
+        ) -> (usize, Control) {
             unreachable!("para: a step names a stream the ordered stage does not have")
         }
 
         fn give_credits(&self, _j: usize, _src: u16, _n: usize, _cx: &mut Cx<'_>) {}
     }
 
-    impl<T, R: Read<T>, const W: usize, const P: usize, const S: usize> Read<T>
-        for (Stream<'_, T, W, P, S>, R)
+    impl<T, R: Read<T>, const W: usize, const P: usize, const N: usize> Read<T>
+        for (Stream<'_, T, W, P, N>, R)
     {
         const LEN: usize = 1 + R::LEN;
 
-        unsafe fn consume<F: FnMut(Entry<T>) -> Consumed>(
+        unsafe fn consume<F: FnMut(Entry<T>) -> Control>(
             &self,
             j: usize,
             origin: Option<u16>,
             process: &mut F,
-        ) -> (usize, Halt) {
+        ) -> (usize, Control) {
             if j > 0 {
                 // SAFETY: the caller's contract, passed on.
                 return unsafe { self.1.consume(j - 1, origin, process) };

@@ -6,6 +6,7 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::MaybeUninit;
 
+use super::control::{Control, Entry};
 use super::Tagged;
 use crate::drop_all::drop_all;
 use crate::graph::NodeId;
@@ -63,7 +64,7 @@ pub(super) struct Window<T, const W: usize, const P: usize> {
     /// Touched only by the worker holding the ordered stage's claim (the claim's
     /// Acquire/Release orders it).
     cursor: UnsafeCell<(u64, usize)>,
-    /// When the producer is an upstream ordered stage ([`Renumber`](super::Renumber)): the
+    /// When the producer is an upstream ordered stage ([`RenumberSender`](super::RenumberSender)): the
     /// `seq` of its next output into this window. Touched only under that stage's claim.
     pub(super) produced: UnsafeCell<u64>,
 }
@@ -196,7 +197,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
     }
 
     /// Consumes, in order, the steps of the next complete `seq`s through `process`, while it
-    /// returns [`Consumed::More`]: each part as a [`Tagged`] value (its `src` is the window's
+    /// returns [`Control::More`]: each part as a [`Tagged`] value (its `src` is the window's
     /// source, or in a window after an ordered flat-map the source of its input), each stream
     /// as its index, for the caller to consume. With `origin`, a `seq` whose input came from another source waits (a stream's
     /// window, read for that source). Returns how many `seq`s were completed and why it
@@ -207,8 +208,8 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
     pub(super) unsafe fn consume(
         &self,
         origin: Option<u16>,
-        mut process: impl FnMut(Entry<T>) -> Consumed,
-    ) -> (usize, Halt) {
+        mut process: impl FnMut(Entry<T>) -> Control,
+    ) -> (usize, Control) {
         // SAFETY: the cursor is only touched under the ordered stage's claim (caller's contract).
         let cursor = unsafe { &mut *self.cursor.get() };
         let mut seqs_done = 0;
@@ -216,13 +217,13 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
             let (seq, first) = *cursor;
             let slot = self.slot(seq);
             if slot.arrived.load(Ordering::Acquire) != Self::COMPLETE {
-                return (seqs_done, Halt::Waiting);
+                return (seqs_done, Control::Waiting);
             }
             // After the Acquire above: every part's store of it came before its `fetch_or`.
             let meta = slot.meta.load(Ordering::Relaxed);
             let (lane, from, end) = ((meta >> 17) as u8, (meta >> 1) as u16, meta & 1 == 1);
             if origin.is_some_and(|origin| origin != from) {
-                return (seqs_done, Halt::Waiting);
+                return (seqs_done, Control::Waiting);
             }
             let mut ending = false;
             for (k, &step) in self.steps.iter().enumerate().skip(first) {
@@ -234,17 +235,17 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                 if step & STREAM != 0 {
                     // The cursor moves past a stream only once it is done.
                     match process(Entry::Stream(usize::from(step & !STREAM))) {
-                        Consumed::More | Consumed::Ended => {
+                        Control::More | Control::Ended => {
                             *cursor = (seq, k + 1);
-                            match process(Entry::Done) {
-                                Consumed::Full => return (seqs_done, Halt::Full),
-                                Consumed::Stop => return (seqs_done, Halt::Stop),
+                            match process(Entry::StreamDone) {
+                                Control::Full => return (seqs_done, Control::Full),
+                                Control::Stop => return (seqs_done, Control::Stop),
                                 _ => {}
                             }
                         }
-                        Consumed::Full => return (seqs_done, Halt::Full),
-                        Consumed::Wait => return (seqs_done, Halt::Waiting),
-                        Consumed::Stop => return (seqs_done, Halt::Stop),
+                        Control::Full => return (seqs_done, Control::Full),
+                        Control::Waiting => return (seqs_done, Control::Waiting),
+                        Control::Stop => return (seqs_done, Control::Stop),
                     }
                     continue;
                 }
@@ -253,7 +254,7 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                 // `fetch_or`), and parts from the cursor on are not consumed yet; only the
                 // claim holder consumes.
                 let value = unsafe { (*slot.parts[part].get()).assume_init_read() };
-                // Consumed before the stage sees it: if the stage panics, the value is dropped
+                // Control before the stage sees it: if the stage panics, the value is dropped
                 // by the unwinding, and the window's `Drop` must not drop it again.
                 *cursor = (seq, k + 1);
                 let item = Tagged {
@@ -265,66 +266,25 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
                     value,
                 };
                 match process(Entry::Part(item)) {
-                    Consumed::More | Consumed::Wait => {}
-                    Consumed::Ended => ending = true,
-                    Consumed::Full if k + 1 < self.steps.len() => return (seqs_done, Halt::Full),
-                    Consumed::Full => {
+                    Control::More | Control::Waiting => {}
+                    Control::Ended => ending = true,
+                    Control::Full if k + 1 < self.steps.len() => return (seqs_done, Control::Full),
+                    Control::Full => {
                         slot.arrived.store(0, Ordering::Relaxed);
                         *cursor = (seq + 1, 0);
-                        return (seqs_done + 1, Halt::Full);
+                        return (seqs_done + 1, Control::Full);
                     }
-                    Consumed::Stop => return (seqs_done, Halt::Stop),
+                    Control::Stop => return (seqs_done, Control::Stop),
                 }
             }
             slot.arrived.store(0, Ordering::Relaxed);
             *cursor = (seq + 1, 0);
             seqs_done += 1;
             if ending {
-                return (seqs_done, Halt::Ended);
+                return (seqs_done, Control::Ended);
             }
         }
     }
-}
-
-/// What [`Window::consume`] hands its caller: a part, or a stream to consume.
-#[derive(Debug)]
-pub enum Entry<T> {
-    /// A part of the current `seq`.
-    Part(Tagged<T>),
-    /// Stream `j`'s outputs for the current `seq`, up to their end marker (module docs,
-    /// "Flat-maps in fan-out branches").
-    Stream(usize),
-    /// A stream step of the `seq` is done: the stream's outputs for it were all consumed.
-    Done,
-}
-
-/// What the ordered stage's step says after an entry, to [`Window::consume`].
-#[derive(Debug)]
-pub enum Consumed {
-    /// Go on with the next entry (a stream: it is done).
-    More,
-    /// A part: it is consumed; stop here (the room downstream is used up). A stream: stop at it.
-    Full,
-    /// The part is consumed, or the stream stops, and the run stops.
-    Stop,
-    /// A stream: its next outputs have not arrived; stop at it.
-    Wait,
-    /// A part of a stream's window: an end marker. The `seq` ends that input's outputs: stop
-    /// after it.
-    Ended,
-}
-
-/// Why [`Window::consume`] returned.
-#[derive(Debug)]
-pub enum Halt {
-    /// The next part has not arrived.
-    Waiting,
-    /// The room downstream is used up.
-    Full,
-    /// The run stops.
-    Stop,
-    /// It consumed an end marker's `seq`.
-    Ended,
 }
 
 impl<T, const W: usize, const P: usize> Drop for Window<T, W, P> {
@@ -355,9 +315,9 @@ impl<T, const W: usize, const P: usize> Drop for Window<T, W, P> {
 }
 
 /// The input of an ordered stage: one window of `W` sequence numbers, `P` parts each, per
-/// source (`S` sources). See the module docs.
-pub struct OrderedBuffer<T, const W: usize, const P: usize, const S: usize = 1> {
-    pub(super) windows: [Window<T, W, P>; S],
+/// source (`N` sources). See the module docs.
+pub struct OrderedBuffer<T, const W: usize, const P: usize, const N: usize = 1> {
+    pub(super) windows: [Window<T, W, P>; N],
     /// The window the next step starts with, so that no source is starved. Touched only under
     /// the ordered stage's claim.
     pub(super) turn: UnsafeCell<usize>,
@@ -373,15 +333,15 @@ pub struct OrderedBuffer<T, const W: usize, const P: usize, const S: usize = 1> 
 // Release `fetch_or`s).
 // The cursors and `turn` are only touched under that claim, `produced` only under the claim of
 // the upstream ordered stage that feeds the window.
-unsafe impl<T: Send, const W: usize, const P: usize, const S: usize> Sync
-    for OrderedBuffer<T, W, P, S>
+unsafe impl<T: Send, const W: usize, const P: usize, const N: usize> Sync
+    for OrderedBuffer<T, W, P, N>
 {
 }
 
-impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S> {
+impl<T, const W: usize, const P: usize, const N: usize> OrderedBuffer<T, W, P, N> {
     const SHAPE_OK: () = assert!(
-        W >= 1 && P <= MAX_PARTS && S >= 1 && S <= u16::MAX as usize,
-        "an ordered window needs W >= 1, P <= 32 paths to it, 1 <= S <= 65535 sources"
+        W >= 1 && P <= MAX_PARTS && N >= 1 && N <= u16::MAX as usize,
+        "an ordered window needs W >= 1, P <= 32 paths to it, 1 <= N <= 65535 sources"
     );
 
     /// Empty windows, whose stage consumes the parts of a `seq` in part order.
@@ -423,7 +383,7 @@ impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S
         // through raw pointers, so the whole value is initialised at the end.
         unsafe {
             let windows = core::ptr::addr_of_mut!((*buffer).windows).cast::<Window<T, W, P>>();
-            for i in 0..S {
+            for i in 0..N {
                 Window::init_at(windows.add(i), steps);
             }
             core::ptr::addr_of_mut!((*buffer).turn).write(UnsafeCell::new(0));
@@ -474,20 +434,20 @@ impl<T, const W: usize, const P: usize, const S: usize> OrderedBuffer<T, W, P, S
     /// Stores one part in its source's window (with one window, `src` is the source of an
     /// ordered flat-map's input, kept for the stream's consumer).
     pub(super) fn put(&self, item: Tagged<T>) {
-        let window = if S == 1 { 0 } else { usize::from(item.src) };
+        let window = if N == 1 { 0 } else { usize::from(item.src) };
         self.windows[window].put(item);
     }
 }
 
-impl<T, const W: usize, const P: usize, const S: usize> Default for OrderedBuffer<T, W, P, S> {
+impl<T, const W: usize, const P: usize, const N: usize> Default for OrderedBuffer<T, W, P, N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T, const W: usize, const P: usize, const S: usize> fmt::Debug for OrderedBuffer<T, W, P, S> {
+impl<T, const W: usize, const P: usize, const N: usize> fmt::Debug for OrderedBuffer<T, W, P, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut free = [0; S];
+        let mut free = [0; N];
         for (free, window) in free.iter_mut().zip(&self.windows) {
             *free = window.free.load(Ordering::Relaxed);
         }
