@@ -166,7 +166,7 @@ per output of `e`. Both are the reference's depth-first order, but for one thing
 
 Paths into a stream reader. `t` ends each step of its window (each input from a part, each
 stream step), and `h` reads `t`'s stream wherever a path enters `t` or a flat-map `t` reads
-(para-core's `ordered` module docs, "Streams filled by a stage that reads streams"): with a
+(para-core's `ordered` module docs, "Streams"): with a
 fan-out before the group, depth first as the reference computes it. (Until bd94083 `h` read all
 of `t`'s outputs of an item at its first entry, and those graphs were drawn again.)
 

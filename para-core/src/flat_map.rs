@@ -180,7 +180,7 @@ where
 /// A `serial flat_map` node: the stateful stage and its parked iterator, claimed together.
 ///
 /// `K` parking slots: one, except for an ordered flat-map that fills streams per source
-/// (`ordered` module docs, "Several sources and several streams"), which expands one input of
+/// (`ordered` module docs, "Streams"), which expands one input of
 /// each source at a time.
 #[derive(Debug)]
 pub struct SerialFlatMapNode<St, It, const K: usize = 1> {

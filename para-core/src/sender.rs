@@ -44,7 +44,7 @@ pub trait Sender<T> {
 
     /// Whether an ordered flat-map sending here ends each input's outputs with an end marker,
     /// which takes one unit of reserved room (its outputs feed a stream: the `ordered` module
-    /// docs, "Flat-maps in fan-out branches").
+    /// docs, "Streams").
     const MARKS_ENDS: bool = false;
 
     /// Pushes the end marker of the input whose outputs were pushed last, into reserved room.
@@ -65,13 +65,13 @@ pub trait Sender<T> {
 /// What an ordered flat-map's end markers end (`ordered` module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndMode {
-    /// The outputs of each of its inputs ("Flat-maps in fan-out branches").
+    /// The outputs of each of its inputs ("Streams").
     PerInput,
     /// The outputs of each input of the flat-map before it: it passes on the end markers it
-    /// reads ("Nested flat-maps in a stream branch").
+    /// reads ("Streams").
     Forward,
     /// The outputs of each step of its own window: each input from a part, and all the inputs
-    /// read from a stream at one step ("Streams filled by a stage that reads streams").
+    /// read from a stream at one step ("Streams").
     PerStep,
 }
 

@@ -93,7 +93,7 @@ impl<I> Stage<I> for Pass {
 
 /// A one-output stage as a flat-map's (its output, or none): an ordered stage that must mark
 /// the ends of its outputs per item runs as an `ordered flat_map` (`ordered` module docs,
-/// "Streams filled by a stage that reads streams").
+/// "Streams").
 #[derive(Debug)]
 pub struct AsFlatMap<S>(pub S);
 

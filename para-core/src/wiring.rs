@@ -395,7 +395,7 @@ pub fn tagged_queue<T, const N: usize>(_input: Ty<T>) -> Inline<Queue<Tagged<T>,
 
 /// The input of an ordered stage: per source (`N` of them), a window of `W` sequence numbers
 /// of `P` parts each, consumed in the order of `steps` (para-core's `ordered` module docs,
-/// "Order"), all filled by one producer if `one_producer`.
+/// "Numbering"), all filled by one producer if `one_producer`.
 pub fn ordered_buffer<T, const W: usize, const P: usize, const N: usize>(
     _input: Ty<T>,
     steps: &'static [u8],

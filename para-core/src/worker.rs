@@ -1,11 +1,11 @@
 //! The plain worker loop: what every core of a bare-metal chip runs on one shared graph.
 //!
-//! It needs no deque, no allocator and no OS. Instead of remembering which nodes were notified,
-//! it scans every node on each round: by priority, highest first, and within a priority from the
-//! last node to the first (the reverse of the order `pipeline!` numbers them in), so the nodes
-//! closest to the output — the serial ones that bound throughput, and the ones that free queue
-//! space — are served first. A node with nothing to do costs a couple of loads. para-std replaces the scan with work-stealing deques; the node steps
-//! it runs are the same.
+//! It needs no deque, no allocator and no OS. Instead of remembering which nodes were notified, it
+//! scans every node on each round: by priority, highest first, and within a priority from the last
+//! node to the first (the reverse of the order `pipeline!` numbers them in), so the nodes closest
+//! to the output — the serial ones that bound throughput, and the ones that free queue space — are
+//! served first. A node with nothing to do costs a couple of loads. para-std replaces the scan with
+//! work-stealing deques; the node steps it runs are the same.
 
 use crate::graph::{Graph, NodeId, Scheduler, MAX_PRIORITY};
 use crate::sync::spin_hint;

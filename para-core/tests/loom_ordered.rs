@@ -144,8 +144,8 @@ impl<T> Sender<T> for Unlimited {
     fn notify(&self, _cx: &mut Cx<'_>) {}
 }
 
-/// Broken: the order `CreditSender::reserve` had before the fix. Credits first, then the queue's room,
-/// and the credits the full queue left unused go back.
+/// Broken: the order `CreditSender::reserve` had before the fix. Credits first, then the queue's
+/// room, and the credits the full queue left unused go back.
 struct CreditsFirst<'b, S> {
     credits: CreditSender<&'b OrderedBuffer<usize, WINDOW, 1>, Unlimited>,
     inner: S,
@@ -611,7 +611,7 @@ const PER_SOURCE: &[NodeInfo] = &[
 
 /// `pipeline!(capacity = 1, (0..1, 10..11) => (flat_map |x| once(x), |x| x + 100) => ordered
 /// …)`, with the flat-map filling its stream per source, as `pipeline!` wires it when a second
-/// flat-map branch joins (module docs of `ordered`, "Several sources and several streams"): a
+/// flat-map branch joins (module docs of `ordered`, "Streams"): a
 /// window per source everywhere, one parked input per source, credits in the stream window of
 /// the source it expands (`CreditSender::per_source`). Three workers: the sources and the parallel
 /// stage, the flat-map, the sink. Checks: the run finishes (no lost wake-up between the

@@ -53,9 +53,10 @@ pub(crate) struct Node<'a> {
     pub(crate) priority: Option<u8>,
     /// `limit(N)`: at most N calls at once, checked to be a positive integer literal.
     pub(crate) limit: Option<u32>,
-    /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an
-    /// ordered stage, which runs as an ordered flat-map (para-core's `ordered` module docs). An ordered stage that is not a flat-map and whose outputs lead to
-    /// another is *transparent*: its outputs keep their tags, as from any stage.
+    /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an ordered
+    /// stage, which runs as an ordered flat-map (para-core's `ordered` module docs). An ordered
+    /// stage that is not a flat-map and whose outputs lead to another is *transparent*: its outputs
+    /// keep their tags, as from any stage.
     pub(crate) ordered: bool,
     /// The nodes whose outputs feed this node's input queue, ascending. More than one: a merge.
     pub(crate) preds: Vec<usize>,

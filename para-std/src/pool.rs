@@ -34,13 +34,13 @@
 //!                               └──caller cancels──▶ Empty
 //! ```
 //!
-//! All transitions happen under the mailbox's mutex, so exactly one of "thread takes" and
-//! "caller cancels" wins. A caller cancels only a job of its own run (same latch): by the time
-//! it looks, the thread may have run its job, gone back to the idle list and been given
-//! another run's job, which is not the caller's to cancel. A thread is in the idle list exactly when its mailbox is `Empty` and
-//! no caller owns it; a caller removes a thread from the list (under the list's lock) before
-//! posting to it; the thread puts itself back after its job (before it counts the job done, so
-//! the caller's next run finds it), or the caller does when it cancels the job.
+//! All transitions happen under the mailbox's mutex, so exactly one of "thread takes" and "caller
+//! cancels" wins. A caller cancels only a job of its own run (same latch): by the time it looks,
+//! the thread may have run its job, gone back to the idle list and been given another run's job,
+//! which is not the caller's to cancel. A thread is in the idle list exactly when its mailbox is
+//! `Empty` and no caller owns it; a caller removes a thread from the list (under the list's lock)
+//! before posting to it; the thread puts itself back after its job (before it counts the job done,
+//! so the caller's next run finds it), or the caller does when it cancels the job.
 
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};

@@ -513,7 +513,8 @@ fn every_value_dropped_once() -> Outcome {
     ensure_eq!(count, 2 * N);
     let n = N as u64;
     ensure_eq!(sum, n * (n - 1) + n); // Σx + Σ(x + 1)
-                                      // Each source item, its clone for the first branch, and the first branch's new value.
+                                      // Each source item, its clone for the first branch, and the
+                                      // first branch's new value.
     ensure_eq!(created, 3 * N);
     ensure_eq!(dropped, created);
     Outcome::Pass

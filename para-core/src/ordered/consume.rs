@@ -1,6 +1,5 @@
 //! How an ordered step consumes its windows: each source's in turn, and the streams read at
-//! their steps, inside one another. Module docs of `ordered` ("Order", "Flat-maps in fan-out
-//! branches", "Nested flat-maps in a stream branch").
+//! their steps, inside one another. Module docs of `ordered` ("Numbering", "Streams").
 
 use super::control::{Control, Entry, Next};
 use super::steps::Step;
@@ -102,7 +101,7 @@ where
 
 /// Consumes, through `handle`, stream `j`'s outputs of the next input (from source `origin`,
 /// if given), up to its end marker, and the streams read inside it where its steps say (module
-/// docs, "Nested flat-maps in a stream branch"); counts the `seq`s completed in each for window
+/// docs, "Streams"); counts the `seq`s completed in each for window
 /// `w`. Says how it went, as a step of the window that reads the stream.
 ///
 /// # Safety

@@ -12,7 +12,7 @@ pub enum Entry<T> {
     /// A part of the current `seq`.
     Part(Tagged<T>),
     /// Stream `j`'s outputs for the current `seq`, up to their end marker, for the reader to
-    /// consume (module docs, "Flat-maps in fan-out branches").
+    /// consume (module docs, "Streams").
     Stream(usize),
     /// The stream step just read is done: the stream's outputs for it were all consumed.
     StreamDone,

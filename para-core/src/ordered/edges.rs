@@ -1,7 +1,6 @@
 //! The edges into and before ordered stages: each adds its path's part offset (per lane where
 //! numberings meet), routes lanes into the stage's windows, or puts holes for a flat-map that
-//! reaches the stage only through others. Module docs of `ordered` ("Order", "Streams that meet
-//! other branches", "Flat-maps after one that reaches no ordered stage").
+//! reaches the stage only through others. Module docs of `ordered` ("Numbering", "Lanes", "Holes").
 
 use super::window::OrderedBuffer;
 use super::Tagged;
@@ -52,7 +51,7 @@ impl<T, const W: usize, const P: usize, const N: usize> Sender<Tagged<T>>
 /// An edge that puts a *hole* into an ordered stage's window for each item sent through it,
 /// whatever the item's type: the tag alone (end markers included). For a flat-map whose outputs
 /// reach the stage only through flat-maps after it, it carries the ends of its inputs' outputs
-/// (module docs, "Flat-maps after one that reaches no ordered stage"). Used through
+/// (module docs, "Holes"). Used through
 /// [`WithHoles`].
 #[derive(Debug)]
 pub struct HoleEdge<'b, T, const W: usize, const P: usize, const N: usize = 1> {
@@ -146,7 +145,7 @@ impl<S> TaggedEdge<S> {
     }
 
     /// `inner`, from a node where several numberings meet: parts of lane `l` are shifted by
-    /// `offsets[l]` (module docs, "Streams that meet other branches").
+    /// `offsets[l]` (module docs, "Lanes").
     ///
     /// # Panics
     /// On an item whose lane has no offset (`pipeline!` lists every lane the node carries).
@@ -185,7 +184,7 @@ impl<T, S: Sender<Tagged<T>>> Sender<Tagged<T>> for TaggedEdge<S> {
 /// An edge into an ordered stage from a node where several numberings meet: items of `lane` go
 /// to `this` (the window of the stream that lane fills), the others to `other` (another
 /// `LaneSplit`, or the stage's own window). Both are [`OrderedEdge`]s of the same stage, which
-/// always have room. Module docs, "Streams that meet other branches".
+/// always have room. Module docs, "Lanes".
 #[derive(Debug)]
 pub struct LaneSplit<A, B> {
     lane: u8,

@@ -22,10 +22,10 @@ use crate::stage::{Flow, StageMut};
 /// its sender marks ends (it feeds a stream), each input's outputs are followed by an end marker,
 /// sent before anything else if the room ran out just before it.
 ///
-/// With `K = N` parking slots (it fills streams per source: module docs, "Several sources and
-/// several streams"), each source is expanded on its own: the step reserves room for each source's
-/// window in turn (credits in that source's stream windows) and parks one iterator per source, so a
-/// source whose outputs wait never holds back another's.
+/// With `K = N` parking slots (it fills streams per source: module docs, "Streams"), each source is
+/// expanded on its own: the step reserves room for each source's window in turn (credits in that
+/// source's stream windows) and parks one iterator per source, so a source whose outputs wait never
+/// holds back another's.
 ///
 /// Accounting as in `flat_map.rs`: an input counts as one item until its iterator is exhausted; a
 /// hole or a skipped input is settled when consumed; an end marker is an output.

@@ -1,223 +1,209 @@
 //! Ordered stages: a serial stage that sees items in source order although the stages before
 //! it run in parallel (oneTBB's `serial_in_order`).
 //!
-//! Throughout this module, the const parameters of a window are `W` (sequence numbers in
-//! flight per window), `P` (parts per item) and `N` (sources, one window each); `S` is always
-//! a [`Sender`](crate::Sender) type.
+//! This guide goes by concept: the data, numbering, windows, holes, credits, streams, lanes,
+//! then why a run always progresses. The macro's side (which node numbers what, each edge's
+//! offset, each window's order) is `para-macros/src/order`. Throughout the module, the const
+//! parameters of a window are `W` (sequence numbers in flight per window), `P` (parts per
+//! item) and `N` (sources, one window each); `S` is always a [`Sender`](crate::Sender) type.
 //!
-//! # Order
+//! # The data
 //!
-//! The source numbers its items (`seq`). Every item between the source and the ordered stage
-//! travels as a [`Tagged`] value: its `seq`, its *part* (which path through fan-outs it took)
-//! and the value, or nothing (a *hole*: a filter dropped it, and the ordered stage must still
-//! learn that nothing will come). The ordered stage consumes, for `seq = 0, 1, 2, …`, every
-//! part of that `seq`, in its window's *order*.
+//! ```text
+//!  source a ──seq 7──▶ stages ──Tagged{seq 7, part 1, src 0, lane 0, end, value}──▶ ┐
+//!                                                                                    │
+//!  OrderedBuffer<T, W, P, N>: one window per source                                  ▼
+//!  ┌ window of source 0 ───────────────────────────────────────────────────────────────┐
+//!  │ free: credits │ wanted │ cursor (seq 6, step 1) │ steps: [0, 0x80, 1] (the order) │
+//!  │ slot 6 % W: arrived 0b11, meta (src, lane, end), parts [P cells]                   │
+//!  │ slot 7 % W: arrived 0b10, …                                  W slots, one per seq  │
+//!  └────────────────────────────────────────────────────────────────────────────────────┘
+//!  beside it, per stream j the stage reads: a window of its own, filled by the flat-map
+//! ```
+//!
+//! # Numbering
+//!
+//! A *root* numbers items: the source numbers its items `seq = 0, 1, 2, …`. Every item between
+//! the root and the ordered stages it reaches travels as a [`Tagged`] value: its `seq`, its
+//! *part* (which path through fan-outs it took) and the value, or nothing (a hole, below).
+//! Tags are put on by the root and kept by every stage up to the ordered stages their items
+//! reach ([`TaggedStage`]); a branch that reaches none takes them off ([`Untag`]: a hole is
+//! skipped there), and so does an ordered stage whose outputs reach none.
 //!
 //! Parts are numbered by the predecessors a path enters each node through: at a node fed by
 //! several (a merge), the paths through the first take the first numbers, and so on. The macro
 //! gives each edge that offset ([`TaggedEdge`], [`OrderedEdge`]), so the parts of an item at
 //! any node are `0..paths to it`, a number that does not depend on what lies after the node:
-//! one tag serves every ordered stage its item reaches. The *order* lists the parts in branch
-//! order (depth first, branches left to right), which the macro computes from the graph; so
-//! after a fan-out and a merge the ordered stage sees, per source item, the branch outputs in
-//! the order the branches are written, and after a fan-out, a merge and another fan-out, each
-//! output of the first group through each branch of the second before the next one's.
+//! one tag serves every ordered stage its item reaches. An ordered stage consumes, for each
+//! `seq` in turn, every part of it in its window's *order*: the parts in branch order (depth
+//! first, branches left to right). After a fan-out and a merge it sees, per source item, the
+//! branch outputs in the order the branches are written.
 //!
-//! Tags are put on by the source (numbering) and kept by every stage up to the ordered stages
-//! their items reach ([`TaggedStage`]); a branch that reaches none takes them off ([`Untag`]:
-//! a hole is skipped there), and so does an ordered stage whose outputs reach none. An ordered
-//! stage whose outputs do reach another is *transparent* unless it is a flat-map: it consumes
-//! in order and passes each output on with its input's tag (a hole for a filtered item), so the
-//! next ordered stage sees it as the part of that source item it is.
-//!
-//! # Several sources
-//!
-//! With `S` sources (`pipeline!((a, b) => …)`), each numbers its own items, and a tag also
-//! carries its source's index (`src`, set by the source's [`CreditSender`]). Order is per
-//! source: the ordered stage consumes each source's `seq`s in order, as above, and interleaves
-//! the sources in any order (each step visits every source's window, starting with a different
+//! With `N` sources (`pipeline!((a, b) => …)`), each numbers its own items along the same paths,
+//! and a tag also carries its source's index (`src`, set by the source's [`CreditSender`]).
+//! Order is per source: the ordered stage consumes each source's `seq`s in order and
+//! interleaves the sources (each step visits every source's window, starting with a different
 //! one each time, so none is starved).
 //!
-//! # Ordered flat-maps
+//! An ordered stage whose outputs reach another is *transparent* unless it is a flat-map: it
+//! consumes in order and passes each output on with its input's tag (a hole for a filtered
+//! item), so the next ordered stage sees it as the part of that source item it is. An *ordered
+//! flat-map* consumes its inputs in order and emits each input's outputs lazily, all before
+//! the next input's ([`run_ordered_flat_map`]; when the room downstream runs out mid-expansion,
+//! the iterator is parked under the stage's claim and finished by the next step before any
+//! other part is consumed). Its outputs are any number per input, so when they go on to other
+//! ordered stages it is their root: [`RenumberSender`] numbers them `0, 1, 2, …` in emission
+//! order. A `flat_map` before an ordered stage runs that way (`pipeline!` makes it an ordered
+//! flat-map), and so does an ordered stage that reads streams (below): its outputs are no
+//! longer one per path of a source item.
 //!
-//! An `ordered flat_map` consumes its inputs in the order above and emits each input's outputs
-//! lazily, in emission order, all before the next input's ([`run_ordered_flat_map`]): when the
-//! room downstream runs out mid-expansion, the iterator is parked under the stage's claim and
-//! finished by the next step before any other part is consumed.
+//! # Windows
 //!
-//! # Several ordered stages
+//! The ordered stage's input ([`OrderedBuffer`]) holds one window per source of its numbering
+//! (one after an ordered flat-map, which is the only source of its windows). A window has `W`
+//! slots, one per `seq`, each holding the `P` parts of that `seq` and a bit per part that
+//! arrived; the part is written to its cell before its bit is set (Release), and the stage
+//! reads a slot only once every bit is (Acquire). The window's *steps* list, per `seq`, the
+//! parts in order and, among them, *stream steps* `0x80 | j` where stream `j`'s outputs are
+//! read. The stage's cursor is a `(seq, step)`: it moves past a part once the part is taken
+//! (so a panicking stage never sees it twice, and the window's `Drop` drops the rest once),
+//! and past a stream step once the stream's outputs for it are all read.
 //!
-//! A source takes a credit, for each item, in the window of every ordered stage its tags reach
-//! (nested [`CreditSender`]s, one per window): ordered stages in sibling branches, and a
-//! transparent one and those after it. Each window is bounded by its own credits.
+//! Memory: a root takes a credit in its window for each `seq` before it emits it (below), and
+//! the stage returns it when it has consumed the whole `seq`. So every tagged item alive
+//! belongs to one of at most `W` consecutive `seq`s of its source: a slow item holds back its
+//! source, not memory (and not the other sources). At most `N × W × P` items, holes included,
+//! are between the sources and the ordered stage, however slow one of them is.
 //!
-//! An ordered flat-map whose outputs go on to other ordered stages is the *producer* of their
-//! windows: [`RenumberSender`] numbers its outputs `0, 1, 2, …` in the order it emits them and takes
-//! a credit for each in those windows, exactly as a source does (each window has one source:
-//! this stage, which its `give_credits` wakes). So the next ordered stages see items in the
-//! order the flat-map emitted them. A `flat_map` before an ordered stage is made such a
-//! producer (`pipeline!` runs it as an `ordered flat_map`): its outputs are numbered as they
-//! are emitted, input by input in order, each input's in emission order.
+//! # Holes
 //!
-//! A producing ordered stage is serial, and a step gives back the credits it did not use (with
-//! `return_unused`, without a wake-up) *before* it lets go of the stage's claim: so no other step
-//! of it can be waiting for those credits meanwhile. A step that finds none sets `wanted` and is
-//! woken by the next window's stage. (Giving them back after the release lost a wake-up: a
-//! second step, started in between, found no credit and set `wanted`, and the credits came back
-//! with nothing left in flight to return more; the stress test of two chained flat-maps with two
-//! sources hung about one run in ten.)
+//! A *hole* is a part with no value: the ordered stage must learn that nothing will come for
+//! it. A filter that drops a tagged item sends its hole on; an *end marker* is a hole that
+//! ends an input's outputs in a stream (`Tagged::end`, below). A flat-map whose outputs reach
+//! an ordered stage only through the flat-maps after it (`src => (flat_map e => (flat_map f,
+//! flat_map g), k) => ordered h`) sends a hole per output, and its end markers, into a stream
+//! window of its own at `h` ([`WithHoles`], [`HoleEdge`]; the holes count as copies of its
+//! outputs): a stream whose one part is that hole, followed by stream steps for `f` and `g`.
+//! Likewise a flat-map that passes end markers on but reads only streams has no part in its
+//! window to receive them: its producer sends it a hole per output into part 0.
 //!
-//! # Flat-maps in fan-out branches
+//! # Credits
+//!
+//! A root takes a credit, for each item, in the window of every ordered stage its tags reach
+//! (a [`CreditSender`] over a [`CreditWindows`] set): ordered stages in sibling branches, and
+//! a transparent one and those after it. Each window is bounded by its own credits and wakes
+//! its own root when it gives them back. An ordered flat-map that numbers items for other
+//! ordered stages is the *producer* of their windows, and takes credits exactly as a source
+//! does; it is serial, and a step gives back the credits it did not use (`return_unused`,
+//! without a wake-up) *before* it lets go of the stage's claim, so no other step of it can be
+//! waiting for those credits meanwhile. A step that finds none sets `wanted` and is woken by
+//! the window's stage. The handshake is in "Waking the source".
+//!
+//! # Streams
 //!
 //! `src => (flat_map f, g) => ordered h`: `h` must see, per source item, all of `f`'s outputs
-//! of it, then `g`'s, but `f`'s outputs are numbered by `f` (they are any number per input)
-//! and `g`'s by the source. So `h` reads them as a *stream* ([`Stream`]): `f` runs as an
-//! ordered flat-map that ends each input's outputs with an *end marker* (a hole numbered like
-//! an output, `Tagged::end`, through every path to `h`), in a window of its own beside `h`'s
-//! (one per such flat-map, fed by [`RenumberSender`] with ends). `h`'s own window lists, among the
-//! parts of a source item, where each stream's outputs go: *steps* `0x80 | j` for stream `j`,
-//! in branch order like the parts. At such a step `h` consumes stream `j`'s window, in its own
-//! order, up to and including the next end marker, then goes on with the next step; its
-//! cursor stays at the step until the end marker came. With several sources, a flat-map's
-//! outputs keep the source of their input in their tags, and a stream's `seq`s from another
-//! source than the one `h`'s window is for wait (the flat-map interleaves the sources as it
-//! consumes them, and so does `h`, which reaches each of those `seq`s in turn). After an
-//! ordered flat-map on the chain, `h` has one window in that flat-map's order, and so do its
-//! streams: no source to match.
+//! of it, then `g`'s, but `f`'s outputs are numbered by `f` and `g`'s by the source. So `h`
+//! reads `f`'s as a *stream* ([`Stream`]): `f` ends each input's outputs with an end marker
+//! (numbered like an output, through every path to `h`), into a window of its own beside
+//! `h`'s (fed by [`RenumberSender`] with ends). At stream step `0x80 | j` of a source item,
+//! `h` consumes stream `j`'s window, in its own order, up to and including the next end
+//! marker; its cursor stays at the step until the end marker came. With several sources, a
+//! flat-map's outputs keep the source of their input in their tags, and a stream's `seq`s of
+//! another source than the one `h`'s window is for wait (the flat-map interleaves the sources
+//! as it consumes them, and so does `h`). After an ordered flat-map on the chain, `h` has one
+//! window in that flat-map's order, and so do its streams: no source to match.
 //!
-//! # Nested flat-maps in a stream branch
+//! What an end marker ends ([`EndMode`](crate::EndMode)) depends on where the filler stands:
+//! - **Each input's outputs** (`PerInput`): the flat-map whose inputs carry `h`'s numbering.
+//! - **Passed on** (`Forward`): a *chain* of flat-maps in one branch (`(flat_map e => flat_map
+//!   f, g) => ordered h`). `e`, the head, ends each input's outputs; `f` consumes `e`'s outputs
+//!   in order, marks nothing per input of its own, and when its window completes a `seq` of
+//!   end markers it sends one of its own (its [`Sender::end_mode`](crate::Sender::end_mode)).
+//!   `h` reads `f`'s outputs as the stream at the step of `e`'s branch.
+//! - **Each step of its window** (`PerStep`): an ordered stage that reads streams and fills
+//!   one (`((flat_map f, g) => ordered t, k) => ordered h`). A step of `t`'s window that reads
+//!   a stream takes all of `f`'s outputs of the item, and `h` must see what each path into
+//!   `t`'s part of the graph made, so `t` ends each input from a part and each stream step
+//!   (told by `Next::StreamDone`), not each input read from a stream. The macro puts a step
+//!   for `t`'s stream in `h`'s order wherever a path enters `t` or a flat-map `t` reads. An
+//!   ordered stage that is not a flat-map runs as an ordered flat-map of its one or no output
+//!   per input for this (`AsFlatMap`).
 //!
-//! `src => (flat_map e => flat_map f, g) => ordered h`: `h` must see, per source item, all that
-//! `e`'s branch made of it (each of `e`'s outputs expanded by `f`, in order), then `g`'s. `f`
-//! consumes `e`'s outputs in `e`'s order, so its outputs already come in that order; what `h`
-//! needs is where each source item's end. So `e` ends each input's outputs with a marker, as
-//! for a stream, and `f` passes those on ([`Sender::forwards_ends`](crate::Sender::forwards_ends)):
-//! it marks nothing per input of its own, and when its window completes a `seq` of end markers
-//! (one per path from `e`), it sends one end marker of its own. `h` reads `f`'s outputs as a
-//! stream at the step of `e`'s branch. Any number of flat-maps may follow one another that way
-//! (each passes on what it reads).
+//! Streams nest: in `flat_map e => (flat_map f, g2)` with both reaching `h`, per output `y` of
+//! `e`, `h` reads `f`'s outputs of `y`, then `g2`'s. `e`'s stream window lists a stream step
+//! for `f` among its parts, as `h`'s own window does for `e`; a `seq` that is an end marker
+//! has no stream outputs, so its stream steps are skipped.
 //!
-//! `flat_map e => (flat_map f, g2)` inside the branch, both reaching `h`: per output `y` of
-//! `e`, `h` must read `f`'s outputs of `y`, then `g2`'s of it. So `f`'s stream is read *inside*
-//! `e`'s: `e`'s stream window lists a stream step for `f` among its parts, as `h`'s own window
-//! does for `e`, and reading `e`'s stream at the step of a source item reads, per `seq` of it,
-//! `f`'s outputs up to their end marker (`f` ends each of its inputs', which are `e`'s
-//! outputs). A `seq` that is an end marker has no stream outputs: its stream steps are
-//! skipped.
+//! **Filled per source.** `(a, b) => (flat_map f, flat_map g) => ordered h`: with one window
+//! per stream, `f` and `g` could take the sources in different orders and each park an input
+//! whose outputs `h` reads only after the other's: `h`'s window for `a` would wait on `f`'s
+//! stream, whose head is `b`'s, and its window for `b` on `g`'s, whose head is `a`'s. So where
+//! one ordered stage reads several streams and has a window per source, each is filled *per
+//! source*: a stream has a window per source, numbered by its own counter ([`RenumberSender`]
+//! with `N` windows), and the flat-map parks one input per source ([`run_ordered_flat_map`]
+//! with `K = N` slots). Its step reserves room for each source's window in turn:
+//! [`Sender::set_origin`](crate::Sender::set_origin) names the source to
+//! [`CreditSender::per_source`], which takes credits in that source's stream window. Each
+//! source is then a pipeline of its own as far as the windows go.
 //!
-//! # Flat-maps after one that reaches no ordered stage
-//!
-//! `src => (flat_map e => (flat_map f, flat_map g), k) => ordered h`: `e`'s outputs reach `h`
-//! only through `f` and `g`, yet `h` must read, per output `y` of `e`, `f`'s outputs of `y`,
-//! then `g`'s, and know where `e`'s outputs of a source item end. So `e` also sends a *hole*
-//! per output, and its end markers, into a stream window of its own at `h` ([`WithHoles`],
-//! [`HoleEdge`]; the holes count as copies of its outputs): a stream whose one part is that
-//! hole, followed by stream steps for `f` and `g`, read at `e`'s step like any stream.
-//!
-//! # Streams filled by a stage that reads streams
-//!
-//! `src => ((flat_map f, g) => ordered t, k) => ordered h`: `t` reads `f`'s outputs as a stream
-//! and numbers its own outputs anew, so they reach `h` as a stream too. But a step of `t`'s
-//! window that reads a stream takes several inputs (all of `f`'s outputs of the item), and `h`
-//! must see, per source item and in depth-first order, what each path into `t`'s part of the
-//! graph made: `t` or one of the flat-maps it reads. So `t` ends each *step* of its window
-//! ([`EndMode::PerStep`](crate::EndMode::PerStep)): after each input from a part, as usual,
-//! and after each stream step (told by `Next::StreamDone`), not after each input read from a
-//! stream. The macro puts a step for `t`'s stream in `h`'s order wherever a path enters `t` or
-//! a flat-map `t` reads, which is where `t`'s own window has its steps, in the same order. An
-//! ordered stage that is not a flat-map marks ends the same way: `pipeline!` runs it as an
-//! ordered flat-map of its one or no output per input (`AsFlatMap`).
-//!
-//! A flat-map that passes end markers on and reads only streams (`flat_map e => (flat_map f,
-//! flat_map g) => ordered t`, beside another branch) has no part in its window to receive
-//! them: its producer sends it a hole per output and its end markers, as for a stream of
-//! holes (below).
-//!
-//! # Several sources and several streams
-//!
-//! `(a, b) => (flat_map f, flat_map g) => ordered h`: with one window per stream, `f` and `g`
-//! could take the sources in different orders and each park an input (a bounded window holds
-//! only so many outputs) whose outputs `h` reads only after the other's: `h`'s window for `a`
-//! waits on `f`'s stream, whose head is `b`'s, and its window for `b` on `g`'s, whose head is
-//! `a`'s (a hang the random graphs found). So where one ordered stage reads several streams
-//! and has a window per source, each of them is filled *per source*: a stream has a window per
-//! source too, numbered by its own counter ([`RenumberSender`] with `N` windows), and the flat-map
-//! parks one input per source ([`run_ordered_flat_map`] with `K = N` slots). Its step reserves
-//! room for each source's window in turn: [`Sender::set_origin`](crate::Sender::set_origin)
-//! names the source to [`CreditSender::per_source`], which takes credits in that source's stream
-//! window. Each source is then a pipeline of its own as far as the windows go, and every one
-//! of them progresses as with one source; the queues they share never refuse for long, since
-//! what they hold goes into windows that never refuse.
-//!
-//! An ordered stage that reads streams and feeds another ordered stage numbers its outputs
-//! anew for it ([`RenumberSender`]): they are no longer one per path of a source item.
-//!
-//! # Streams that meet other branches
+//! # Lanes
 //!
 //! `src => (flat_map f, g) => m => ordered h`: `f`'s outputs and `g`'s meet at `m` before `h`
 //! reads them, so `m`'s input carries two numberings. Each stream-filling flat-map has a
 //! *lane* (`Tagged::lane`, from 1; every other numbering is lane 0: two of those never meet,
-//! the macro refuses that), which its [`RenumberSender`] puts on its outputs and end markers, and
-//! every stage and transparent ordered stage keeps (a window stores it with the `seq`). The
-//! parts of each numbering are counted separately, so an edge out of such a node has an offset
-//! per lane ([`TaggedEdge::per_lane`]), and its edge into `h` sends each lane to its window
-//! ([`LaneSplit`]): lane 0 to `h`'s own, a flat-map's lane to the stream `h` reads it as. From
-//! there on, nothing differs from a stream that meets the others at `h` itself: the credits
-//! were taken per window by each root, and the windows never refuse a part, so items of
-//! either numbering never wait for one another in the queues between.
-//!
-//! Progress: `h`'s window for a source item completes without `h` (its parts hold credits),
-//! and `f` produces an item's outputs once it has consumed the item (it holds a credit in
-//! `f`'s window) and has credits in the stream's window, which `h` returns as it reads them:
-//! `h` reads a stream at the step of the oldest item it has not finished, so the stream's
-//! oldest outputs are the ones it waits for. The stream's window bounds `f`'s outputs in
-//! flight like any window (10^6 outputs from one input keep a few alive).
-//!
-//! An ordered step that stops because what it waits for has not arrived does not run itself
-//! again: the arrival notifies it. (It once did when its cursor was in the middle of a source
-//! item, which with a stream starved the stages bringing the stream's outputs on one worker:
-//! it prefers the serial stage.)
-//!
-//! # Memory
-//!
-//! The ordered stage's input ([`OrderedBuffer`]) holds one window per source. A window has `W`
-//! slots, one per `seq`, each holding the `P` parts of that `seq`. A source takes a *credit* in
-//! its own window for `seq` before it emits it, and the ordered stage returns the credit when
-//! it has consumed the whole `seq`. So every tagged item alive belongs to one of at most `W`
-//! consecutive `seq`s of its source: a slow item holds back its source, not memory (and not
-//! the other sources). At most `S × W × P` items (holes included) are between the sources and
-//! the ordered stage, however slow one of them is.
+//! the macro refuses that), which its [`RenumberSender`] puts on its outputs and end markers,
+//! and every stage and transparent ordered stage keeps (a window stores it with the `seq`).
+//! The parts of each numbering are counted separately, so an edge out of such a node has an
+//! offset per lane ([`TaggedEdge::per_lane`]), and its edge into `h` sends each lane to its
+//! window ([`LaneSplit`]): lane 0 to `h`'s own, a flat-map's lane to the stream `h` reads it
+//! as. From there on, nothing differs from a stream that meets the others at `h` itself.
 //!
 //! # Progress
 //!
-//! The window never refuses a part: its slot was reserved by the credit. So every stage before
+//! A window never refuses a part: its slot was reserved by the credit. So every stage before
 //! the ordered one can always push, every part of the oldest `seq` eventually arrives, and the
-//! ordered stage can always consume it: no deadlock for any capacity ≥ 1.
+//! ordered stage can always consume it: no deadlock for any capacity ≥ 1. Items of different
+//! numberings never wait for one another in the queues between: each root took its credits
+//! per window, and the windows take all they hold.
+//!
+//! With streams: `h`'s window for a source item completes without `h` (its parts hold
+//! credits), and `f` produces an item's outputs once it has consumed the item and has credits
+//! in the stream's window, which `h` returns as it reads them. `h` reads a stream at the step
+//! of the oldest item it has not finished, so the stream's oldest outputs are the ones it
+//! waits for. The stream's window bounds `f`'s outputs in flight like any window (10^6 outputs
+//! from one input keep a few alive).
+//!
+//! An ordered step that stops because what it waits for has not arrived does not run itself
+//! again: the arrival notifies it. Running again while its cursor is in the middle of a source
+//! item would, with a stream, starve the stages bringing the stream's outputs on one worker
+//! (it prefers the serial stage).
 //!
 //! # Waking the source
 //!
 //! Each window has its own credits and `wanted` flag, and wakes its own source: everything
 //! below holds per source. A source step that finds no credit returns, and the ordered stage
-//! wakes the source when it gives credits back. The handshake is the one of a full queue (`queue.rs`, "Blocked
-//! producers"): the source sets `wanted` and retries, reading `free` with an RMW; the ordered
-//! stage adds to `free`, then takes `wanted`. Of the two RMWs on `free`, one reads the other's
-//! write: either the retry sees the credits, or the ordered stage synchronises with the retry
-//! and sees `wanted` (acquire/release and RMW atomicity suffice, which loom checks).
+//! wakes the source when it gives credits back. The handshake is the one of a full queue
+//! (`queue.rs`, "Blocked producers"): the source sets `wanted` and retries, reading `free`
+//! with an RMW; the ordered stage adds to `free`, then takes `wanted`. Of the two RMWs on
+//! `free`, one reads the other's write: either the retry sees the credits, or the ordered
+//! stage synchronises with the retry and sees `wanted` (acquire/release and RMW atomicity
+//! suffice, which loom checks).
 //!
 //! Whoever takes `wanted` owns the wake-up, so only the ordered stage takes it, and it always
 //! notifies the source. Credits reach `free` from two other places, which leave `wanted` alone:
 //!
-//! * [`CreditSender::reserve`] takes the inner queues' room *first* and credits only for that room, so
-//!   it never has credits to give back; room it cannot use goes back through the queues' own
-//!   `unreserve`, which wakes the producers waiting for it.
-//! * [`CreditSender::unreserve`] returns the credits of a source's last step, when it ran out of items
-//!   (a source step waiting for credits then has nothing left to produce), and those an outer
-//!   window's [`CreditSender`] could not match (a source feeding several windows): the step that
-//!   returns them found the outer window short and set *its* `wanted`, so the outer stage wakes
-//!   the source, and that step finds these credits back.
+//! * [`CreditSender`]'s `reserve` takes the inner queues' room *first* and credits only for that
+//!   room, so it never has credits to give back; room it cannot use goes back through the
+//!   queues' own `unreserve`, which wakes the producers waiting for it.
+//! * [`CreditSender`]'s `unreserve` returns the credits of a source's last step, when it ran out
+//!   of items (a source step waiting for credits then has nothing left to produce), and those
+//!   an outer window's [`CreditSender`] could not match (a source feeding several windows):
+//!   the step that returns them found the outer window short and set *its* `wanted`, so the
+//!   outer stage wakes the source, and that step finds these credits back.
 //!
-//! It used to take credits first and give back, taking `wanted`, those a full queue left
-//! unused, while several workers step a split source at once. The run could hang:
+//! Why the queue's room comes first: taking credits first and giving back, taking `wanted`,
+//! those a full queue leaves unused, while several workers step a split source at once, loses
+//! both wake-ups (`tests/loom_ordered.rs` has that order as its broken variant):
 //!
 //! ```text
 //!   source step Y               consumer of queue Q           source step Z
@@ -232,9 +218,8 @@
 //!     the wake-up, returns 0
 //! ```
 //!
-//! Both wake-ups are spent, and the seqs still in flight return their credits with `wanted`
-//! clear: the window empties and the source is never stepped again (a hang seen under
-//! qemu-arm; the loom model in `tests/loom_ordered.rs` finds it, and passes on this code).
+//! The seqs still in flight then return their credits with `wanted` clear: the window empties
+//! and the source is never stepped again.
 
 mod consume;
 mod control;

@@ -1,6 +1,6 @@
 //! The senders of roots before ordered stages: a root's credits in the windows its items reach,
 //! and the renumbering of an ordered flat-map's outputs. See the module docs of `ordered`
-//! ("Several ordered stages", "Waking the source", "Several sources and several streams").
+//! ("Credits", "Waking the source", "Streams").
 
 use core::cell::Cell;
 
@@ -11,7 +11,7 @@ use crate::outbox::Outbox;
 use crate::sender::{EndMode, Sender};
 
 /// The windows a root takes credits in: one per ordered stage its numbering reaches (module
-/// docs, "Several ordered stages"). One window is an `&OrderedBuffer`; a pair `(outer, inner)`
+/// docs, "Credits"). One window is an `&OrderedBuffer`; a pair `(outer, inner)`
 /// of sets is a set. `pipeline!` nests the pairs as a balanced tree, so that a chain of
 /// hundreds of ordered stages is a type a few levels deep (nested [`CreditSender`]s, one per stage,
 /// made rustc's trait solver recurse once per stage and overflow at about 125).
@@ -118,7 +118,7 @@ impl<C: CreditWindows, S> CreditSender<C, S> {
 
     /// `inner`, limited by the credits of the window of the source its producer, an ordered
     /// flat-map filling streams per source, last named with [`Sender::set_origin`] (module
-    /// docs, "Several sources and several streams"). Its items keep their `src`.
+    /// docs, "Streams"). Its items keep their `src`.
     pub fn per_source(windows: C, inner: S) -> Self {
         CreditSender {
             windows,
@@ -153,7 +153,7 @@ where
     }
 
     /// Room a source step reserved and did not fill, which happens only at its end (it ran out
-    /// of items): see [`Window::return_unused`].
+    /// of items): see `Window::return_unused`.
     fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
         self.windows.return_unused(self.src.get(), n);
         self.inner.unreserve(n, cx);
@@ -200,8 +200,8 @@ where
 /// The sender of an ordered flat-map whose outputs go on to other ordered stages: it numbers
 /// them in the order it emits them (a new `seq` each), and `inner`, the [`CreditSender`]s of those
 /// stages' windows around the edges, takes a credit in each for every output, as for a
-/// source. Module docs, "Several ordered stages". With `ENDS`, the outputs feed a stream
-/// (module docs, "Flat-maps in fan-out branches"): each input's outputs end with an end
+/// source. Module docs, "Credits". With `ENDS`, the outputs feed a stream
+/// (module docs, "Streams"): each input's outputs end with an end
 /// marker, numbered like an output, and every tag keeps the source of its input.
 #[derive(Debug)]
 pub struct RenumberSender<
@@ -265,7 +265,7 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize>
     /// As [`new`](RenumberSender::new), for an ordered flat-map that fills a stream: each input's
     /// outputs end with an end marker. With `N` windows in `counter` (one per source), it
     /// fills the streams per source: each window numbers the outputs of its source's inputs
-    /// (module docs, "Several sources and several streams").
+    /// (module docs, "Streams").
     pub fn with_ends(counter: &'b OrderedBuffer<T, W, P, N>, inner: S) -> Self {
         RenumberSender {
             counter,
@@ -278,7 +278,7 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize>
 
     /// Passes on the end markers its stage reads (one per input of the flat-map before it)
     /// instead of ending each of its own inputs' outputs: a flat-map after another in a stream
-    /// branch (module docs, "Nested flat-maps in a stream branch").
+    /// branch (module docs, "Streams").
     pub fn forwarding_ends(self) -> Self {
         RenumberSender {
             mode: EndMode::Forward,
@@ -298,7 +298,7 @@ impl<'b, T, S, const W: usize, const P: usize, const N: usize>
 
     /// Marks its outputs (and end markers) with `lane`, for the nodes where they meet items
     /// of another numbering before the ordered stage reads them as a stream (module docs,
-    /// "Streams that meet other branches").
+    /// "Lanes").
     pub fn in_lane(self, lane: u8) -> Self {
         RenumberSender { lane, ..self }
     }
@@ -316,7 +316,7 @@ where
         self.inner.reserve(max, cx)
     }
     /// Credits not used by a step: no other step of this (serial) stage can be waiting for
-    /// them, so they go back without a wake-up ([`Window::return_unused`]).
+    /// them, so they go back without a wake-up (`Window::return_unused`).
     #[inline]
     fn unreserve(&self, n: usize, cx: &mut Cx<'_>) {
         self.inner.unreserve(n, cx);

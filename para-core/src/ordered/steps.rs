@@ -16,7 +16,7 @@ use crate::stage::{Flow, StageMut};
 
 /// One step of ordered stage `this`: consume, in order, the steps of the next complete `seq`s
 /// of each source's window: parts, and the outputs of the ordered flat-maps in `streams` (module
-/// docs, "Flat-maps in fan-out branches"). Source `i`'s node id is `first_source + i`: it is
+/// docs, "Streams"). Source `i`'s node id is `first_source + i`: it is
 /// woken when its window's credits come back.
 pub fn run_ordered<T, X, St, S, const W: usize, const P: usize, const N: usize>(
     this: NodeId,
@@ -156,7 +156,7 @@ pub(super) fn settle<C, T, X, V, S, const W: usize, const P: usize, const N: usi
 {
     // Before letting go of the claim: when the stage feeds another ordered stage, these are
     // credits of its window, and no other step of this stage may be waiting for them while
-    // they go back without a wake-up (module docs, "Several ordered stages").
+    // they go back without a wake-up (module docs, "Credits").
     out.unreserve(step.unused, cx);
     let notified = claim.release();
     let mut any_seq = false;

@@ -1,5 +1,5 @@
 //! The stream windows of an ordered stage: one per ordered flat-map in a fan-out branch that
-//! feeds it (module docs, "Flat-maps in fan-out branches"), as a list `(Stream, (Stream, ()))`
+//! feeds it (module docs, "Streams"), as a list `(Stream, (Stream, ()))`
 //! so that each keeps its own type (its number of parts).
 
 use super::control::{Control, Entry};
@@ -10,7 +10,7 @@ use crate::graph::{Cx, NodeId};
 pub const MAX_STREAMS: usize = 8;
 
 /// One stream: the windows its ordered flat-map numbers its outputs for (one, or one per
-/// source: module docs, "Several sources and several streams"), and that flat-map's node,
+/// source: module docs, "Streams"), and that flat-map's node,
 /// which the windows wake when they give credits back.
 #[derive(Debug)]
 pub struct Stream<'b, T, const W: usize, const P: usize, const N: usize = 1> {
@@ -51,8 +51,8 @@ mod read {
         const LEN: usize;
 
         /// Consumes, through `process`, stream `j`'s outputs of the next input (from source
-        /// `origin`, if given), up to and including its end marker. Returns the `seq`s completed in the
-        /// stream's window and why it stopped ([`Control::Ended`]: the input's outputs are all
+        /// `origin`, if given), up to and including its end marker. Returns the `seq`s completed in
+        /// the stream's window and why it stopped ([`Control::Ended`]: the input's outputs are all
         /// consumed).
         ///
         /// # Safety

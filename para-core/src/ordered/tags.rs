@@ -10,18 +10,18 @@ use crate::stage::{Flow, Stage, StageMut};
 pub struct Tagged<T> {
     pub(super) seq: u64,
     pub(super) part: u32,
-    /// The index of its source (set by the source's [`CreditSender`](super::CreditSender)); after an
-    /// ordered flat-map, the source of the input it came from.
+    /// The index of its source (set by the source's [`CreditSender`](super::CreditSender)); after
+    /// an ordered flat-map, the source of the input it came from.
     pub(super) src: u16,
     /// A hole that ends the outputs of one input of an ordered flat-map feeding a stream (module
-    /// docs, "Flat-maps in fan-out branches").
+    /// docs, "Streams").
     pub(super) end: bool,
-    /// Which numbering it is in, where several meet at one node before an ordered stage: 0 for
-    /// the sources' (or the main flat-map's), else the *lane* of the stream-filling flat-map
-    /// that numbered it (set by its [`RenumberSender`](super::RenumberSender)). Edges out of such a node
-    /// read it to pick the part offset and the window ([`TaggedEdge::per_lane`](super::TaggedEdge::per_lane),
-    /// [`LaneSplit`](super::LaneSplit)); everywhere else it is carried along unread (module
-    /// docs, "Streams that meet other branches").
+    /// Which numbering it is in, where several meet at one node before an ordered stage: 0 for the
+    /// sources' (or the main flat-map's), else the *lane* of the stream-filling flat-map that
+    /// numbered it (set by its [`RenumberSender`](super::RenumberSender)). Edges out of such a node
+    /// read it to pick the part offset and the window
+    /// ([`TaggedEdge::per_lane`](super::TaggedEdge::per_lane), [`LaneSplit`](super::LaneSplit));
+    /// everywhere else it is carried along unread (module docs, "Lanes").
     pub(super) lane: u8,
     pub(super) value: Option<T>,
 }

@@ -1,5 +1,5 @@
 //! An ordered stage's input: per source, a window of `W` sequence numbers with `P` parts each,
-//! its credits and the stage's cursor. See the module docs of `ordered` ("Memory", "Progress",
+//! its credits and the stage's cursor. See the module docs of `ordered` ("Windows", "Progress",
 //! "Waking the source").
 
 use core::cell::UnsafeCell;
@@ -23,8 +23,8 @@ struct Slot<T, const P: usize> {
     meta: AtomicUsize,
 }
 
-/// In a window's steps: stream `j` is `STREAM | j` (module docs, "Flat-maps in fan-out
-/// branches"); anything below is a part.
+/// In a window's steps: stream `j` is `STREAM | j` (module docs, "Streams"); anything below is a
+/// part.
 pub(crate) const STREAM: u8 = 0x80;
 
 /// `0..MAX_PARTS`: the steps of a window consumed in part order.
@@ -58,14 +58,14 @@ pub(super) struct Window<T, const W: usize, const P: usize> {
     /// The source found no credit; the next release wakes it.
     wanted: AtomicBool,
     /// What the stage consumes of each `seq`, in order: part numbers, each of `0..P` once, and
-    /// streams ([`STREAM`]` | j`) (module docs, "Order").
+    /// streams ([`STREAM`]` | j`) (module docs, "Numbering").
     steps: &'static [u8],
     /// The ordered stage's progress: the next `seq`, and how many of its `steps` are done.
     /// Touched only by the worker holding the ordered stage's claim (the claim's
     /// Acquire/Release orders it).
     cursor: UnsafeCell<(u64, usize)>,
-    /// When the producer is an upstream ordered stage ([`RenumberSender`](super::RenumberSender)): the
-    /// `seq` of its next output into this window. Touched only under that stage's claim.
+    /// When the producer is an upstream ordered stage ([`RenumberSender`](super::RenumberSender)):
+    /// the `seq` of its next output into this window. Touched only under that stage's claim.
     pub(super) produced: UnsafeCell<u64>,
 }
 
@@ -198,10 +198,10 @@ impl<T, const W: usize, const P: usize> Window<T, W, P> {
 
     /// Consumes, in order, the steps of the next complete `seq`s through `process`, while it
     /// returns [`Control::More`]: each part as a [`Tagged`] value (its `src` is the window's
-    /// source, or in a window after an ordered flat-map the source of its input), each stream
-    /// as its index, for the caller to consume. With `origin`, a `seq` whose input came from another source waits (a stream's
-    /// window, read for that source). Returns how many `seq`s were completed and why it
-    /// stopped; the cursor is left at the first step not done.
+    /// source, or in a window after an ordered flat-map the source of its input), each stream as
+    /// its index, for the caller to consume. With `origin`, a `seq` whose input came from another
+    /// source waits (a stream's window, read for that source). Returns how many `seq`s were
+    /// completed and why it stopped; the cursor is left at the first step not done.
     ///
     /// # Safety
     /// The caller holds the ordered stage's claim (the only consumer, and the cursor's owner).
@@ -351,7 +351,7 @@ impl<T, const W: usize, const P: usize, const N: usize> OrderedBuffer<T, W, P, N
 
     /// Empty windows, whose stage consumes the parts of a `seq` in the order of `steps`: part
     /// numbers, each of `0..P` once, and streams (`0x80 | j`, stream `j`), in the order the
-    /// stage sees them (module docs, "Order").
+    /// stage sees them (module docs, "Numbering").
     ///
     /// # Panics
     /// If `steps` does not list each part once.
@@ -412,7 +412,7 @@ impl<T, const W: usize, const P: usize, const N: usize> OrderedBuffer<T, W, P, N
     }
 
     /// The same windows, all filled by one producer, an ordered flat-map that numbers its
-    /// outputs per source (module docs, "Several sources and several streams"): they wake that
+    /// outputs per source (module docs, "Streams"): they wake that
     /// one when they give credits back.
     pub fn filled_by_one(self) -> Self {
         OrderedBuffer {

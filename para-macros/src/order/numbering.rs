@@ -132,7 +132,7 @@ fn read_streams(
         // A flat-map after others in its branch that do not reach here themselves (a chain up
         // to the one whose inputs carry `main` or another stream, the head): the head ends
         // each input's outputs, the others pass those end markers on (para-core's `ordered`
-        // module docs, "Nested flat-maps in a stream branch").
+        // module docs, "Streams").
         let chain = chain(&num.root_in, f, main, &stream_roots);
         let head = *chain.last().expect("not empty");
         for &c in &chain {
@@ -151,7 +151,7 @@ fn read_streams(
                 // A head that reads streams itself has several inputs at a stream step of its
                 // window, which this stage reads at one step (where the paths enter that
                 // stream's flat-map): it ends each step of its window (para-core's `ordered`
-                // module docs, "Streams filled by a stage that reads streams").
+                // module docs, "Streams").
                 draft[c].ends_steps = true;
             }
         }

@@ -230,7 +230,8 @@ pub fn message(payload: &(dyn std::any::Any + Send)) -> String {
 
 pub const THREADS: [usize; 4] = [1, 2, 4, 8];
 
-/// `pipeline!` at the default capacity or at capacity 1 (a `const`, so two invocations): `run!(threads, capacity_one, body…)`.
+/// `pipeline!` at the default capacity or at capacity 1 (a `const`, so two invocations):
+/// `run!(threads, capacity_one, body…)`.
 macro_rules! run {
     ($threads:expr, $capacity_one:expr, $($body:tt)*) => {
         if $capacity_one {
