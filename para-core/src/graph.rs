@@ -74,23 +74,17 @@ impl NodeKind {
     }
 }
 
-/// The static description of one node.
+/// The static description of one node. Built with [`NodeInfo::new`] (fields may be added).
 #[derive(Clone, Copy, Debug)]
 pub struct NodeInfo {
-    /// The node's source text, for diagnostics.
-    pub name: &'static str,
-    /// Its kind.
-    pub kind: NodeKind,
-    /// The nodes that push into its input queue (woken when the queue frees space).
-    pub preds: &'static [NodeId],
-    /// Scheduling priority, `0..=`[`MAX_PRIORITY`]: when a worker has a choice, it runs nodes of
-    /// higher priority first. Defaults to [`NodeKind::default_priority`].
-    pub priority: u8,
+    name: &'static str,
+    kind: NodeKind,
+    preds: &'static [NodeId],
+    priority: u8,
 }
 
 impl NodeInfo {
-    /// A node of `kind`, fed by `preds`, at its kind's default priority: how hand-wired graphs
-    /// (bare-metal programs, tests) describe nodes without depending on every field.
+    /// A node of `kind`, fed by `preds`, at its kind's default priority.
     pub const fn new(name: &'static str, kind: NodeKind, preds: &'static [NodeId]) -> Self {
         NodeInfo {
             name,
@@ -105,12 +99,42 @@ impl NodeInfo {
         self.priority = priority;
         self
     }
+
+    /// The node's source text, for diagnostics.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its kind.
+    pub const fn kind(&self) -> NodeKind {
+        self.kind
+    }
+
+    /// The nodes that push into its input queue (woken when the queue frees space).
+    pub const fn preds(&self) -> &'static [NodeId] {
+        self.preds
+    }
+
+    /// Scheduling priority, `0..=`[`MAX_PRIORITY`]: when a worker has a choice, it runs nodes of
+    /// higher priority first. Defaults to [`NodeKind::default_priority`].
+    pub const fn priority(&self) -> u8 {
+        self.priority
+    }
 }
 
 /// The highest node priority.
 pub const MAX_PRIORITY: u8 = 3;
 
 /// What a worker loop provides to the engine: a way to make sure a node runs later.
+///
+/// The contract: whoever changes the state of a node so that it may have work — pushes into
+/// its queue, frees space it was blocked on, fails to claim it while another worker holds it —
+/// calls [`notify`](Scheduler::notify) for it afterwards, and the scheduler must then run that
+/// node at some point after the call (para-std: a token in a deque; [`Scan`](crate::Scan):
+/// the scan always reaches it). A run of a node that finds nothing to do is cheap and
+/// harmless, so spurious notifications are fine; missing ones would hang. A run ends by
+/// counting, never by an empty pop: every item alive is counted, and the step whose count
+/// reaches zero ends the run and calls [`end`](Scheduler::end).
 pub trait Scheduler {
     /// `node` may have work: it must run at some point after this call (see module docs).
     fn notify(&mut self, node: NodeId);

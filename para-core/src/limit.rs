@@ -2,7 +2,7 @@
 //! at once, so at most `max` calls (each step makes one call at a time). For stages that use a
 //! scarce resource: a pool of database connections, a device with a few queues.
 //!
-//! Like [`Serial`](crate::Serial)'s claim, which is a limit of one, entering never waits: a
+//! Like [`Serial`](crate::raw::Serial)'s claim, which is a limit of one, entering never waits: a
 //! worker that finds the limit reached leaves a note and does other work, and the next step to
 //! leave sees the note and schedules the node again.
 //!

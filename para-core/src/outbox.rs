@@ -12,8 +12,8 @@
 //! Items in an outbox are still counted by the capacity bound: an input keeps its queue slot
 //! until the step that took it ends, an output has its reserved slot before it exists.
 //!
-//! [`Queue::pop_many`]: crate::Queue::pop_many
-//! [`Queue::push_many`]: crate::Queue::push_many
+//! [`Queue::pop_many`]: crate::raw::Queue::pop_many
+//! [`Queue::push_many`]: crate::raw::Queue::push_many
 
 use core::fmt;
 

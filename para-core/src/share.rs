@@ -46,7 +46,7 @@
 //! Items handed back may return to the queue in another order than they left it: a parallel
 //! node promises no order (ordered stages restore source order from the items' tags).
 //!
-//! [`BATCH`]: crate::BATCH
+//! [`BATCH`]: crate::raw::BATCH
 //! [`Cx::workers`]: crate::Cx::workers
 //! [`Cx::has_idle_workers`]: crate::Cx::has_idle_workers
 

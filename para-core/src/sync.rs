@@ -6,7 +6,7 @@
 //!
 //! The queue's slots also take their [`UnsafeCell`] from here, so that under loom every access
 //! to a slot's value is checked against the happens-before order the slot protocol promises. (A
-//! [`Serial`](crate::Serial)'s value is reached through references (`Deref`), which loom's cell
+//! [`Serial`](crate::raw::Serial)'s value is reached through references (`Deref`), which loom's cell
 //! cannot track; the loom model of the claim keeps the node's state in a loom cell instead.)
 
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]

@@ -36,7 +36,7 @@ where
             let mut progressed = false;
             for priority in (0..=MAX_PRIORITY).rev() {
                 for node in (0..count).rev() {
-                    if self.nodes()[usize::from(node)].priority.min(MAX_PRIORITY) == priority
+                    if self.nodes()[usize::from(node)].priority().min(MAX_PRIORITY) == priority
                         && self.run_node(node, &mut Scan)
                     {
                         steps += 1;

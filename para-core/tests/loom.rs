@@ -33,7 +33,10 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
-use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind, Outbox, Queue, Scheduler, Serial};
+use para_core::{
+    raw::{Outbox, Queue, Serial},
+    Cx, Graph, NodeId, NodeInfo, NodeKind, Scheduler,
+};
 
 mod loom_harness;
 #[allow(unused_imports)] // each file uses part of the harness
@@ -353,7 +356,7 @@ fn broken_queue_relaxed_publish_is_a_data_race() {
     });
 }
 
-/// A copy of `para_core::Queue` (src/queue.rs) that differs in one ordering: `push_reserved`
+/// A copy of `para_core::raw::Queue` (src/queue.rs) that differs in one ordering: `push_reserved`
 /// publishes with `Relaxed` instead of `Release`.
 struct RelaxedPublishQueue<const N: usize> {
     head: AtomicUsize,
@@ -563,11 +566,11 @@ fn serial_failed_claims_are_never_lost() {
 }
 
 /// A concurrency limit of one (`limit.rs`) as a serial claim: the same protocol with a count.
-struct LimitOfOne(para_core::__private::Limit);
+struct LimitOfOne(para_core::raw::Limit);
 
 impl ModelSerial for LimitOfOne {
     fn new() -> Self {
-        LimitOfOne(para_core::__private::Limit::new())
+        LimitOfOne(para_core::raw::Limit::new())
     }
     fn with_claim(&self, f: impl FnOnce()) -> Option<bool> {
         if !self.0.try_enter(1) {

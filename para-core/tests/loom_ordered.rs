@@ -22,13 +22,13 @@ use std::sync::atomic::Ordering as StdOrdering;
 
 use loom::sync::{Condvar, Mutex};
 use loom::thread;
-use para_core::__private::{
+use para_core::raw::{
     parallel_map, run_ordered, run_ordered_flat_map, run_parallel, run_source, serial_flat_map,
     serial_map, sink, tag, untag, CreditSender, OrderedEdge, RenumberSender, Stream, Ty,
 };
 use para_core::{
-    Cx, Discard, Edge, Graph, NodeId, NodeInfo, NodeKind, Numbered, OrderedBuffer, Queue,
-    Scheduler, Sender, SplitNode, Tagged,
+    raw::{Discard, Edge, Numbered, OrderedBuffer, Queue, Sender, SplitNode, Tagged},
+    Cx, Graph, NodeId, NodeInfo, NodeKind, Scheduler,
 };
 
 mod loom_harness;

@@ -1,7 +1,7 @@
 //! The bounded queue: FIFO, wrap-around, reservations, exactly-once under concurrency, and
 //! dropping what is left.
 
-use para_core::Queue;
+use para_core::raw::Queue;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -135,7 +135,7 @@ fn a_panicking_drop_in_a_queue_does_not_leak_the_items_after_it() {
 #[test]
 fn a_panicking_drop_in_an_outbox_drain_does_not_leak_the_rest() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let mut outbox = para_core::Outbox::<DropBomb, 8>::new();
+    let mut outbox = para_core::raw::Outbox::<DropBomb, 8>::new();
     for i in 0..6 {
         assert!(outbox.push(DropBomb(i, drops.clone())).is_ok());
     }
@@ -166,7 +166,7 @@ fn a_panicking_drop_in_a_split_source_frees_the_rest_and_the_buffer() {
     // SAFETY: the vector's items and buffer now belong to `owned` alone; `free` frees that
     // buffer without touching items.
     let mut owned = unsafe {
-        para_core::Owned::from_raw(items.as_mut_ptr(), items.len(), free, items.capacity())
+        para_core::raw::Owned::from_raw(items.as_mut_ptr(), items.len(), free, items.capacity())
     };
     // SAFETY: index 0 is in range and taken once.
     drop(unsafe { owned.take(0) });
@@ -255,7 +255,7 @@ fn a_queue_built_in_place_works_like_a_new_one() {
 /// Ordered windows built in place on the heap start empty, with every credit.
 #[test]
 fn ordered_windows_built_in_place_start_empty() {
-    type Windows = para_core::OrderedBuffer<String, 4, 2, 3>;
+    type Windows = para_core::raw::OrderedBuffer<String, 4, 2, 3>;
     let mut place = Box::new(std::mem::MaybeUninit::<Windows>::uninit());
     let windows = Windows::init(&mut place, &[1, 0], true);
     let shown = format!("{windows:?}");

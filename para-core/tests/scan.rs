@@ -2,40 +2,16 @@
 //! graph wired by hand the way `pipeline!` wires it: on one thread, and on several threads that
 //! all call `work` on the same graph, as the cores of a chip do.
 
-use para_core::__private as p;
+use para_core::raw as p;
+use para_core::{Graph, NodeInfo, NodeKind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const NODES: &[p::NodeInfo] = &[
-    p::NodeInfo {
-        name: "source",
-        kind: p::NodeKind::Source,
-        preds: &[],
-        priority: p::NodeKind::Source.default_priority(),
-    },
-    p::NodeInfo {
-        name: "double",
-        kind: p::NodeKind::Parallel,
-        preds: &[0],
-        priority: p::NodeKind::Parallel.default_priority(),
-    },
-    p::NodeInfo {
-        name: "minus",
-        kind: p::NodeKind::Parallel,
-        preds: &[1],
-        priority: p::NodeKind::Parallel.default_priority(),
-    },
-    p::NodeInfo {
-        name: "negate",
-        kind: p::NodeKind::Parallel,
-        preds: &[0],
-        priority: p::NodeKind::Parallel.default_priority(),
-    },
-    p::NodeInfo {
-        name: "sink",
-        kind: p::NodeKind::Sink,
-        preds: &[2, 3],
-        priority: p::NodeKind::Sink.default_priority(),
-    },
+const NODES: &[NodeInfo] = &[
+    NodeInfo::new("source", NodeKind::Source, &[]),
+    NodeInfo::new("double", NodeKind::Parallel, &[0]),
+    NodeInfo::new("minus", NodeKind::Parallel, &[1]),
+    NodeInfo::new("negate", NodeKind::Parallel, &[0]),
+    NodeInfo::new("sink", NodeKind::Sink, &[2, 3]),
 ];
 
 /// The seed's graph over `0..n` with `cores` threads calling `work`; returns the sink's sum and
@@ -58,7 +34,7 @@ fn seed_graph(n: i64, cores: usize) -> (i64, usize, Vec<usize>) {
         let q2 = p::queue::<_, 1>(t1);
         let q3 = p::queue::<_, 3>(t0f);
         let q4 = p::queue::<_, 2>(m4);
-        let graph = p::Graph::new(NODES, |id, cx| match id {
+        let graph = Graph::new(NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
@@ -117,19 +93,9 @@ fn a_graph_without_items_finishes_at_once() {
     assert_eq!((sum, count), (0, 0));
 }
 
-const FOLD_NODES: &[p::NodeInfo] = &[
-    p::NodeInfo {
-        name: "source",
-        kind: p::NodeKind::Source,
-        preds: &[],
-        priority: p::NodeKind::Source.default_priority(),
-    },
-    p::NodeInfo {
-        name: "fold",
-        kind: p::NodeKind::ParallelSink,
-        preds: &[0],
-        priority: p::NodeKind::ParallelSink.default_priority(),
-    },
+const FOLD_NODES: &[NodeInfo] = &[
+    NodeInfo::new("source", NodeKind::Source, &[]),
+    NodeInfo::new("fold", NodeKind::ParallelSink, &[0]),
 ];
 
 /// A fold sink wired by hand as a bare-metal program would: accumulator slots in an array (no
@@ -145,12 +111,12 @@ fn fold_graph<const SLOTS: usize>(n: u64, cores: usize) -> ((u64, u64), usize) {
     let (n0, t0) = p::source(0..n);
     let n1 = p::fold_sink_in(
         t0,
-        [const { para_core::FoldSlot::new() }; SLOTS],
+        [const { para_core::raw::FoldSlot::new() }; SLOTS],
         init,
         |(count, sum): (u64, u64), x: u64| (count + 1, sum + x),
     );
     let q1 = p::queue::<_, 8>(t0);
-    let graph = p::Graph::new(FOLD_NODES, |id, cx| match id {
+    let graph = Graph::new(FOLD_NODES, |id, cx| match id {
         0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
         1 => p::run_fold(1, &q1, &n1, cx),
         _ => false,

@@ -12,7 +12,7 @@ use syn::{Expr, Lit};
 use crate::graph::{limit_value, priority_value, Kind, Node, Shape};
 use crate::order::OrderPlan;
 use crate::parse::{Chain, Elem, Marker, Pipeline};
-use para_core::{MAX_PARTS, MAX_STREAMS};
+use para_core::raw::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
 const OPTIONS: [&str; 4] = ["capacity", "error", "pin", "stack_size"];

@@ -30,7 +30,7 @@ use crate::check::Settings;
 use crate::fold::FoldCall;
 use crate::graph::{Kind, Node, Shape};
 use crate::order::{OrderPlan, Window};
-use para_core::EndMode;
+use para_core::raw::EndMode;
 
 pub(crate) fn expand(
     krate: &TokenStream,
@@ -248,16 +248,8 @@ pub(crate) fn expand(
             Kind::ParallelSink => quote!(ParallelSink),
         };
         let preds = node.preds.iter().map(|&p| id_lit(p));
-        let priority = match node.priority {
-            Some(level) => quote!(#level),
-            None => quote!(#k::NodeKind::#kind.default_priority()),
-        };
-        quote!(#k::NodeInfo {
-            name: #name,
-            kind: #k::NodeKind::#kind,
-            preds: &[#(#preds),*],
-            priority: #priority,
-        })
+        let priority = node.priority.map(|level| quote!(.with_priority(#level)));
+        quote!(#k::NodeInfo::new(#name, #k::NodeKind::#kind, &[#(#preds),*])#priority)
     });
     stmts.push(quote!(const #table: &[#k::NodeInfo] = &[#(#infos),*];));
 

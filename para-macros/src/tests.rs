@@ -58,10 +58,10 @@ fn seed_example_expansion() {
         let __para_q2 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_t0f);
         let __para_q3 = K::__private::queue::<_, { K::__private::DEFAULT_CAPACITY }>(__para_m3);
         const __PARA_NODES: &[K::__private::NodeInfo] = &[
-            K::__private::NodeInfo { name: "data", kind: K::__private::NodeKind::Source, preds: &[], priority: K::__private::NodeKind::Source.default_priority(), },
-            K::__private::NodeInfo { name: "|x| (x * 2, x) => |(x2, x)| x2 - x", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
-            K::__private::NodeInfo { name: "|x| -x", kind: K::__private::NodeKind::Parallel, preds: &[0], priority: K::__private::NodeKind::Parallel.default_priority(), },
-            K::__private::NodeInfo { name: "|x| sum += x", kind: K::__private::NodeKind::Sink, preds: &[1, 2], priority: K::__private::NodeKind::Sink.default_priority(), }
+            K::__private::NodeInfo::new("data", K::__private::NodeKind::Source, &[]),
+            K::__private::NodeInfo::new("|x| (x * 2, x) => |(x2, x)| x2 - x", K::__private::NodeKind::Parallel, &[0]),
+            K::__private::NodeInfo::new("|x| -x", K::__private::NodeKind::Parallel, &[0]),
+            K::__private::NodeInfo::new("|x| sum += x", K::__private::NodeKind::Sink, &[1, 2])
         ];
         let __para_graph = K::__private::Graph::new(__PARA_NODES, |__para_id: u16, __para_cx: &mut K::__private::Cx<'_>| -> bool {
             match __para_id {
@@ -262,7 +262,7 @@ fn a_serial_flat_map_runs_its_own_step() {
         "{got}"
     );
     assert!(
-        got.contains("kind : K :: __private :: NodeKind :: Serial"),
+        got.contains("K :: __private :: NodeKind :: Serial"),
         "{got}"
     );
 }
@@ -305,7 +305,7 @@ fn marker_combinations_still_refused() {
 /// The node names of an expansion's table, in id order.
 fn node_names(input: TokenStream) -> Vec<String> {
     let got = expansion(input);
-    got.split("name : \"")
+    got.split("NodeInfo :: new (\"")
         .skip(1)
         .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
         .collect()

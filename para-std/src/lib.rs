@@ -21,8 +21,8 @@ mod source;
 mod threads;
 mod worker;
 
-pub use para_core::{NodeId, NodeInfo, NodeKind, Split};
-pub use runtime::{Options, DEFAULT_STACK_SIZE};
+pub use para_core::Split;
+pub use runtime::DEFAULT_STACK_SIZE;
 pub use source::IntoSplit;
 pub use threads::{all_cores, ThreadCount, MAX_THREADS};
 
@@ -145,9 +145,9 @@ pub mod __private {
         fold_sink, ordered_buffer, queue, reduce_sink, tagged_queue, try_fold_sink,
     };
     pub use crate::runtime::run;
+    pub use crate::runtime::Options;
     pub use crate::source::{source_is_send, SourceArg, ViaIter, ViaSplit};
     pub use crate::threads::{all_cores, thread_count};
-    pub use crate::Options;
     pub use crate::DEFAULT_CAPACITY;
     pub use para_core::__private::*;
     pub use para_macros::{pipeline_dot_impl, pipeline_impl};

@@ -13,8 +13,10 @@
 //! `Box::new(Queue::new())` would build the queue on the stack and then copy it, at least in
 //! debug builds.
 
-use para_core::__private::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Tagged, Ty};
-use para_core::{Add, ErrorSlot, FoldNode, FoldSlot, OrderedBuffer, Pass, Queue, Reduce, TryAdd};
+use para_core::raw::{
+    fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, ErrorSlot, FoldNode, FoldSlot,
+    OrderedBuffer, Pass, Queue, Reduce, Tagged, TryAdd, Ty,
+};
 
 /// The input queue, of capacity `N`, of a node consuming `T`s.
 pub fn queue<T, const N: usize>(_input: Ty<T>) -> Box<Queue<T, N>> {

@@ -14,8 +14,8 @@ use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::ops::Range;
 
-use para_core::__private::{Item, TagIter, Ty};
-use para_core::{Numbered, Owned, Plain, SourceNode, Split, SplitNode};
+use para_core::raw::{Item, Numbered, Owned, Plain, SourceNode, SplitNode, TagIter, Ty};
+use para_core::Split;
 
 /// The source expression, on its way to becoming a node.
 pub struct SourceArg<T>(Cell<Option<T>>);

@@ -90,12 +90,12 @@ impl Shared {
                         pending: AtomicUsize::new(0),
                         // A source may be split between workers (`para_core::Split`); an
                         // iterator source turns surplus tokens away with its claim.
-                        cap: match n.kind {
+                        cap: match n.kind() {
                             NodeKind::Source => threads,
                             kind if kind.is_serial() => 1,
                             _ => threads,
                         },
-                        level: usize::from(n.priority.min(MAX_PRIORITY)),
+                        level: usize::from(n.priority().min(MAX_PRIORITY)),
                     })
                 })
                 .collect(),

@@ -18,36 +18,11 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
         let q3 = p::queue::<_, 4>(t0f);
         let q4 = p::queue::<_, 4>(m4);
         const NODES: &[p::NodeInfo] = &[
-            p::NodeInfo {
-                name: "src",
-                kind: p::NodeKind::Source,
-                preds: &[],
-                priority: p::NodeKind::Source.default_priority(),
-            },
-            p::NodeInfo {
-                name: "a",
-                kind: p::NodeKind::Parallel,
-                preds: &[0],
-                priority: p::NodeKind::Parallel.default_priority(),
-            },
-            p::NodeInfo {
-                name: "b",
-                kind: p::NodeKind::Parallel,
-                preds: &[1],
-                priority: p::NodeKind::Parallel.default_priority(),
-            },
-            p::NodeInfo {
-                name: "c",
-                kind: p::NodeKind::Parallel,
-                preds: &[0],
-                priority: p::NodeKind::Parallel.default_priority(),
-            },
-            p::NodeInfo {
-                name: "sink",
-                kind: p::NodeKind::Sink,
-                preds: &[2, 3],
-                priority: p::NodeKind::Sink.default_priority(),
-            },
+            p::NodeInfo::new("src", p::NodeKind::Source, &[]),
+            p::NodeInfo::new("a", p::NodeKind::Parallel, &[0]),
+            p::NodeInfo::new("b", p::NodeKind::Parallel, &[1]),
+            p::NodeInfo::new("c", p::NodeKind::Parallel, &[0]),
+            p::NodeInfo::new("sink", p::NodeKind::Sink, &[2, 3]),
         ];
         let graph = p::Graph::new(NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),

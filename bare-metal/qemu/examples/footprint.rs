@@ -14,19 +14,20 @@
 
 use core::mem::size_of_val;
 
-use para_core::__private as p;
+use para_core::raw as p;
+use para_core::{NodeInfo, NodeKind, Graph};
 use para_core::DEFAULT_CAPACITY;
 use para_qemu::{ensure_eq, node, println, run_graph, Outcome};
 
 para_qemu::main!(seed_example_footprint);
 
 #[rustfmt::skip]
-const NODES: &[p::NodeInfo] = &[
-    node("data", p::NodeKind::Source, &[]),
-    node("|x| (x * 2, x)", p::NodeKind::Parallel, &[0]),
-    node("|(x2, x)| x2 - x", p::NodeKind::Parallel, &[1]),
-    node("|x| -x", p::NodeKind::Parallel, &[0]),
-    node("|x| sum += x", p::NodeKind::Sink, &[2, 3]),
+const NODES: &[NodeInfo] = &[
+    node("data", NodeKind::Source, &[]),
+    node("|x| (x * 2, x)", NodeKind::Parallel, &[0]),
+    node("|(x2, x)| x2 - x", NodeKind::Parallel, &[1]),
+    node("|x| -x", NodeKind::Parallel, &[0]),
+    node("|x| sum += x", NodeKind::Sink, &[2, 3]),
 ];
 
 fn seed_example_footprint() -> Outcome {
@@ -45,7 +46,7 @@ fn seed_example_footprint() -> Outcome {
         let q2 = p::queue::<_, DEFAULT_CAPACITY>(t1);
         let q3 = p::queue::<_, DEFAULT_CAPACITY>(t0f);
         let q4 = p::queue::<_, DEFAULT_CAPACITY>(m4);
-        let graph = p::Graph::new(NODES, |id, cx| match id {
+        let graph = Graph::new(NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),

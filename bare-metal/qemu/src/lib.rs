@@ -45,12 +45,7 @@ pub static CORES: Harts<HARTS> = Harts::new();
 
 /// The static description of a node, at its kind's default priority, as `pipeline!` writes it.
 pub const fn node(name: &'static str, kind: NodeKind, preds: &'static [NodeId]) -> NodeInfo {
-    NodeInfo {
-        name,
-        kind,
-        preds,
-        priority: kind.default_priority(),
-    }
+    NodeInfo::new(name, kind, preds)
 }
 
 /// Prints a line to the host (semihosting stdout).

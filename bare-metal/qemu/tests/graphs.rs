@@ -7,7 +7,8 @@
 use core::hint::black_box;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use para_core::__private as p;
+use para_core::raw as p;
+use para_core::{NodeInfo, NodeKind, Graph, DEFAULT_CAPACITY};
 use para_qemu::{
     ensure, ensure_eq, hart_id, node, on_all_cores, println, run_graph, Outcome, HARTS,
 };
@@ -34,12 +35,12 @@ fn print_steps(steps: &[usize; HARTS]) {
 }
 
 #[rustfmt::skip]
-const SEED_NODES: &[p::NodeInfo] = &[
-    node("0..n", p::NodeKind::Source, &[]),
-    node("|x| (x * 2, x)", p::NodeKind::Parallel, &[0]),
-    node("|(x2, x)| x2 - x", p::NodeKind::Parallel, &[1]),
-    node("|x| -x - 1", p::NodeKind::Parallel, &[0]),
-    node("|x| sum += x", p::NodeKind::Sink, &[2, 3]),
+const SEED_NODES: &[NodeInfo] = &[
+    node("0..n", NodeKind::Source, &[]),
+    node("|x| (x * 2, x)", NodeKind::Parallel, &[0]),
+    node("|(x2, x)| x2 - x", NodeKind::Parallel, &[1]),
+    node("|x| -x - 1", NodeKind::Parallel, &[0]),
+    node("|x| sum += x", NodeKind::Sink, &[2, 3]),
 ];
 
 /// The seed's graph, `0..n => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x - 1) => |x| sum += x`,
@@ -73,7 +74,7 @@ fn seed<const A: usize, const B: usize, const C: usize, const D: usize>() -> Out
             let q2 = p::queue::<_, B>(t1);
             let q3 = p::queue::<_, C>(t0f);
             let q4 = p::queue::<_, D>(m4);
-            let graph = p::Graph::new(SEED_NODES, |id, cx| match id {
+            let graph = Graph::new(SEED_NODES, |id, cx| match id {
                 0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
                 1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
                 2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
@@ -114,12 +115,12 @@ fn seed_fan_out_merge_default_queues() -> Outcome {
 }
 
 #[rustfmt::skip]
-const CHAIN_NODES: &[p::NodeInfo] = &[
-    node("0..n", p::NodeKind::Source, &[]),
-    node("|x| x + 1", p::NodeKind::Parallel, &[0]),
-    node("|x| x * 3", p::NodeKind::Parallel, &[1]),
-    node("|x| x ^ 0x55", p::NodeKind::Parallel, &[2]),
-    node("|x| sum += x", p::NodeKind::Sink, &[3]),
+const CHAIN_NODES: &[NodeInfo] = &[
+    node("0..n", NodeKind::Source, &[]),
+    node("|x| x + 1", NodeKind::Parallel, &[0]),
+    node("|x| x * 3", NodeKind::Parallel, &[1]),
+    node("|x| x ^ 0x55", NodeKind::Parallel, &[2]),
+    node("|x| sum += x", NodeKind::Sink, &[3]),
 ];
 
 /// `0..n => |x| x + 1 => |x| x * 3 => |x| x ^ 0x55 => |x| sum += x` with every queue of
@@ -142,7 +143,7 @@ fn chain_with_capacity_one_queues() -> Outcome {
             let q2 = p::queue::<_, 1>(t1);
             let q3 = p::queue::<_, 1>(t2);
             let q4 = p::queue::<_, 1>(t3);
-            let graph = p::Graph::new(CHAIN_NODES, |id, cx| match id {
+            let graph = Graph::new(CHAIN_NODES, |id, cx| match id {
                 0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
                 1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
                 2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
@@ -171,12 +172,12 @@ static SERIAL_OVERLAPS: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; H
 static INSIDE_SERIAL: AtomicBool = AtomicBool::new(false);
 
 #[rustfmt::skip]
-const SERIAL_NODES: &[p::NodeInfo] = &[
-    node("0..n", p::NodeKind::Source, &[]),
-    node("|x| x + 1", p::NodeKind::Parallel, &[0]),
-    node("serial |x| { next += 1; (next - 1, x) }", p::NodeKind::Serial, &[1]),
-    node("|(seq, x)| (seq, x * 3)", p::NodeKind::Parallel, &[2]),
-    node("|(seq, x)| sum += x", p::NodeKind::Sink, &[3]),
+const SERIAL_NODES: &[NodeInfo] = &[
+    node("0..n", NodeKind::Source, &[]),
+    node("|x| x + 1", NodeKind::Parallel, &[0]),
+    node("serial |x| { next += 1; (next - 1, x) }", NodeKind::Serial, &[1]),
+    node("|(seq, x)| (seq, x * 3)", NodeKind::Parallel, &[2]),
+    node("|(seq, x)| sum += x", NodeKind::Sink, &[3]),
 ];
 
 /// `0..n => |x| x + 1 => serial |x| (next++, x) => |(seq, x)| (seq, x * 3) => sink`: a stateful
@@ -230,7 +231,7 @@ fn serial_middle_stage() -> Outcome {
             let q2 = p::queue::<_, 4>(t1);
             let q3 = p::queue::<_, 4>(t2);
             let q4 = p::queue::<_, 4>(t3);
-            let graph = p::Graph::new(SERIAL_NODES, |id, cx| match id {
+            let graph = Graph::new(SERIAL_NODES, |id, cx| match id {
                 0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
                 1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
                 2 => p::run_serial(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
@@ -283,10 +284,10 @@ fn heavy(x: u32) -> u32 {
 }
 
 #[rustfmt::skip]
-const WORK_NODES: &[p::NodeInfo] = &[
-    node("0..n", p::NodeKind::Source, &[]),
-    node("|x| heavy(x)", p::NodeKind::Parallel, &[0]),
-    node("|x| sum ^= x", p::NodeKind::Sink, &[1]),
+const WORK_NODES: &[NodeInfo] = &[
+    node("0..n", NodeKind::Source, &[]),
+    node("|x| heavy(x)", NodeKind::Parallel, &[0]),
+    node("|x| sum ^= x", NodeKind::Sink, &[1]),
 ];
 
 /// `0..n => |x| heavy(x) => |x| sum ^= x`, with a parallel stage heavy enough that every core
@@ -316,7 +317,7 @@ fn every_core_does_work() -> Outcome {
         });
         let q1 = p::queue::<_, 8>(t0);
         let q2 = p::queue::<_, 8>(t1);
-        let graph = p::Graph::new(WORK_NODES, |id, cx| {
+        let graph = Graph::new(WORK_NODES, |id, cx| {
             // Gate the source until every core is in its worker loop (each one calls this
             // dispatch on every scan), so that a core QEMU starts late on a busy host still
             // finds items. Bounded, so a core that never starts fails the check below rather
@@ -384,10 +385,10 @@ fn rendezvous(x: u32) -> u32 {
 }
 
 #[rustfmt::skip]
-const RENDEZVOUS_NODES: &[p::NodeInfo] = &[
-    node("0..n", p::NodeKind::Source, &[]),
-    node("|x| rendezvous(x)", p::NodeKind::Parallel, &[0]),
-    node("|x| sum += x", p::NodeKind::Sink, &[1]),
+const RENDEZVOUS_NODES: &[NodeInfo] = &[
+    node("0..n", NodeKind::Source, &[]),
+    node("|x| rendezvous(x)", NodeKind::Parallel, &[0]),
+    node("|x| sum += x", NodeKind::Sink, &[1]),
 ];
 
 /// `0..n => |x| rendezvous(x) => |x| sum += x` at the default capacity: every core is inside
@@ -408,9 +409,9 @@ fn every_core_is_inside_one_slow_stage_at_once() -> Outcome {
             sum += x;
             count += 1;
         });
-        let q1 = p::queue::<_, { p::DEFAULT_CAPACITY }>(t0);
-        let q2 = p::queue::<_, { p::DEFAULT_CAPACITY }>(t1);
-        let graph = p::Graph::new(RENDEZVOUS_NODES, |id, cx| match id {
+        let q1 = p::queue::<_, { DEFAULT_CAPACITY }>(t0);
+        let q2 = p::queue::<_, { DEFAULT_CAPACITY }>(t1);
+        let graph = Graph::new(RENDEZVOUS_NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
@@ -471,11 +472,11 @@ impl Drop for Tracked {
 }
 
 #[rustfmt::skip]
-const DROP_NODES: &[p::NodeInfo] = &[
-    node("source", p::NodeKind::Source, &[]),
-    node("|t| Tracked::new(t.0 + 1)", p::NodeKind::Parallel, &[0]),
-    node("|t| t", p::NodeKind::Parallel, &[0]),
-    node("|t| sum += t.0", p::NodeKind::Sink, &[1, 2]),
+const DROP_NODES: &[NodeInfo] = &[
+    node("source", NodeKind::Source, &[]),
+    node("|t| Tracked::new(t.0 + 1)", NodeKind::Parallel, &[0]),
+    node("|t| t", NodeKind::Parallel, &[0]),
+    node("|t| sum += t.0", NodeKind::Sink, &[1, 2]),
 ];
 
 /// `source => (|t| Tracked::new(t.0 + 1), |t| t) => |t| sum += t.0` over values that count
@@ -497,7 +498,7 @@ fn every_value_dropped_once() -> Outcome {
         let q1 = p::queue::<_, 4>(t0f);
         let q2 = p::queue::<_, 4>(t0f);
         let q3 = p::queue::<_, 4>(m3);
-        let graph = p::Graph::new(DROP_NODES, |id, cx| match id {
+        let graph = Graph::new(DROP_NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q2, 2)), cx),
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q3, 3), cx),
             2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
@@ -528,10 +529,10 @@ static ABORTED: AtomicBool = AtomicBool::new(false);
 const BEFORE_ABORT: usize = 100;
 
 #[rustfmt::skip]
-const ABORT_NODES: &[p::NodeInfo] = &[
-    node("source", p::NodeKind::Source, &[]),
-    node("|t| t", p::NodeKind::Parallel, &[0]),
-    node("|t| drop(t)", p::NodeKind::Sink, &[1]),
+const ABORT_NODES: &[NodeInfo] = &[
+    node("source", NodeKind::Source, &[]),
+    node("|t| t", NodeKind::Parallel, &[0]),
+    node("|t| drop(t)", NodeKind::Sink, &[1]),
 ];
 
 /// Core 0 aborts the run once the sink has consumed some items, while the other cores are in
@@ -561,7 +562,7 @@ fn abort_drops_what_is_in_flight() -> Outcome {
         });
         let q1 = p::queue::<_, 16>(t0);
         let q2 = p::queue::<_, 16>(t1);
-        let graph = p::Graph::new(ABORT_NODES, |id, cx| match id {
+        let graph = Graph::new(ABORT_NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
@@ -606,7 +607,7 @@ fn empty_source_finishes() -> Outcome {
         let n2 = p::sink(t1, |_| count += 1);
         let q1 = p::queue::<_, 4>(t0);
         let q2 = p::queue::<_, 4>(t1);
-        let graph = p::Graph::new(WORK_NODES, |id, cx| {
+        let graph = Graph::new(WORK_NODES, |id, cx| {
             // Gate the source until every core is in its worker loop (each one calls this
             // dispatch on every scan), so that a core QEMU starts late on a busy host still
             // finds items. Bounded, so a core that never starts fails the check below rather

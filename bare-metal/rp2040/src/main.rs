@@ -19,7 +19,8 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use embedded_hal::digital::OutputPin;
-use para_core::__private as p;
+use para_core::raw as p;
+use para_core::{NodeInfo, NodeKind, Graph};
 use para_harts::Harts;
 use rp2040_hal::{
     self as hal,
@@ -57,22 +58,17 @@ fn core_id() -> usize {
 const N: i32 = 10_000;
 
 /// A node's static description at its kind's default priority, as `pipeline!` writes it.
-const fn node(name: &'static str, kind: p::NodeKind, preds: &'static [u16]) -> p::NodeInfo {
-    p::NodeInfo {
-        name,
-        kind,
-        preds,
-        priority: kind.default_priority(),
-    }
+const fn node(name: &'static str, kind: NodeKind, preds: &'static [u16]) -> NodeInfo {
+    NodeInfo::new(name, kind, preds)
 }
 
 #[rustfmt::skip]
-const NODES: &[p::NodeInfo] = &[
-    node("0..N", p::NodeKind::Source, &[]),
-    node("|x| (x * 2, x)", p::NodeKind::Parallel, &[0]),
-    node("|(x2, x)| x2 - x + 1", p::NodeKind::Parallel, &[1]),
-    node("|x| -x", p::NodeKind::Parallel, &[0]),
-    node("|x| sum += x", p::NodeKind::Sink, &[2, 3]),
+const NODES: &[NodeInfo] = &[
+    node("0..N", NodeKind::Source, &[]),
+    node("|x| (x * 2, x)", NodeKind::Parallel, &[0]),
+    node("|(x2, x)| x2 - x + 1", NodeKind::Parallel, &[1]),
+    node("|x| -x", NodeKind::Parallel, &[0]),
+    node("|x| sum += x", NodeKind::Sink, &[2, 3]),
 ];
 
 /// Runs the seed graph on both cores; returns whether the result is right.
@@ -98,7 +94,7 @@ fn seed_on_both_cores() -> bool {
         let q2 = p::queue::<_, 16>(t1);
         let q3 = p::queue::<_, 16>(t0f);
         let q4 = p::queue::<_, 16>(m4);
-        let graph = p::Graph::new(NODES, |id, cx| match id {
+        let graph = Graph::new(NODES, |id, cx| match id {
             0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
             1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
             2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),

@@ -5,7 +5,7 @@
 //! then why a run always progresses. The macro's side (which node numbers what, each edge's
 //! offset, each window's order) is `para-macros/src/order`. Throughout the module, the const
 //! parameters of a window are `W` (sequence numbers in flight per window), `P` (parts per
-//! item) and `N` (sources, one window each); `S` is always a [`Sender`](crate::Sender) type.
+//! item) and `N` (sources, one window each); `S` is always a [`Sender`](crate::raw::Sender) type.
 //!
 //! # The data
 //!
@@ -113,12 +113,12 @@
 //! as it consumes them, and so does `h`). After an ordered flat-map on the chain, `h` has one
 //! window in that flat-map's order, and so do its streams: no source to match.
 //!
-//! What an end marker ends ([`EndMode`](crate::EndMode)) depends on where the filler stands:
+//! What an end marker ends ([`EndMode`](crate::raw::EndMode)) depends on where the filler stands:
 //! - **Each input's outputs** (`PerInput`): the flat-map whose inputs carry `h`'s numbering.
 //! - **Passed on** (`Forward`): a *chain* of flat-maps in one branch (`(flat_map e => flat_map
 //!   f, g) => ordered h`). `e`, the head, ends each input's outputs; `f` consumes `e`'s outputs
 //!   in order, marks nothing per input of its own, and when its window completes a `seq` of
-//!   end markers it sends one of its own (its [`Sender::end_mode`](crate::Sender::end_mode)).
+//!   end markers it sends one of its own (its [`Sender::end_mode`](crate::raw::Sender::end_mode)).
 //!   `h` reads `f`'s outputs as the stream at the step of `e`'s branch.
 //! - **Each step of its window** (`PerStep`): an ordered stage that reads streams and fills
 //!   one (`((flat_map f, g) => ordered t, k) => ordered h`). A step of `t`'s window that reads
@@ -142,7 +142,7 @@
 //! source*: a stream has a window per source, numbered by its own counter ([`RenumberSender`]
 //! with `N` windows), and the flat-map parks one input per source ([`run_ordered_flat_map`]
 //! with `K = N` slots). Its step reserves room for each source's window in turn:
-//! [`Sender::set_origin`](crate::Sender::set_origin) names the source to
+//! [`Sender::set_origin`](crate::raw::Sender::set_origin) names the source to
 //! [`CreditSender::per_source`], which takes credits in that source's stream window. Each
 //! source is then a pipeline of its own as far as the windows go.
 //!

@@ -365,7 +365,7 @@ impl<T, const W: usize, const P: usize, const N: usize> OrderedBuffer<T, W, P, N
     }
 
     /// Builds empty windows in `place`, where they will stay, without building them on the
-    /// stack first (see [`Queue::init`](crate::Queue::init)): consumed in the order of `steps`
+    /// stack first (see [`Queue::init`](crate::raw::Queue::init)): consumed in the order of `steps`
     /// (as [`with_order`](Self::with_order)), and filled by one producer if `one_producer` (as
     /// [`filled_by_one`](Self::filled_by_one)).
     ///

@@ -35,7 +35,7 @@
 mod numbering;
 mod parts;
 
-use para_core::EndMode;
+use para_core::raw::EndMode;
 
 use crate::graph::{Node, Shape};
 

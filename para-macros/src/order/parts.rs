@@ -1,7 +1,7 @@
 //! Passes 3 and 4: which streams are filled per source, the lanes, each edge's part offsets,
 //! and the order in which each ordered stage consumes an item's parts.
 
-use para_core::{MAX_PARTS, MAX_STREAMS};
+use para_core::raw::{MAX_PARTS, MAX_STREAMS};
 
 use super::numbering::Numbering;
 use super::{Draft, SOURCES};

@@ -3,7 +3,7 @@
 use super::{OrderPlan, Window, SOURCES};
 use crate::graph::{analyze, sources};
 use crate::parse::Pipeline;
-use para_core::EndMode;
+use para_core::raw::EndMode;
 use quote::quote;
 
 /// The plan of `input`'s graph (unfused, so node ids follow the text).
