@@ -42,10 +42,6 @@ done_step
 
 cd "$root/bare-metal"
 
-step "para-harts (the share-a-graph-with-every-core protocol) on host threads"
-cargo test -q -p para-harts
-done_step
-
 # Each target builds in its own cargo call: the micro:bit's and the RP2040's crates enable
 # different critical-section implementations and must never be unified in one build.
 for target in "${qemu_targets[@]}"; do

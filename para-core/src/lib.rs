@@ -44,7 +44,9 @@
     clippy::std_instead_of_alloc
 )]
 
+mod cores;
 mod drop_all;
+mod expansion;
 mod flat_map;
 mod fold;
 mod graph;
@@ -64,6 +66,7 @@ mod sync;
 mod wiring;
 mod worker;
 
+pub use cores::{Cores, Harts, OneCore};
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 pub use queue::DEFAULT_CAPACITY;
 pub use split::Split;
@@ -72,6 +75,7 @@ pub use worker::Scan;
 /// What `pipeline!`'s expansion calls. Not a stable interface: hand-wired graphs use [`raw`].
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::expansion::*;
     pub use crate::raw::*;
     /// In an ordered window's steps (and `pipeline!`'s tables of them), stream `j` is
     /// `STREAM_STEP | j`; part numbers are below it.

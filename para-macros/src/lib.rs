@@ -1,8 +1,11 @@
 //! The `pipeline!` procedural macro of [para](https://docs.rs/para-std).
 //!
-//! Use it through `para_std::pipeline!`, a `macro_rules!` wrapper that calls
-//! [`pipeline_impl!`](pipeline_impl) with its own path in front (`[$crate] tokens…`), so that the
-//! expansion reaches para's internals however the user named or re-exported the crate.
+//! On a desktop or server, use it through `para_std::pipeline!`, a `macro_rules!` wrapper that
+//! calls [`pipeline_impl!`](pipeline_impl) with its own path in front (`[$crate] tokens…`), so
+//! that the expansion reaches para's internals however the user named or re-exported the crate.
+//!
+//! On a bare-metal chip, with para-core alone, use [`pipeline!`](pipeline) from this crate: the
+//! same grammar, the graph on the caller's stack, run by the chip's cores (see its docs).
 //!
 //! # Grammar
 //!
@@ -68,6 +71,39 @@ mod order;
 mod parse;
 mod state;
 mod try_hint;
+
+/// The pipeline of the crate docs' grammar, on para-core alone (no `std`, no allocator): its
+/// queues and nodes on the caller's stack, run by the cores `THREADS` names.
+///
+/// `THREADS` is any `Copy` value that implements [`para_core::Cores`], typically `&CORES` for
+/// a `static CORES: para_core::Harts<N>` whose other cores serve it; without it, the calling
+/// core runs the pipeline alone. The call returns when every core is done with the graph. The
+/// crate `para_core` must be a dependency under that name. Fold sinks keep a few accumulators
+/// (4), whatever the number of cores; `pin` and `stack_size` are para-std's options. A panic
+/// goes to the chip's panic handler.
+///
+/// ```
+/// use para_core::{Harts, OneCore};
+/// use para_macros::pipeline;
+///
+/// // On the calling core alone:
+/// let mut sum = 0u64;
+/// pipeline!(0..1000u64 => |x| x * 2 => |x| sum += x);
+/// assert_eq!(sum, 999 * 1000);
+///
+/// // On every core of a chip: threads stand in for cores here.
+/// static CORES: Harts<2> = Harts::new();
+/// std::thread::spawn(|| CORES.serve(1));
+/// assert_eq!(CORES.wait_online(usize::MAX), 2);
+/// let squares = pipeline!(&CORES, 0..1000u64 => |x| x * x => reduce(|| 0, |a, b| a + b));
+/// assert_eq!(squares, (0..1000u64).map(|x| x * x).sum());
+/// # let _ = OneCore;
+/// ```
+#[proc_macro]
+pub fn pipeline(input: TokenStream) -> TokenStream {
+    let input: proc_macro2::TokenStream = input.into();
+    expand(quote::quote!([::para_core] #input)).into()
+}
 
 /// Expands `[krate] pipeline-body`. Called by `para_std::pipeline!`; see the crate docs.
 #[proc_macro]

@@ -139,15 +139,14 @@ pub struct ReadmeDoctests;
 /// What `pipeline!`'s expansion calls. Not a stable interface.
 #[doc(hidden)]
 pub mod __private {
-    // The first three shadow para-core's (a glob import below): a run's queues go on the
-    // heap; the fold sinks' accumulator slots too, one per thread.
-    pub use crate::placed::{
-        fold_sink, ordered_buffer, queue, reduce_sink, tagged_queue, try_fold_sink,
-    };
+    // These shadow para-core's (a glob import below): a run's queues go on the heap; the run
+    // goes to a pool of threads, whose count also sizes the fold sinks' accumulators
+    // (`Threads`); sources split through `IntoSplit`.
+    pub use crate::placed::{ordered_buffer, queue, tagged_queue};
     pub use crate::runtime::run;
     pub use crate::runtime::Options;
-    pub use crate::source::{source_is_send, SourceArg, ViaIter, ViaSplit};
-    pub use crate::threads::{all_cores, thread_count};
+    pub use crate::source::ViaSplit;
+    pub use crate::threads::{default_threads as all_cores, thread_count, Threads};
     pub use crate::DEFAULT_CAPACITY;
     pub use para_core::__private::*;
     pub use para_macros::{pipeline_dot_impl, pipeline_impl};

@@ -1,5 +1,5 @@
 //! Where a run's queues, ordered windows and fold accumulators live: on the heap, one
-//! allocation each.
+//! allocation each (the accumulators: one per thread).
 //!
 //! The macro's expansion calls these instead of para-core's `queue`, `tagged_queue` and
 //! `ordered_buffer` (which return them by value, for no_std callers that keep a run on their
@@ -13,10 +13,10 @@
 //! `Box::new(Queue::new())` would build the queue on the stack and then copy it, at least in
 //! debug builds.
 
-use para_core::raw::{
-    fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, ErrorSlot, FoldNode, FoldSlot,
-    OrderedBuffer, Pass, Queue, Reduce, Tagged, TryAdd, Ty,
-};
+use para_core::__private::FoldSlots;
+use para_core::raw::{FoldSlot, OrderedBuffer, Queue, Tagged, Ty};
+
+use crate::threads::Threads;
 
 /// The input queue, of capacity `N`, of a node consuming `T`s.
 pub fn queue<T, const N: usize>(_input: Ty<T>) -> Box<Queue<T, N>> {
@@ -46,57 +46,11 @@ pub fn ordered_buffer<T, const W: usize, const P: usize, const N: usize>(
     unsafe { buffer.assume_init() }
 }
 
-/// A fold sink's accumulator slots: one per worker (para-core's `fold.rs`).
-type Slots<A> = Box<[FoldSlot<A>]>;
-
-/// Empty slots for `threads` workers.
-fn fold_slots<A>(threads: usize) -> Slots<A> {
-    (0..threads).map(|_| FoldSlot::new()).collect()
-}
-
-/// `fold(init, add, merge)` in a run of `threads` workers.
-pub fn fold_sink<I, A, Init, F>(
-    input: Ty<I>,
-    threads: usize,
-    init: Init,
-    add: F,
-) -> FoldNode<Pass, Init, Add<F>, Slots<A>>
-where
-    Init: Fn() -> A + Sync,
-    F: Fn(A, I) -> A + Sync,
-    A: Send,
-{
-    fold_sink_in(input, fold_slots(threads), init, add)
-}
-
-/// `try fold(init, add, merge)` in a run of `threads` workers.
-pub fn try_fold_sink<'e, I, A, E, Init, F>(
-    input: Ty<I>,
-    threads: usize,
-    errors: &'e ErrorSlot<E>,
-    init: Init,
-    add: F,
-) -> FoldNode<Pass, Init, TryAdd<'e, F, E>, Slots<A>>
-where
-    Init: Fn() -> A + Sync,
-    F: Fn(A, I) -> Result<A, E> + Sync,
-    A: Send,
-    E: Send,
-{
-    try_fold_sink_in(input, fold_slots(threads), errors, init, add)
-}
-
-/// `reduce(init, op)` in a run of `threads` workers.
-pub fn reduce_sink<A, Init, Op>(
-    input: Ty<A>,
-    threads: usize,
-    init: Init,
-    op: Op,
-) -> FoldNode<Pass, Init, Reduce<Op>, Slots<A>>
-where
-    Init: Fn() -> A + Sync,
-    Op: Fn(A, A) -> A + Sync,
-    A: Send,
-{
-    reduce_sink_in(input, fold_slots(threads), init, op)
+/// A fold sink's accumulators in a run on `Threads`: one per thread, so a worker's step finds
+/// its own free (para-core's `fold.rs`).
+impl FoldSlots for Threads {
+    type Slots<A> = Box<[FoldSlot<A>]>;
+    fn fold_slots<A>(self) -> Box<[FoldSlot<A>]> {
+        (0..self.0).map(|_| FoldSlot::new()).collect()
+    }
 }

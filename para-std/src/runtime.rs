@@ -21,6 +21,7 @@ use std::sync::{Mutex, PoisonError};
 use para_core::{Cx, Graph, NodeId};
 
 use crate::pool::{pool, Spawn};
+use crate::threads::Threads;
 use crate::worker::{Shared, WorkerCx};
 
 /// How a run uses its threads.
@@ -88,10 +89,11 @@ type Payload = Box<dyn Any + Send + 'static>;
 /// Resumes the first panic of any node, with its original payload, after every worker has
 /// stopped; panics if `threads` is 0. If the OS refuses a worker thread, the run goes on with
 /// the workers it has (the calling thread alone can finish any run).
-pub fn run<D>(graph: &Graph<'_, D>, threads: usize, options: Options)
+pub fn run<D>(graph: &Graph<'_, D>, threads: Threads, options: Options)
 where
     D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
 {
+    let Threads(threads) = threads;
     assert!(
         threads >= 1,
         "pipeline!: the thread count must be at least 1"

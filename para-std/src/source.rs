@@ -2,40 +2,19 @@
 //! workers produce from it at once) when the source is a range of integers, a slice or a `Vec`,
 //! otherwise a serial iterator source.
 //!
-//! The choice is made on the source's type at the call site, by autoref specialisation: the
-//! expansion calls `(&&SourceArg::new(source)).source()`; method lookup finds
+//! The choice is made on the source's type at the call site, by autoref specialisation (para-core's
+//! `expansion.rs`, whose `SourceArg` and iterator path this shares): method lookup finds
 //! [`ViaSplit::source`] (implemented for `&&SourceArg<T>` where `T: IntoSplit`) before
-//! [`ViaIter::source`] (implemented for `&SourceArg<T>` where `T: IntoIterator`), which needs
-//! one more auto-dereference. The value itself travels in a `Cell`, because both methods only
-//! get a reference.
+//! `ViaIter::source` (for `&SourceArg<T>` where `T: IntoIterator`), which needs one more
+//! auto-dereference.
 #![allow(unsafe_code)] // `Vec` → para-core's `Owned`: taking a vector apart (SAFETY below).
 
-use std::cell::Cell;
 use std::mem::ManuallyDrop;
 use std::ops::Range;
 
-use para_core::raw::{Item, Numbered, Owned, Plain, SourceNode, SplitNode, TagIter, Ty};
+use para_core::__private::SourceArg;
+use para_core::raw::{Item, Numbered, Owned, Plain, SplitNode, Ty};
 use para_core::Split;
-
-/// The source expression, on its way to becoming a node.
-pub struct SourceArg<T>(Cell<Option<T>>);
-
-impl<T> std::fmt::Debug for SourceArg<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SourceArg")
-    }
-}
-
-impl<T> SourceArg<T> {
-    /// Wraps the source.
-    pub fn new(source: T) -> Self {
-        SourceArg(Cell::new(Some(source)))
-    }
-
-    fn take(&self) -> T {
-        self.0.take().expect("a source is turned into a node once")
-    }
-}
 
 /// Sources that workers can split: they produce any item by index, so several workers produce
 /// at once (each claims a run of indices), where an iterator is drained by one at a time.
@@ -174,49 +153,3 @@ where
         (SplitNode::new(self.take().into_split()), Ty::new())
     }
 }
-
-/// The iterator path: any other `IntoIterator`, drained by one worker at a time.
-pub trait ViaIter {
-    /// The node.
-    type Node;
-    /// The node, numbering items before an ordered stage.
-    type Tagged;
-    /// The items.
-    type Item;
-    /// Builds the source node.
-    fn source(self) -> (Self::Node, Ty<Self::Item>);
-    /// Builds the source node of a pipeline with an ordered stage.
-    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
-}
-
-impl<T> ViaIter for &SourceArg<T>
-where
-    T: IntoIterator,
-    T::Item: Item,
-{
-    type Node = SourceNode<T::IntoIter>;
-    type Tagged = SourceNode<TagIter<T::IntoIter>>;
-    type Item = T::Item;
-    fn source(self) -> (Self::Node, Ty<Self::Item>) {
-        (SourceNode::new(self.take().into_iter()), Ty::new())
-    }
-    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
-        (
-            SourceNode::new(TagIter::new(self.take().into_iter())),
-            Ty::new(),
-        )
-    }
-}
-
-/// A source node that workers may share: its iterator is `Send`, since whichever worker has
-/// time drains it. The expansion checks this right after building the source (with
-/// [`source_is_send`]), so that an iterator that is not `Send` is reported at the source as
-/// not `Send`, rather than as a method that does not exist. (rustc reports the `Send` bound
-/// that fails, not a message of this trait's own.)
-pub trait SendSource {}
-
-impl<I: Send> SendSource for SourceNode<I> {}
-impl<S: Split + Send, M> SendSource for SplitNode<S, M> {}
-
-/// Checks that `node` may be shared by the workers (see `SendSource`).
-pub fn source_is_send<N: SendSource>(_node: &N) {}

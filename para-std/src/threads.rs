@@ -66,15 +66,25 @@ impl ThreadCount for io::Result<NonZeroUsize> {
 /// If the count is zero or negative: a pipeline needs a worker to make progress (a literal `0`
 /// is rejected at compile time instead); if it is above [`MAX_THREADS`].
 #[track_caller]
-pub fn thread_count<T: ThreadCount>(count: T) -> usize {
+pub fn thread_count<T: ThreadCount>(count: T) -> Threads {
     match count.thread_count() {
-        Ok(n) if n <= MAX_THREADS => n,
+        Ok(n) if n <= MAX_THREADS => Threads(n),
         Ok(n) => panic!(
             "pipeline!: the thread count must be at most {MAX_THREADS} (para_std::MAX_THREADS), \
              got {n}"
         ),
         Err(value) => panic!("pipeline!: the thread count must be at least 1, got {value}"),
     }
+}
+
+/// A run's thread count, checked (`1..=MAX_THREADS`): what the expansion hands the run and its
+/// fold sinks.
+#[derive(Debug, Clone, Copy)]
+pub struct Threads(pub usize);
+
+/// No thread count given: [`all_cores`].
+pub fn default_threads() -> Threads {
+    Threads(all_cores())
 }
 
 /// One thread per core the process may use, at most [`MAX_THREADS`].

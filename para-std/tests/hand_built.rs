@@ -32,7 +32,7 @@ fn seed_by_hand(threads: usize, n: i64) -> i64 {
             4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
             _ => false,
         });
-        p::run(&graph, threads, p::Options::new());
+        p::run(&graph, p::Threads(threads), p::Options::new());
     }
     sum
 }

@@ -15,8 +15,8 @@
 use core::mem::size_of_val;
 
 use para_core::raw as p;
-use para_core::{NodeInfo, NodeKind, Graph};
 use para_core::DEFAULT_CAPACITY;
+use para_core::{Graph, NodeInfo, NodeKind};
 use para_qemu::{ensure_eq, node, println, run_graph, Outcome};
 
 para_qemu::main!(seed_example_footprint);

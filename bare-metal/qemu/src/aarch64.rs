@@ -2,7 +2,7 @@
 //!
 //! QEMU starts core 0 only. aarch64-rt enables the MMU with the identity map below, enables the
 //! FPU, zeroes `.bss` and calls `main` on core 0, which starts cores 1–3 with PSCI `CPU_ON` over
-//! HVC (QEMU's built-in PSCI); they serve jobs from core 0 (`para-harts`).
+//! HVC (QEMU's built-in PSCI); they serve jobs from core 0 (para-core's `Harts`).
 
 use aarch64_rt::{start_core, ExceptionHandlers, InitialPagetable, Stack};
 

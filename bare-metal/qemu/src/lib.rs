@@ -21,8 +21,8 @@
 
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
+pub use para_core::Harts;
 pub use para_core::{Cx, Graph, NodeId, NodeInfo, NodeKind};
-pub use para_harts::Harts;
 #[doc(hidden)]
 pub use semihosting as __semihosting;
 
@@ -40,7 +40,7 @@ pub mod platform;
 
 pub use platform::{hart_id, HARTS, MACHINE};
 
-/// Every core of the machine. Cores 1.. serve jobs from core 0 (see `para-harts`).
+/// Every core of the machine. Cores 1.. serve jobs from core 0 (para-core's `Harts`).
 pub static CORES: Harts<HARTS> = Harts::new();
 
 /// The static description of a node, at its kind's default priority, as `pipeline!` writes it.
@@ -173,7 +173,7 @@ pub fn run_tests(tests: &'static [Test]) -> ! {
 
 /// Core 0: runs `f(core)` on every core at once; returns when every core has returned.
 ///
-/// `f` may borrow from the caller's stack (a graph): see `para-harts` for the protocol that
+/// `f` may borrow from the caller's stack (a graph): see para-core's `Harts` for the protocol that
 /// makes that sound.
 pub fn on_all_cores<F: Fn(usize) + Sync>(f: &F) {
     CORES.run(f)

@@ -3,7 +3,7 @@
 //! QEMU starts every hart at the ELF entry. riscv-rt gives each its stack and calls our
 //! `_mp_hook`: hart 0 goes on to initialise RAM and reach `main`; the others wait there for a
 //! software interrupt from hart 0, which it raises once `.bss` is zeroed, then reach `main` too,
-//! and serve jobs from hart 0 (`para-harts`).
+//! and serve jobs from hart 0 (para-core's `Harts`).
 
 use riscv::register::{mcause, mepc, mhartid, mie, mip, mtval};
 use riscv_rt as _;

@@ -1,6 +1,8 @@
-//! para-core graphs, wired by hand exactly as `pipeline!` wires them, run by every core of the
-//! emulated machine at once: each core runs the scanning worker loop `Graph::work` on one graph
-//! that lives on core 0's stack.
+//! para-core pipelines run by every core of the emulated machine at once: each core runs the
+//! scanning worker loop `Graph::work` on one graph that lives on core 0's stack. Most are written
+//! with `pipeline!` (para-macros on para-core alone, run on `&CORES`); the two that need the
+//! graph itself (a dispatch that gates the source until every core is up, a run aborted from
+//! outside) are wired by hand from para-core's `raw` module.
 #![no_std]
 #![no_main]
 
@@ -8,14 +10,17 @@ use core::hint::black_box;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use para_core::raw as p;
-use para_core::{NodeInfo, NodeKind, Graph, DEFAULT_CAPACITY};
+use para_core::{Graph, NodeInfo, NodeKind};
+use para_macros::pipeline;
 use para_qemu::{
-    ensure, ensure_eq, hart_id, node, on_all_cores, println, run_graph, Outcome, HARTS,
+    ensure, ensure_eq, hart_id, node, on_all_cores, println, run_graph, Outcome, CORES, HARTS,
 };
 
 para_qemu::main!(
     seed_fan_out_merge_small_queues,
     seed_fan_out_merge_default_queues,
+    ordered_sink_and_fold,
+    flat_map_filter_and_try,
     chain_with_capacity_one_queues,
     serial_middle_stage,
     every_core_does_work,
@@ -34,58 +39,26 @@ fn print_steps(steps: &[usize; HARTS]) {
     println!("    productive node steps per core: {steps:?}");
 }
 
-#[rustfmt::skip]
-const SEED_NODES: &[NodeInfo] = &[
-    node("0..n", NodeKind::Source, &[]),
-    node("|x| (x * 2, x)", NodeKind::Parallel, &[0]),
-    node("|(x2, x)| x2 - x", NodeKind::Parallel, &[1]),
-    node("|x| -x - 1", NodeKind::Parallel, &[0]),
-    node("|x| sum += x", NodeKind::Sink, &[2, 3]),
-];
-
-/// The seed's graph, `0..n => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x - 1) => |x| sum += x`,
-/// with queue capacities `A`..`D`. The branches never cancel: the first yields `x >= 0`, the
-/// second `-x - 1 < 0`, so the sink knows which item of which branch it got and checks that each
+/// The seed's pipeline, `0..n => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x - 1) => |x| sum += x`,
+/// at queue capacity `CAP`. The branches never cancel: the first yields `x >= 0`, the second
+/// `-x - 1 < 0`, so the sink knows which item of which branch it got and checks that each
 /// arrives exactly once.
-fn seed<const A: usize, const B: usize, const C: usize, const D: usize>() -> Outcome {
+fn seed<const CAP: usize>() -> Outcome {
     for round in 0..ROUNDS {
         let (mut sum, mut count, mut duplicates) = (0i64, 0usize, 0usize);
         let mut seen = [[0u32; N.div_ceil(32)]; 2];
-        let steps;
-        let finished;
-        {
-            let (n0, t0) = p::source(0..N as i64);
-            let t0f = p::fan_out(t0);
-            let (n1, t1) = p::parallel_map(t0f, |x| (x * 2, x));
-            let (n2, t2) = p::parallel_map(t1, |(x2, x)| x2 - x);
-            let (n3, t3) = p::parallel_map(t0f, |x: i64| -x - 1);
-            let m4 = p::merge(t2, t3);
-            let n4 = p::sink(m4, |v: i64| {
-                sum += v;
-                count += 1;
-                let (branch, x) = if v >= 0 { (0, v) } else { (1, -v - 1) };
-                let (word, bit) = (x as usize / 32, 1u32 << (x as usize % 32));
-                if seen[branch][word] & bit != 0 {
-                    duplicates += 1;
-                }
-                seen[branch][word] |= bit;
-            });
-            let q1 = p::queue::<_, A>(t0f);
-            let q2 = p::queue::<_, B>(t1);
-            let q3 = p::queue::<_, C>(t0f);
-            let q4 = p::queue::<_, D>(m4);
-            let graph = Graph::new(SEED_NODES, |id, cx| match id {
-                0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
-                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-                2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
-                3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
-                4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
-                _ => false,
-            });
-            steps = run_graph(&graph);
-            finished = graph.is_finished();
-        }
-        ensure!(finished, "round {round}: the run did not finish");
+        pipeline!(&CORES, capacity = CAP, 0..N as i64
+        => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x: i64| -x - 1)
+        => |v: i64| {
+            sum += v;
+            count += 1;
+            let (branch, x) = if v >= 0 { (0, v) } else { (1, -v - 1) };
+            let (word, bit) = (x as usize / 32, 1u32 << (x as usize % 32));
+            if seen[branch][word] & bit != 0 {
+                duplicates += 1;
+            }
+            seen[branch][word] |= bit;
+        });
         ensure_eq!(count, 2 * N);
         ensure_eq!(duplicates, 0);
         // Σx + Σ(-x - 1) over 0..N
@@ -99,67 +72,76 @@ fn seed<const A: usize, const B: usize, const C: usize, const D: usize>() -> Out
                 "round {round}: branch {branch} lost {missing} items"
             );
         }
-        if round == 0 {
-            print_steps(&steps);
-        }
     }
     Outcome::Pass
 }
 
 fn seed_fan_out_merge_small_queues() -> Outcome {
-    seed::<2, 1, 3, 2>()
+    seed::<2>()
 }
 
 fn seed_fan_out_merge_default_queues() -> Outcome {
-    seed::<16, 16, 16, 16>()
+    seed::<16>()
 }
 
-#[rustfmt::skip]
-const CHAIN_NODES: &[NodeInfo] = &[
-    node("0..n", NodeKind::Source, &[]),
-    node("|x| x + 1", NodeKind::Parallel, &[0]),
-    node("|x| x * 3", NodeKind::Parallel, &[1]),
-    node("|x| x ^ 0x55", NodeKind::Parallel, &[2]),
-    node("|x| sum += x", NodeKind::Sink, &[3]),
-];
+/// A parallel stage whose calls take uneven time, then `(ordered sink, fold)`: the ordered
+/// sink sees source order on every core count, and the fold sink's accumulators (one per core
+/// that takes a slot) merge into the whole sum.
+fn ordered_sink_and_fold() -> Outcome {
+    for round in 0..ROUNDS {
+        let (mut next, mut out_of_order) = (0u32, 0usize);
+        let total = pipeline!(&CORES, 0..N as u32
+            => |x| { black_box(heavy_for(x, x % 64)); x }
+            => (ordered |x| {
+                    if x != next {
+                        out_of_order += 1;
+                    }
+                    next = x + 1;
+                }, fold(|| 0u64, |a, x| a + u64::from(x), |a, b| a + b)));
+        ensure_eq!(out_of_order, 0);
+        ensure_eq!(next, N as u32);
+        let n = N as u64;
+        ensure!(total == n * (n - 1) / 2, "round {round}: fold gave {total}");
+    }
+    Outcome::Pass
+}
+
+/// `flat_map`, `filter`, an ordered `flat_map` before an ordered sink, and `try`: the first
+/// error stops the run and comes back, the items before it in source order.
+fn flat_map_filter_and_try() -> Outcome {
+    let mut words = 0usize;
+    pipeline!(&CORES, 0..N as u32 => flat_map |x| 0..x % 4 => filter |y: &u32| y % 2 == 0
+        => |y| y + 1 => |_| words += 1);
+    // Per x, the even ys below x % 4: one for 1, 2; two for 3; none for 0.
+    let per_four = 0 + 1 + 1 + 2;
+    ensure_eq!(words, N / 4 * per_four);
+    let (mut next, mut out_of_order) = (0u32, 0usize);
+    let result: Result<(), u32> = pipeline!(&CORES, 0..N as u32
+    => try |x| if x == 1000 { Err(x) } else { Ok(x) }
+    => ordered |x| {
+        if x != next {
+            out_of_order += 1;
+        }
+        next = x + 1;
+    });
+    ensure_eq!(result, Err(1000));
+    ensure_eq!(out_of_order, 0);
+    Outcome::Pass
+}
 
 /// `0..n => |x| x + 1 => |x| x * 3 => |x| x ^ 0x55 => |x| sum += x` with every queue of
 /// capacity 1: the most contended shape, where every push waits for a pop.
 fn chain_with_capacity_one_queues() -> Outcome {
     let expected: u64 = (0..N as u64).map(|x| ((x + 1) * 3) ^ 0x55).sum();
-    for round in 0..ROUNDS {
+    for _round in 0..ROUNDS {
         let (mut sum, mut count) = (0u64, 0usize);
-        let (steps, finished);
-        {
-            let (n0, t0) = p::source(0..N as u64);
-            let (n1, t1) = p::parallel_map(t0, |x| x + 1);
-            let (n2, t2) = p::parallel_map(t1, |x| x * 3);
-            let (n3, t3) = p::parallel_map(t2, |x| x ^ 0x55);
-            let n4 = p::sink(t3, |x| {
-                sum += x;
-                count += 1;
-            });
-            let q1 = p::queue::<_, 1>(t0);
-            let q2 = p::queue::<_, 1>(t1);
-            let q3 = p::queue::<_, 1>(t2);
-            let q4 = p::queue::<_, 1>(t3);
-            let graph = Graph::new(CHAIN_NODES, |id, cx| match id {
-                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
-                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-                2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
-                3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
-                4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
-                _ => false,
-            });
-            steps = run_graph(&graph);
-            finished = graph.is_finished();
-        }
-        ensure!(finished, "round {round}: the run did not finish");
+        pipeline!(&CORES, capacity = 1, 0..N as u64 => |x| x + 1 => |x| x * 3 => |x| x ^ 0x55
+        => |x| {
+            sum += x;
+            count += 1;
+        });
         ensure_eq!(count, N);
         ensure_eq!(sum, expected);
-        if round == 0 {
-            print_steps(&steps);
-        }
     }
     Outcome::Pass
 }
@@ -170,15 +152,6 @@ static SERIAL_ITEMS: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HART
 static SERIAL_OVERLAPS: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
 /// Whether a core is inside the serial stage.
 static INSIDE_SERIAL: AtomicBool = AtomicBool::new(false);
-
-#[rustfmt::skip]
-const SERIAL_NODES: &[NodeInfo] = &[
-    node("0..n", NodeKind::Source, &[]),
-    node("|x| x + 1", NodeKind::Parallel, &[0]),
-    node("serial |x| { next += 1; (next - 1, x) }", NodeKind::Serial, &[1]),
-    node("|(seq, x)| (seq, x * 3)", NodeKind::Parallel, &[2]),
-    node("|(seq, x)| sum += x", NodeKind::Sink, &[3]),
-];
 
 /// `0..n => |x| x + 1 => serial |x| (next++, x) => |(seq, x)| (seq, x * 3) => sink`: a stateful
 /// stage in the middle, between parallel ones. Whichever core runs it, one core at a time is
@@ -191,58 +164,40 @@ fn serial_middle_stage() -> Outcome {
     for round in 0..ROUNDS {
         let (mut next, mut sum, mut count, mut duplicates) = (0usize, 0u64, 0usize, 0usize);
         let mut seen = [0u32; N.div_ceil(32)];
-        let finished;
-        {
-            let (n0, t0) = p::source(0..N as u64);
-            let (n1, t1) = p::parallel_map(t0, |x| {
-                // Keeps cores busy here too, so that the serial stage changes hands.
-                black_box(heavy_for(x as u32, 300));
-                x + 1
-            });
-            let (n2, t2) = p::serial_map(t1, |x: u64| {
-                let me = hart_id();
-                if INSIDE_SERIAL.load(Ordering::Relaxed) {
-                    let overlaps = &SERIAL_OVERLAPS[me];
-                    overlaps.store(overlaps.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                }
-                INSIDE_SERIAL.store(true, Ordering::Relaxed);
-                let items = &SERIAL_ITEMS[me];
-                items.store(items.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                let seq = next;
-                // Widen the window in which a second core would be seen inside.
-                black_box(heavy_for(x as u32, 20));
-                next += 1;
-                INSIDE_SERIAL.store(false, Ordering::Relaxed);
-                (seq, x)
-            });
-            let (n3, t3) = p::parallel_map(t2, |(seq, x)| (seq, x * 3));
-            let n4 = p::sink(t3, |(seq, x): (usize, u64)| {
-                sum += x;
-                count += 1;
-                if seq < N {
-                    let (word, bit) = (seq / 32, 1u32 << (seq % 32));
-                    if seen[word] & bit != 0 {
-                        duplicates += 1;
-                    }
-                    seen[word] |= bit;
-                }
-            });
-            let q1 = p::queue::<_, 4>(t0);
-            let q2 = p::queue::<_, 4>(t1);
-            let q3 = p::queue::<_, 4>(t2);
-            let q4 = p::queue::<_, 4>(t3);
-            let graph = Graph::new(SERIAL_NODES, |id, cx| match id {
-                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
-                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-                2 => p::run_serial(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
-                3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
-                4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
-                _ => false,
-            });
-            run_graph(&graph);
-            finished = graph.is_finished();
+        pipeline!(&CORES, capacity = 4, 0..N as u64
+        => |x| {
+            // Keeps cores busy here too, so that the serial stage changes hands.
+            black_box(heavy_for(x as u32, 300));
+            x + 1
         }
-        ensure!(finished, "round {round}: the run did not finish");
+        => serial |x: u64| {
+            let me = hart_id();
+            if INSIDE_SERIAL.load(Ordering::Relaxed) {
+                let overlaps = &SERIAL_OVERLAPS[me];
+                overlaps.store(overlaps.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            }
+            INSIDE_SERIAL.store(true, Ordering::Relaxed);
+            let items = &SERIAL_ITEMS[me];
+            items.store(items.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            let seq = next;
+            // Widen the window in which a second core would be seen inside.
+            black_box(heavy_for(x as u32, 20));
+            next += 1;
+            INSIDE_SERIAL.store(false, Ordering::Relaxed);
+            (seq, x)
+        }
+        => |(seq, x)| (seq, x * 3)
+        => |(seq, x): (usize, u64)| {
+            sum += x;
+            count += 1;
+            if seq < N {
+                let (word, bit) = (seq / 32, 1u32 << (seq % 32));
+                if seen[word] & bit != 0 {
+                    duplicates += 1;
+                }
+                seen[word] |= bit;
+            }
+        });
         ensure_eq!(next, N);
         ensure_eq!(count, N);
         ensure_eq!(duplicates, 0);
@@ -323,7 +278,10 @@ fn every_core_does_work() -> Outcome {
             // finds items. Bounded, so a core that never starts fails the check below rather
             // than hanging the run.
             let me = &ARRIVED[hart_id()];
-            me.store(me.load(Ordering::Relaxed).saturating_add(1), Ordering::Relaxed);
+            me.store(
+                me.load(Ordering::Relaxed).saturating_add(1),
+                Ordering::Relaxed,
+            );
             match id {
                 0 if ARRIVED.iter().any(|a| a.load(Ordering::Relaxed) == 0)
                     && me.load(Ordering::Relaxed) < 1 << 24 =>
@@ -384,13 +342,6 @@ fn rendezvous(x: u32) -> u32 {
     x
 }
 
-#[rustfmt::skip]
-const RENDEZVOUS_NODES: &[NodeInfo] = &[
-    node("0..n", NodeKind::Source, &[]),
-    node("|x| rendezvous(x)", NodeKind::Parallel, &[0]),
-    node("|x| sum += x", NodeKind::Sink, &[1]),
-];
-
 /// `0..n => |x| rendezvous(x) => |x| sum += x` at the default capacity: every core is inside
 /// the one parallel stage at once (the scaling promise, on bare metal: the claims split the
 /// queue among the cores that run `Graph::work`).
@@ -401,28 +352,16 @@ fn every_core_is_inside_one_slow_stage_at_once() -> Outcome {
         peak.store(0, Ordering::Relaxed);
     }
     let (mut sum, mut count) = (0u32, 0u32);
-    let finished;
-    {
-        let (n0, t0) = p::source(0..ITEMS);
-        let (n1, t1) = p::parallel_map(t0, rendezvous);
-        let n2 = p::sink(t1, |x| {
-            sum += x;
-            count += 1;
-        });
-        let q1 = p::queue::<_, { DEFAULT_CAPACITY }>(t0);
-        let q2 = p::queue::<_, { DEFAULT_CAPACITY }>(t1);
-        let graph = Graph::new(RENDEZVOUS_NODES, |id, cx| match id {
-            0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
-            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-            2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
-            _ => false,
-        });
-        run_graph(&graph);
-        finished = graph.is_finished();
-    }
-    let peak = PEAK.iter().map(|p| p.load(Ordering::Relaxed)).max().unwrap_or(0);
+    pipeline!(&CORES, 0..ITEMS => rendezvous => |x| {
+        sum += x;
+        count += 1;
+    });
+    let peak = PEAK
+        .iter()
+        .map(|p| p.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(0);
     println!("    cores inside the slow stage at once: {peak} of {HARTS}");
-    ensure!(finished, "the run did not finish");
     ensure_eq!(count, ITEMS);
     ensure_eq!(sum, (0..ITEMS).sum::<u32>());
     ensure_eq!(peak, HARTS);
@@ -471,46 +410,19 @@ impl Drop for Tracked {
     }
 }
 
-#[rustfmt::skip]
-const DROP_NODES: &[NodeInfo] = &[
-    node("source", NodeKind::Source, &[]),
-    node("|t| Tracked::new(t.0 + 1)", NodeKind::Parallel, &[0]),
-    node("|t| t", NodeKind::Parallel, &[0]),
-    node("|t| sum += t.0", NodeKind::Sink, &[1, 2]),
-];
-
 /// `source => (|t| Tracked::new(t.0 + 1), |t| t) => |t| sum += t.0` over values that count
 /// their clones and drops: every value is dropped exactly once.
 fn every_value_dropped_once() -> Outcome {
     reset_tracking();
     let (mut sum, mut count) = (0u64, 0usize);
-    let finished;
-    {
-        let (n0, t0) = p::source((0..N as u32).map(Tracked::new));
-        let t0f = p::fan_out(t0);
-        let (n1, t1) = p::parallel_map(t0f, |t: Tracked| Tracked::new(t.0 + 1));
-        let (n2, t2) = p::parallel_map(t0f, |t: Tracked| t);
-        let m3 = p::merge(t1, t2);
-        let n3 = p::sink(m3, |t: Tracked| {
-            sum += u64::from(t.0);
-            count += 1;
-        });
-        let q1 = p::queue::<_, 4>(t0f);
-        let q2 = p::queue::<_, 4>(t0f);
-        let q3 = p::queue::<_, 4>(m3);
-        let graph = Graph::new(DROP_NODES, |id, cx| match id {
-            0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q2, 2)), cx),
-            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q3, 3), cx),
-            2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q3, 3), cx),
-            3 => p::run_serial(3, &q3, &n3, p::Discard, cx),
-            _ => false,
-        });
-        run_graph(&graph);
-        finished = graph.is_finished();
-    }
+    pipeline!(&CORES, capacity = 4, (0..N as u32).map(Tracked::new)
+    => (|t: Tracked| Tracked::new(t.0 + 1), |t: Tracked| t)
+    => |t: Tracked| {
+        sum += u64::from(t.0);
+        count += 1;
+    });
     let (created, dropped) = (total(&CREATED), total(&DROPPED));
     println!("    values created {created}, dropped {dropped}");
-    ensure!(finished, "the run did not finish");
     ensure_eq!(count, 2 * N);
     let n = N as u64;
     ensure_eq!(sum, n * (n - 1) + n); // Σx + Σ(x + 1)
@@ -600,36 +512,7 @@ fn abort_drops_what_is_in_flight() -> Outcome {
 /// A source with no items: the run finishes at once on every core.
 fn empty_source_finishes() -> Outcome {
     let mut count = 0usize;
-    let finished;
-    {
-        let (n0, t0) = p::source(0..0u32);
-        let (n1, t1) = p::parallel_map(t0, |x| x + 1);
-        let n2 = p::sink(t1, |_| count += 1);
-        let q1 = p::queue::<_, 4>(t0);
-        let q2 = p::queue::<_, 4>(t1);
-        let graph = Graph::new(WORK_NODES, |id, cx| {
-            // Gate the source until every core is in its worker loop (each one calls this
-            // dispatch on every scan), so that a core QEMU starts late on a busy host still
-            // finds items. Bounded, so a core that never starts fails the check below rather
-            // than hanging the run.
-            let me = &ARRIVED[hart_id()];
-            me.store(me.load(Ordering::Relaxed).saturating_add(1), Ordering::Relaxed);
-            match id {
-                0 if ARRIVED.iter().any(|a| a.load(Ordering::Relaxed) == 0)
-                    && me.load(Ordering::Relaxed) < 1 << 24 =>
-                {
-                    false
-                }
-                0 => p::run_source(0, &n0, p::Edge::new(&q1, 1), cx),
-                1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-                2 => p::run_serial(2, &q2, &n2, p::Discard, cx),
-                _ => false,
-            }
-        });
-        run_graph(&graph);
-        finished = graph.is_finished();
-    }
-    ensure!(finished, "the run did not finish");
+    pipeline!(&CORES, 0..0u32 => |x| x + 1 => |_| count += 1);
     ensure_eq!(count, 0);
     Outcome::Pass
 }

@@ -4,10 +4,10 @@
 //! 0..10_000 => (|x| (x * 2, x) => |(x2, x)| x2 - x + 1, |x| -x) => |x| sum += x
 //! ```
 //!
-//! Core 0 builds the graph on its stack. Core 1 is started by rp2040-hal's `multicore` module
-//! (through the SIO inter-core FIFO), then serves jobs from core 0 (`para-harts`): both cores run
-//! para-core's scanning worker loop, `Graph::work`, on the one graph, and core 0 returns from
-//! `run` only when core 1 is done with it. The Cortex-M0+ has no compare-and-swap: para-core's
+//! Core 0 builds the graph on its stack (`para_macros::pipeline!` on para-core alone). Core 1 is
+//! started by rp2040-hal's `multicore` module (through the SIO inter-core FIFO), then serves jobs
+//! from core 0 (para-core's `Harts`): both cores run para-core's scanning worker loop,
+//! `Graph::work`, on the one graph, and `pipeline!` returns only when core 1 is done with it. The Cortex-M0+ has no compare-and-swap: para-core's
 //! read-modify-write atomics go through portable-atomic's critical section, which rp2040-hal
 //! implements with SIO hardware spinlock 31 (multi-core safe).
 //!
@@ -19,9 +19,8 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use embedded_hal::digital::OutputPin;
-use para_core::raw as p;
-use para_core::{NodeInfo, NodeKind, Graph};
-use para_harts::Harts;
+use para_core::Harts;
+use para_macros::pipeline;
 use rp2040_hal::{
     self as hal,
     clocks::init_clocks_and_plls,
@@ -57,59 +56,23 @@ fn core_id() -> usize {
 
 const N: i32 = 10_000;
 
-/// A node's static description at its kind's default priority, as `pipeline!` writes it.
-const fn node(name: &'static str, kind: NodeKind, preds: &'static [u16]) -> NodeInfo {
-    NodeInfo::new(name, kind, preds)
-}
-
-#[rustfmt::skip]
-const NODES: &[NodeInfo] = &[
-    node("0..N", NodeKind::Source, &[]),
-    node("|x| (x * 2, x)", NodeKind::Parallel, &[0]),
-    node("|(x2, x)| x2 - x + 1", NodeKind::Parallel, &[1]),
-    node("|x| -x", NodeKind::Parallel, &[0]),
-    node("|x| sum += x", NodeKind::Sink, &[2, 3]),
-];
-
-/// Runs the seed graph on both cores; returns whether the result is right.
+/// Runs the seed pipeline on both cores; returns whether the result is right.
 fn seed_on_both_cores() -> bool {
     let (mut sum, mut count) = (0i32, 0i32);
-    let finished;
-    {
-        let (n0, t0) = p::source(0..N);
-        let t0f = p::fan_out(t0);
-        let (n1, t1) = p::parallel_map(t0f, |x| {
+    // Both cores run the worker loop; `pipeline!` returns once core 1 is done with the graph.
+    pipeline!(&CORES, capacity = 16, 0..N
+    => (|x| {
             let me = &WORKED[core_id()];
             me.store(me.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             (x * 2, x)
-        });
-        let (n2, t2) = p::parallel_map(t1, |(x2, x)| x2 - x + 1);
-        let (n3, t3) = p::parallel_map(t0f, |x: i32| -x);
-        let m4 = p::merge(t2, t3);
-        let n4 = p::sink(m4, |x| {
-            sum += x;
-            count += 1;
-        });
-        let q1 = p::queue::<_, 16>(t0f);
-        let q2 = p::queue::<_, 16>(t1);
-        let q3 = p::queue::<_, 16>(t0f);
-        let q4 = p::queue::<_, 16>(m4);
-        let graph = Graph::new(NODES, |id, cx| match id {
-            0 => p::run_source(0, &n0, (p::Edge::new(&q1, 1), p::Edge::new(&q3, 3)), cx),
-            1 => p::run_parallel(1, &q1, &n1, p::Edge::new(&q2, 2), cx),
-            2 => p::run_parallel(2, &q2, &n2, p::Edge::new(&q4, 4), cx),
-            3 => p::run_parallel(3, &q3, &n3, p::Edge::new(&q4, 4), cx),
-            4 => p::run_serial(4, &q4, &n4, p::Discard, cx),
-            _ => false,
-        });
-        // Both cores run the worker loop; `run` returns once core 1 is done with the graph.
-        CORES.run(&|_core| {
-            graph.work();
-        });
-        finished = graph.is_finished();
-    }
+        } => |(x2, x)| x2 - x + 1,
+        |x: i32| -x)
+    => |x| {
+        sum += x;
+        count += 1;
+    });
     let worked = WORKED.each_ref().map(|w| w.load(Ordering::Relaxed));
-    finished && count == 2 * N && sum == N && worked.iter().all(|&w| w > 0)
+    count == 2 * N && sum == N && worked.iter().all(|&w| w > 0)
 }
 
 #[hal::entry]

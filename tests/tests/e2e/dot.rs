@@ -8,16 +8,25 @@ use std::process::{Command, Stdio};
 
 /// Renders `dot` with Graphviz, if it is installed; asserts it accepts the text.
 fn renders(dot: &str) {
-    let child = Command::new("dot")
+    // Asked first: under an emulator (qemu-user), starting a program that is not there may
+    // look like a start and an exit with an error, rather than a failure to start.
+    let installed = Command::new("dot")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed {
+        eprintln!("Graphviz's `dot` is not installed: the DOT text is not rendered");
+        return;
+    }
+    let mut child = Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn();
-    let Ok(mut child) = child else {
-        eprintln!("Graphviz's `dot` is not installed: the DOT text is not rendered");
-        return;
-    };
+        .spawn()
+        .expect("`dot -V` ran, so `dot -Tsvg` starts");
     child
         .stdin
         .take()

@@ -1,0 +1,245 @@
+//! What `pipeline!`'s expansion calls beyond the wiring, on para-core alone (`para_macros::pipeline!`
+//! on a bare-metal chip): the cores to run on, the source's conversion, fold sinks' slots, and
+//! the run. para-std replaces the ones that differ with a thread pool (its `__private`).
+//!
+//! The source's conversion is shared with para-std. The expansion calls
+//! `(&&SourceArg::new(source)).source()`, and method lookup, by autoref specialisation, finds
+//! a `ViaSplit::source` (for `&&SourceArg<T>` where `T` splits: several workers produce from it
+//! at once) before [`ViaIter::source`] (for `&SourceArg<T>` where `T: IntoIterator`: one worker
+//! at a time), which needs one more auto-dereference. Here `T` splits when it implements
+//! [`Split`] (integer ranges, slices); para-std's `IntoSplit` adds vectors and arrays.
+
+use core::cell::Cell;
+
+use crate::cores::{Cores, OneCore};
+use crate::fold::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, FoldNode, FoldSlot};
+use crate::fold::{Reduce, TryAdd};
+use crate::graph::{Cx, Graph, NodeId};
+use crate::node::SourceNode;
+use crate::ordered::TagIter;
+use crate::split::{Numbered, Plain, Split, SplitNode};
+use crate::stage::{ErrorSlot, Pass};
+use crate::wiring::{Item, Ty};
+
+/// The source expression, on its way to becoming a node.
+pub struct SourceArg<T>(Cell<Option<T>>);
+
+impl<T> core::fmt::Debug for SourceArg<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SourceArg")
+    }
+}
+
+impl<T> SourceArg<T> {
+    /// Wraps the source.
+    pub fn new(source: T) -> Self {
+        SourceArg(Cell::new(Some(source)))
+    }
+
+    /// The source, taken out (once).
+    pub fn take(&self) -> T {
+        self.0.take().expect("a source is turned into a node once")
+    }
+}
+
+/// A source that workers split (module docs).
+pub trait ViaSplit {
+    /// The node.
+    type Node;
+    /// The node, numbering items before an ordered stage.
+    type Tagged;
+    /// The items.
+    type Item;
+    /// Builds the source node.
+    fn source(self) -> (Self::Node, Ty<Self::Item>);
+    /// Builds the source node of a pipeline with an ordered stage.
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
+}
+
+impl<T> ViaSplit for &&SourceArg<T>
+where
+    T: Split + Send,
+    T::Item: Item,
+{
+    type Node = SplitNode<T, Plain>;
+    type Tagged = SplitNode<T, Numbered>;
+    type Item = T::Item;
+    fn source(self) -> (Self::Node, Ty<Self::Item>) {
+        (SplitNode::new(self.take()), Ty::new())
+    }
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
+        (SplitNode::new(self.take()), Ty::new())
+    }
+}
+
+/// A source drained by one worker at a time (module docs).
+pub trait ViaIter {
+    /// The node.
+    type Node;
+    /// The node, numbering items before an ordered stage.
+    type Tagged;
+    /// The items.
+    type Item;
+    /// Builds the source node.
+    fn source(self) -> (Self::Node, Ty<Self::Item>);
+    /// Builds the source node of a pipeline with an ordered stage.
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
+}
+
+impl<T> ViaIter for &SourceArg<T>
+where
+    T: IntoIterator,
+    T::Item: Item,
+{
+    type Node = SourceNode<T::IntoIter>;
+    type Tagged = SourceNode<TagIter<T::IntoIter>>;
+    type Item = T::Item;
+    fn source(self) -> (Self::Node, Ty<Self::Item>) {
+        (SourceNode::new(self.take().into_iter()), Ty::new())
+    }
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
+        (
+            SourceNode::new(TagIter::new(self.take().into_iter())),
+            Ty::new(),
+        )
+    }
+}
+
+/// A source node that workers may share: its iterator is `Send`, since whichever worker has
+/// time drains it. The expansion checks this right after building the source (with
+/// [`source_is_send`]), so that an iterator that is not `Send` is reported at the source as
+/// not `Send`, rather than as a method that does not exist.
+pub trait SendSource {}
+
+impl<I: Send> SendSource for SourceNode<I> {}
+impl<S: Split + Send, M> SendSource for SplitNode<S, M> {}
+
+/// Checks that `node` may be shared by the workers (see [`SendSource`]).
+pub fn source_is_send<N: SendSource>(_node: &N) {}
+
+/// `pipeline!`'s first argument: the cores to run on. A reference to a `static` of them, such
+/// as `&CORES` for a `static CORES: Harts<4>`, is `Copy`, as the expansion needs.
+pub fn thread_count<C: Cores + Copy>(cores: C) -> C {
+    cores
+}
+
+/// No first argument: the calling core alone.
+pub fn all_cores() -> OneCore {
+    OneCore
+}
+
+/// How a run uses its cores: nothing to set on para-core alone (`pin` and `stack_size` are
+/// para-std's).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Options;
+
+impl Options {
+    /// The only options there are.
+    pub fn new() -> Self {
+        Options
+    }
+}
+
+/// Runs `graph` on `cores`: each calls the scanning loop ([`Graph::work`]) until the run ends.
+pub fn run<D, C: Cores>(graph: &Graph<'_, D>, cores: C, _options: Options)
+where
+    D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
+{
+    if graph.is_ended() {
+        return; // no source: nothing will ever flow
+    }
+    graph.set_workers(cores.count());
+    cores.run(&|_core| {
+        let working = AbortOnUnwind { graph, armed: true };
+        graph.work();
+        working.disarm();
+    });
+}
+
+/// Aborts the run if a core's loop unwinds (a stage panicked, where panics unwind): the other
+/// cores then return instead of waiting for the items that core held.
+struct AbortOnUnwind<'g, D> {
+    graph: &'g Graph<'g, D>,
+    armed: bool,
+}
+
+impl<D> AbortOnUnwind<'_, D> {
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl<D> Drop for AbortOnUnwind<'_, D> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.graph.abort();
+        }
+    }
+}
+
+/// Where a fold sink keeps its accumulators in a run on `Self`: on para-core's cores, a few
+/// (4) on the stack, taken by whichever core's step finds one free; para-std's threads put one
+/// per thread on the heap.
+pub trait FoldSlots: Copy {
+    /// The slots.
+    type Slots<A>: AsRef<[FoldSlot<A>]>;
+    /// Empty slots.
+    fn fold_slots<A>(self) -> Self::Slots<A>;
+}
+
+/// How many accumulators a fold sink has on para-core's cores.
+pub const FOLD_SLOTS: usize = 4;
+
+impl<C: Cores + Copy> FoldSlots for C {
+    type Slots<A> = [FoldSlot<A>; FOLD_SLOTS];
+    fn fold_slots<A>(self) -> Self::Slots<A> {
+        core::array::from_fn(|_| FoldSlot::new())
+    }
+}
+
+/// `fold(init, add, merge)` in a run on `runners`.
+pub fn fold_sink<I, A, Init, F, R: FoldSlots>(
+    input: Ty<I>,
+    runners: R,
+    init: Init,
+    add: F,
+) -> FoldNode<Pass, Init, Add<F>, R::Slots<A>>
+where
+    Init: Fn() -> A + Sync,
+    F: Fn(A, I) -> A + Sync,
+    A: Send,
+{
+    fold_sink_in(input, runners.fold_slots(), init, add)
+}
+
+/// `try fold(init, add, merge)` in a run on `runners`.
+pub fn try_fold_sink<'e, I, A, E, Init, F, R: FoldSlots>(
+    input: Ty<I>,
+    runners: R,
+    errors: &'e ErrorSlot<E>,
+    init: Init,
+    add: F,
+) -> FoldNode<Pass, Init, TryAdd<'e, F, E>, R::Slots<A>>
+where
+    Init: Fn() -> A + Sync,
+    F: Fn(A, I) -> Result<A, E> + Sync,
+    A: Send,
+    E: Send,
+{
+    try_fold_sink_in(input, runners.fold_slots(), errors, init, add)
+}
+
+/// `reduce(init, op)` in a run on `runners`.
+pub fn reduce_sink<A, Init, Op, R: FoldSlots>(
+    input: Ty<A>,
+    runners: R,
+    init: Init,
+    op: Op,
+) -> FoldNode<Pass, Init, Reduce<Op>, R::Slots<A>>
+where
+    Init: Fn() -> A + Sync,
+    Op: Fn(A, A) -> A + Sync,
+    A: Send,
+{
+    reduce_sink_in(input, runners.fold_slots(), init, op)
+}

@@ -1,0 +1,214 @@
+//! The `pipeline!` grammar on para-core alone (`para_macros::pipeline!`): the graph on the
+//! caller's stack, run by a `Cores` — here threads standing in for a chip's cores, through the
+//! two ways a chip provides them (`Harts`, whose other cores serve jobs, and a scoped spawn per
+//! run), and `OneCore`. Each test runs under a watchdog, so a hang fails it.
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use para_core::{Cores, Harts, OneCore};
+use para_macros::pipeline;
+
+/// Threads as cores: a scoped thread per core for each run.
+#[derive(Clone, Copy)]
+struct Scoped(usize);
+
+// SAFETY: `run` calls `job(i)` once per `i` in `0..count()`, core 0 on the caller, the others
+// on scoped threads, and `scope` returns after joining them all (joining orders their writes
+// before the return).
+unsafe impl Cores for Scoped {
+    fn count(&self) -> usize {
+        self.0
+    }
+
+    fn run(&self, job: &(dyn Fn(usize) + Sync)) {
+        std::thread::scope(|s| {
+            for core in 1..self.0 {
+                s.spawn(move || job(core));
+            }
+            job(0);
+        });
+    }
+}
+
+/// Four cores that serve jobs, as on a chip: threads spinning in `Harts::serve`. One test at a
+/// time has them (only core 0 runs jobs, one at a time): the guard.
+static HARTS: Harts<4> = Harts::new();
+static HARTS_TAKEN: Mutex<()> = Mutex::new(());
+
+fn harts() -> (MutexGuard<'static, ()>, &'static Harts<4>) {
+    static START: std::sync::Once = std::sync::Once::new();
+    START.call_once(|| {
+        for core in 1..4 {
+            // A core whose job panics stops serving; this one serves again.
+            std::thread::spawn(move || loop {
+                let _ = std::panic::catch_unwind(|| HARTS.serve(core));
+            });
+        }
+    });
+    let guard = HARTS_TAKEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Every core serving (again, after a test whose job panicked on one).
+    assert_eq!(HARTS.wait_online(usize::MAX), 4);
+    (guard, &HARTS)
+}
+
+/// Runs `f` on a thread of its own and fails if it takes longer than `secs`; resumes its panic.
+fn watchdog<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("the pipeline hung (watchdog, {secs} s)"),
+    }
+}
+
+/// Items per run: miri runs every test about 10^4 times slower.
+const N: i64 = if cfg!(miri) { 40 } else { 10_000 };
+
+#[test]
+fn the_seed_pipeline_on_each_kind_of_cores() {
+    watchdog(600, || {
+        let expected: i64 = (0..N).map(|x| (2 * x - x) + -x).sum();
+        let mut sum = 0i64;
+        pipeline!(0..N => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x) => |x| sum += x);
+        assert_eq!(sum, expected, "one core");
+        let mut sum = 0i64;
+        pipeline!(Scoped(3), 0..N => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x) => |x| sum += x);
+        assert_eq!(sum, expected, "scoped threads");
+        if cfg!(miri) {
+            return; // the harts below spin forever on threads of their own
+        }
+        let (_taken, cores) = harts();
+        let mut sum = 0i64;
+        pipeline!(cores, 0..N => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x) => |x| sum += x);
+        assert_eq!(sum, expected, "harts");
+        let mut sum = 0i64;
+        pipeline!(OneCore, 0..N => |x| x + 1 => |x| sum += x);
+        assert_eq!(sum, (1..=N).sum::<i64>(), "one core, named");
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "the harts spin forever on threads of their own")]
+fn every_marker_and_ordering_on_cores() {
+    watchdog(60, || {
+        let (_taken, cores) = harts();
+        // Ordered sink after a parallel stage whose calls finish out of order.
+        let mut seen = Vec::new();
+        pipeline!(cores, 0..2000u32 => |x| { if x % 7 == 0 { std::thread::yield_now() } x }
+            => ordered |x| seen.push(x));
+        assert_eq!(seen, (0..2000).collect::<Vec<_>>());
+        // filter, filter_map, flat_map, a serial stage, an iterator source.
+        let mut kept = Vec::new();
+        let words = ["a b", "c", "", "d e f"];
+        let mut n = 0;
+        pipeline!(cores, words.iter().copied() => flat_map |s: &str| s.split_whitespace()
+            => filter |w: &&str| *w != "c" => filter_map |w: &str| w.chars().next()
+            => serial |c| { n += 1; (n, c) } => ordered |p| kept.push(p));
+        let letters: Vec<char> = kept.iter().map(|&(_, c)| c).collect();
+        assert_eq!(letters, ['a', 'b', 'd', 'e', 'f'], "in source order");
+        assert_eq!(n, 5);
+        // Several sources, ordered per source.
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        pipeline!(cores, (0..500u32, 1000..1500u32) => |x| x * 2 => ordered |x| {
+            if x < 2000 { a.push(x) } else { b.push(x) }
+        });
+        assert_eq!(a, (0..500).map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(b, (1000..1500).map(|x| x * 2).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "the harts spin forever on threads of their own")]
+fn fold_sinks_try_and_early_stop_on_cores() {
+    watchdog(60, || {
+        let (_taken, cores) = harts();
+        let (sum, count) = pipeline!(cores, 0..100_000u64 => |x| x % 1000
+            => (reduce(|| 0, |a, b| a + b), fold(|| 0usize, |n, _| n + 1, |a, b| a + b)));
+        assert_eq!(sum, (0..100_000u64).map(|x| x % 1000).sum());
+        assert_eq!(count, 100_000);
+        let result: Result<(), String> = pipeline!(cores, 0..10_000u32
+            => try |x| if x == 5000 { Err(format!("bad {x}")) } else { Ok(x) } => |_x| {});
+        assert_eq!(result, Err("bad 5000".to_owned()));
+        let mut taken = 0;
+        pipeline!(cores, 0..1_000_000u32 => |x| x => |_x| {
+            taken += 1;
+            if taken == 100 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        assert_eq!(taken, 100);
+    });
+}
+
+/// A pipeline inside a stage of another on the same harts cannot get them: it panics with the
+/// reason instead of waiting forever (on whichever core ran the stage: core 0 resumes that
+/// panic, or reports the core whose job panicked).
+#[test]
+#[cfg_attr(miri, ignore = "the harts spin forever on threads of their own")]
+fn a_nested_run_on_busy_harts_is_refused() {
+    watchdog(60, || {
+        let (_taken, cores) = harts();
+        let outcome = std::panic::catch_unwind(|| {
+            pipeline!(cores, 0..4u32 => |x| {
+                let mut inner = 0;
+                pipeline!(cores, 0..x => |y| y => |y| inner += y);
+                inner
+            } => |_sum| {});
+        });
+        let message = outcome.expect_err("a nested run must panic");
+        let text = message
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or(message.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        assert!(
+            text.contains("while a run is in progress") || text.contains("panicked on core"),
+            "{text}"
+        );
+        // The harts serve again: the next run gets them all.
+        drop(_taken);
+        let (_taken, cores) = harts();
+        assert_eq!(cores.wait_online(usize::MAX), 4);
+        let mut sum = 0;
+        pipeline!(cores, 0..100u32 => |x| x => |x| sum += x);
+        assert_eq!(sum, 4950);
+    });
+}
+
+/// Calls that wait until `k` of them are inside at once, with a deadline shared by all: every
+/// core takes a call of the stage at once (a miss fails fast instead of hanging).
+#[test]
+#[cfg_attr(miri, ignore = "the harts spin forever on threads of their own")]
+fn every_core_is_inside_one_stage_at_once() {
+    watchdog(60, || {
+        let inside = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let rendezvous = |k: usize| {
+            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            while peak.load(Ordering::SeqCst) < k && Instant::now() < deadline {
+                std::hint::spin_loop();
+            }
+            inside.fetch_sub(1, Ordering::SeqCst);
+        };
+        let (taken, cores) = harts();
+        pipeline!(cores, 0..64u32 => |_x| rendezvous(4) => |()| {});
+        assert_eq!(peak.load(Ordering::SeqCst), 4, "four harts in one stage");
+        drop(taken);
+        peak.store(0, Ordering::SeqCst);
+        pipeline!(Scoped(8), 0..64u32 => |_x| rendezvous(8) => |()| {});
+        assert_eq!(
+            peak.load(Ordering::SeqCst),
+            8,
+            "eight scoped cores in one stage"
+        );
+    });
+}
