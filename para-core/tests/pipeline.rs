@@ -69,6 +69,8 @@ fn watchdog<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static
     }
 }
 
+include!("shared/seed.rs");
+
 /// Items per run: miri runs every test about 10^4 times slower.
 const N: i64 = if cfg!(miri) { 40 } else { 10_000 };
 
@@ -82,6 +84,11 @@ fn the_seed_pipeline_on_each_kind_of_cores() {
         let mut sum = 0i64;
         pipeline!(Scoped(3), 0..N => (|x| (x * 2, x) => |(x2, x)| x2 - x, |x| -x) => |x| sum += x);
         assert_eq!(sum, expected, "scoped threads");
+        assert_eq!(
+            seed_pipeline!(Scoped(2), N),
+            seed_expected(N),
+            "the shared text"
+        );
         if cfg!(miri) {
             return; // the harts below spin forever on threads of their own
         }

@@ -29,6 +29,7 @@ mod random_graphs;
 mod scaling;
 mod seed;
 mod serial_flat_map;
+mod shared_text;
 mod split_sources;
 mod stream_lanes;
 mod streams_of_stream_readers;
