@@ -1,19 +1,24 @@
 //! The engine of [para](https://docs.rs/para-std): `#![no_std]`, no allocator.
 //!
 //! A para graph is static: `pipeline!` (in `para-macros`, re-exported by `para-std`) knows every
-//! node, edge and queue capacity at compile time and generates one bounded [`Queue`](raw::Queue) per node
-//! input, the node values, and a dispatch closure, bundled into a [`Graph`]: all on the caller's
-//! stack with para-core alone, the queues on the heap with para-std (built in place,
-//! [`Queue::init`](raw::Queue::init)). A node is identified by a small integer ([`NodeId`]) and a task *is* a node id
-//! — never a boxed closure or a pointer.
+//! node, edge and queue capacity at compile time and generates one bounded
+//! [`Queue`](raw::Queue) per node input, the node values, and a dispatch closure, bundled into a
+//! [`Graph`]: all on the caller's stack with para-core alone, the queues on the heap with
+//! para-std (built in place, [`Queue::init`](raw::Queue::init)). A node is identified by a small
+//! integer ([`NodeId`]) and a task *is* a node id — never a boxed closure or a pointer.
 //!
 //! Any loop on any core runs a graph by calling [`Graph::run_node`] for node ids it picks:
 //! [`Graph::work`] is the scanning loop every core of a bare-metal chip runs; para-std drives
 //! the same steps from pinned threads with work-stealing deques and sleeping.
 //!
+//! On a chip, with para-core alone, write pipelines with `para_macros::pipeline!`: its first
+//! argument is the [`Cores`] that run it — [`Harts`], whose other cores serve jobs from core 0,
+//! or [`OneCore`] — and it returns when every core is done with the graph.
+//!
 //! The crate root holds what a program names to run a graph and to feed it: [`Graph`], its
-//! [`NodeInfo`] table, the [`Scheduler`] a worker loop implements, [`Split`] for sources that
-//! split. The pieces a graph is wired from are in [`raw`], for the few who wire one by hand.
+//! [`NodeInfo`] table, the [`Scheduler`] a worker loop implements, the [`Cores`] that run it,
+//! [`Split`] for sources that split. The pieces a graph is wired from are in [`raw`], for the
+//! few who wire one by hand.
 //!
 //! # Promises the engine keeps
 //!
