@@ -149,9 +149,9 @@ where
         return; // no source: nothing will ever flow
     }
     graph.set_workers(cores.count());
-    cores.run(&|_core| {
+    cores.run(&|core| {
         let working = AbortOnUnwind { graph, armed: true };
-        graph.work();
+        graph.work_on(core);
         working.disarm();
     });
 }
@@ -178,7 +178,7 @@ impl<D> Drop for AbortOnUnwind<'_, D> {
 }
 
 /// Where a fold sink keeps its accumulators in a run on `Self`: on para-core's cores, a few
-/// (4) on the stack, taken by whichever core's step finds one free; para-std's threads put one
+/// (4) on the stack, core `i`'s step trying slot `i % 4` first, then any free one; para-std's threads put one
 /// per thread on the heap.
 pub trait FoldSlots: Copy {
     /// The slots.

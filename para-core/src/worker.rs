@@ -20,6 +20,18 @@ impl Scheduler for Scan {
     fn notify(&mut self, _node: NodeId) {}
 }
 
+/// [`Scan`] on a core that knows its index among the run's cores: fold sinks' steps try that
+/// core's accumulator first (`fold.rs`).
+struct ScanOn(usize);
+
+impl Scheduler for ScanOn {
+    fn notify(&mut self, _node: NodeId) {}
+
+    fn worker(&self) -> usize {
+        self.0
+    }
+}
+
 impl<D> Graph<'_, D>
 where
     D: Fn(NodeId, &mut Cx<'_>) -> bool + Sync,
@@ -28,6 +40,12 @@ where
     ///
     /// Returns the number of node steps this core ran that did work.
     pub fn work(&self) -> usize {
+        self.work_on(0)
+    }
+
+    /// [`work`](Self::work) on core `core` of the run's cores.
+    pub(crate) fn work_on(&self, core: usize) -> usize {
+        let mut scan = ScanOn(core);
         let mut steps = 0;
         let count = self.nodes().len() as NodeId;
         self.join_worker();
@@ -37,7 +55,7 @@ where
             for priority in (0..=MAX_PRIORITY).rev() {
                 for node in (0..count).rev() {
                     if self.nodes()[usize::from(node)].priority().min(MAX_PRIORITY) == priority
-                        && self.run_node(node, &mut Scan)
+                        && self.run_node(node, &mut scan)
                     {
                         steps += 1;
                         progressed = true;
