@@ -106,3 +106,64 @@ fn big_items_at_the_default_capacity_fit_a_small_callers_stack() {
     pipeline!(2, 0..4u64 => |_| ten_stages(200) => |s| total += s);
     assert_eq!(total, 4 * want(200));
 }
+
+/// The bound `pipeline_dot!` states for a graph (the items its queues and windows hold, from
+/// what the macro allocates), read from its label.
+fn stated_bound(dot: &str) -> usize {
+    let label = dot
+        .split("hold at most ")
+        .nth(1)
+        .expect("the DOT label states the bound");
+    label[..label.find(' ').unwrap()].parse().unwrap()
+}
+
+/// `pipeline_dot!` and `pipeline!` of one text: the stated bound, and the peak of live items in
+/// a real run on `threads`, which may hold one more item each (a sink's, being consumed).
+macro_rules! stated_and_peak {
+    ($threads:expr, $counters:expr, $($body:tt)*) => {{
+        let bound = stated_bound(&para_std::pipeline_dot!($threads, $($body)*));
+        watchdog(120, || pipeline!($threads, $($body)*));
+        assert_eq!($counters.live(), 0, "every item dropped");
+        (bound + $threads, $counters.peak())
+    }};
+}
+
+#[test]
+fn the_bound_the_macro_states_holds_in_real_runs() {
+    for threads in [1, 2, 4, 8] {
+        // A fused chain into a slow sink.
+        let counters = Counters::new();
+        let mut sum = 0i64;
+        let (bound, peak) = stated_and_peak!(threads, counters, capacity = 8,
+            (0..100_000).map(|i| counters.item(i))
+            => |mut t: Tracked| { t.value += 1; t } => |mut t: Tracked| { t.value *= 2; t }
+            => |t: Tracked| sum = sum.wrapping_add(busy(t.value, 4)));
+        assert!(
+            peak <= bound,
+            "chain, threads={threads}: peak {peak}, bound {bound}"
+        );
+        // A fan-out and a merge.
+        let counters = Counters::new();
+        let mut seen = 0usize;
+        let (bound, peak) = stated_and_peak!(threads, counters, capacity = 4,
+            (0..100_000).map(|i| counters.item(i))
+            => (|t: Tracked| t, |mut t: Tracked| { t.value = -t.value; t })
+            => |_t: Tracked| seen += 1);
+        assert!(
+            peak <= bound,
+            "diamond, threads={threads}: peak {peak}, bound {bound}"
+        );
+        assert_eq!(seen, 200_000);
+        // Branches meeting at an ordered sink: windows of two parts per item.
+        let counters = Counters::new();
+        let mut next = 0i64;
+        let (bound, peak) = stated_and_peak!(threads, counters, capacity = 4,
+            (0..50_000).map(|i| counters.item(i))
+            => (|t: Tracked| { busy(t.value, (t.value % 16) as u32); t }, |t: Tracked| t)
+            => ordered |t: Tracked| { assert!(t.value >= next - 1); next = t.value + 1; });
+        assert!(
+            peak <= bound,
+            "ordered, threads={threads}: peak {peak}, bound {bound}"
+        );
+    }
+}
