@@ -1,6 +1,6 @@
 //! Stages that wait: how many calls of one stage run at once, at 8 to 256 threads.
 //!
-//! `0..512 => |x| wait(x) => sum`, where `wait` sleeps 1 ms and then does ~1 µs of work: a
+//! `0..2000 => |x| wait(x) => sum`, where `wait` sleeps 1 ms and then does ~1 µs of work: a
 //! stand-in for I/O or a device, and for many cores on a machine that has two — a sleeping call
 //! needs no CPU, so T threads can overlap T calls, and the ideal speed-up over a sequential loop
 //! is T. Compared, in one run: `sequential`, `channels/T` (T worker threads on a bounded
@@ -32,7 +32,7 @@ fn wait(x: u64) -> u64 {
 // `pipeline!` stages are closures.
 #[allow(clippy::redundant_closure)]
 fn latency(c: &mut Criterion) {
-    let n: u64 = size(512, 128);
+    let n: u64 = size(2000, 128);
     let expected: u64 = (0..n).map(wait).fold(0, u64::wrapping_add);
     let sequential = || (0..n).map(wait).fold(0, u64::wrapping_add);
     let channels = |t: usize| {
