@@ -279,6 +279,17 @@ pub(crate) fn order_limits(nodes: &[Node<'_>], plan: &OrderPlan) -> Vec<syn::Err
                  anew): not supported yet; let the branches meet at an `ordered` stage",
             ));
         }
+        if order.ends_conflict {
+            errors.push(syn::Error::new_spanned(
+                node.expr,
+                "this `ordered` stage reads `flat_map` branches as streams, and an `ordered` stage \
+                 after it must see its outputs per input (those branches reach that stage beside \
+                 this one, or through another stage reading them too); not supported yet where \
+                 this stage is itself inside a `flat_map`'s stream, reads a stream of holes, or \
+                 is read per step of its window too: let the `flat_map` branches reach later \
+                 `ordered` stages only through this stage",
+            ));
+        }
         if order.fills.is_some_and(|f| f.lane > usize::from(u8::MAX)) {
             errors.push(at(
                 marker("flat_map"),

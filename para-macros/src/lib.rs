@@ -126,7 +126,7 @@ fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
 /// Parses and checks `input`, builds its graph, and hands it to `emit`; or the errors.
 fn with_graph(
     input: proc_macro2::TokenStream,
-    emit: fn(
+    emit: impl FnOnce(
         &proc_macro2::TokenStream,
         &check::Settings<'_>,
         &[graph::Node<'_>],
@@ -172,5 +172,7 @@ fn with_graph(
     }
 }
 
+#[cfg(test)]
+mod random_graphs;
 #[cfg(test)]
 mod tests;

@@ -129,6 +129,12 @@
 //!   ordered stage that is not a flat-map runs as an ordered flat-map of its one or no output
 //!   per input for this (`AsFlatMap`).
 //!
+//!   Where `f`'s outputs also reach `h` beside `t` (`(flat_map f, g) => (ordered t, k) =>
+//!   ordered h`), or two such stages read `f` (`=> (ordered t1, ordered t2) => ordered h`),
+//!   `h` must see, per output `y` of `f`, what each branch made of `y`: `t` then ends each
+//!   input's outputs (`PerInput`, the stream parts too), and `h` reads `t`'s steps inside
+//!   `f`'s stream — of holes, if `f`'s outputs reach `h` only through such stages.
+//!
 //! Streams nest: in `flat_map e => (flat_map f, g2)` with both reaching `h`, per output `y` of
 //! `e`, `h` reads `f`'s outputs of `y`, then `g2`'s. `e`'s stream window lists a stream step
 //! for `f` among its parts, as `h`'s own window does for `e`; a `seq` that is an end marker

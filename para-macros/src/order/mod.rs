@@ -71,6 +71,10 @@ pub(crate) struct NodeOrder {
     /// or it would end its inputs' outputs for one stage and pass on another's end markers
     /// for another. Refused (`check::order_limits`).
     pub(crate) conflict: bool,
+    /// It reads streams and fills one, and the ordered stages after it want its outputs ended
+    /// in two ways at once (per step of its window and per input), or per input where it
+    /// reads holes. Refused (`check::order_limits`).
+    pub(crate) ends_conflict: bool,
 }
 
 /// A window a root takes a credit in: ordered stage `stage`'s own, or its stream `stream`.
@@ -199,6 +203,7 @@ struct Draft {
     lane: usize,
     offsets: Vec<Vec<(usize, u32)>>,
     conflict: bool,
+    ends_conflict: bool,
 }
 
 impl Draft {
@@ -231,6 +236,7 @@ impl Draft {
             }),
             offsets: self.offsets,
             conflict: self.conflict || (self.forwards && self.marks_inputs),
+            ends_conflict: self.ends_conflict || (self.marks_inputs && self.ends_steps),
         }
     }
 }

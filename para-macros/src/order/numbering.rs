@@ -125,7 +125,16 @@ fn read_streams(
 ) {
     let mut streams: Vec<(usize, usize)> =
         roots.iter().copied().filter(|&(r, _)| r != main).collect();
-    let holes = streams_of_holes(&num.root_in, main, &mut streams);
+    let mut holes = streams_of_holes(&num.root_in, main, &mut streams);
+    holes.extend(streams_of_holes_for_readers(draft, &mut streams));
+    // A stream no path brings here (its flat-maps' branches met before this stage, and only
+    // theirs go on) has holes in part 0 to carry its steps.
+    for (f, parts) in &mut streams {
+        if *parts == 0 {
+            *parts = 1;
+            holes.push(*f);
+        }
+    }
     streams.sort_unstable();
     let stream_roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
     for (j, &(f, parts)) in streams.iter().enumerate() {
@@ -149,10 +158,28 @@ fn read_streams(
                 draft[c].marks_inputs = true;
             } else {
                 // A head that reads streams itself has several inputs at a stream step of its
-                // window, which this stage reads at one step (where the paths enter that
-                // stream's flat-map): it ends each step of its window (para-core's `ordered`
-                // module docs, "Streams").
-                draft[c].ends_steps = true;
+                // window. Where this stage reads none of those streams, it reads them at one
+                // step (where the paths enter that stream's flat-map): the head ends each
+                // step of its window. Where this stage reads them all (their flat-maps' outputs
+                // reach it beside the head too), it reads the head's outputs of each of their
+                // items inside them: the head ends each input's outputs. Both at once cannot
+                // be (para-core's `ordered` module docs, "Streams").
+                let read = &draft[c].streams;
+                let here = read
+                    .iter()
+                    .filter(|s| stream_roots.contains(&s.root))
+                    .count();
+                // Ending each input's outputs is not supported where the head reads holes, or
+                // where its own window is in a flat-map's numbering.
+                let holes = draft[c].main_holes || read.iter().any(|s| s.holes);
+                let nested = draft[c].producer.is_some();
+                if here == 0 {
+                    draft[c].ends_steps = true;
+                } else if here == read.len() && !holes && !nested {
+                    draft[c].marks_inputs = true;
+                } else {
+                    draft[c].ends_conflict = true;
+                }
             }
         }
         num.chains.push((n, chain));
@@ -191,6 +218,43 @@ fn streams_of_holes(
             Some(i) => {
                 streams.push((heads[i], 1));
                 holes.push(heads[i]);
+            }
+            None => return holes,
+        }
+    }
+}
+
+/// Adds to `streams` the flat-maps read by stages that read streams and fill one of this
+/// stage's (*readers*) whose outputs this stage must see per input of such a reader: where a
+/// reader reads a flat-map whose outputs reach this stage beside it, or two readers read one
+/// flat-map. Such a reader ends each input's outputs, and this stage reads them inside the
+/// flat-map's stream — of holes when its outputs reach here only through the readers
+/// (para-core's `ordered` module docs, "Streams"). Returns those flat-maps.
+fn streams_of_holes_for_readers(draft: &[Draft], streams: &mut Vec<(usize, usize)>) -> Vec<usize> {
+    let mut holes = Vec::new();
+    loop {
+        let roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
+        let readers: Vec<&[StreamIn]> = roots
+            .iter()
+            .map(|&r| &draft[r].streams[..])
+            .filter(|read| !read.is_empty())
+            .collect();
+        let shared = |i: usize, f: usize| {
+            roots.contains(&f)
+                || readers
+                    .iter()
+                    .enumerate()
+                    .any(|(k, other)| k != i && other.iter().any(|s| s.root == f))
+        };
+        let missing = readers.iter().enumerate().find_map(|(i, read)| {
+            let per_input = read.iter().any(|s| shared(i, s.root));
+            let absent = read.iter().map(|s| s.root).find(|f| !roots.contains(f));
+            per_input.then_some(absent).flatten()
+        });
+        match missing {
+            Some(f) => {
+                streams.push((f, 1));
+                holes.push(f);
             }
             None => return holes,
         }

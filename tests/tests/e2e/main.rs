@@ -32,6 +32,7 @@ mod serial_flat_map;
 mod shared_text;
 mod split_sources;
 mod stream_lanes;
+mod stream_readers_per_input;
 mod streams_of_stream_readers;
 mod streams_per_source;
 mod threads;
