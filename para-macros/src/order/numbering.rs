@@ -126,7 +126,12 @@ fn read_streams(
     let mut streams: Vec<(usize, usize)> =
         roots.iter().copied().filter(|&(r, _)| r != main).collect();
     let mut holes = streams_of_holes(&num.root_in, main, &mut streams);
-    holes.extend(streams_of_holes_for_readers(draft, &mut streams));
+    holes.extend(streams_of_holes_for_readers(
+        draft,
+        &num.root_in,
+        main,
+        &mut streams,
+    ));
     // A stream no path brings here (its flat-maps' branches met before this stage, and only
     // theirs go on) has holes in part 0 to carry its steps.
     for (f, parts) in &mut streams {
@@ -230,13 +235,21 @@ fn streams_of_holes(
 /// flat-map. Such a reader ends each input's outputs, and this stage reads them inside the
 /// flat-map's stream — of holes when its outputs reach here only through the readers
 /// (para-core's `ordered` module docs, "Streams"). Returns those flat-maps.
-fn streams_of_holes_for_readers(draft: &[Draft], streams: &mut Vec<(usize, usize)>) -> Vec<usize> {
+fn streams_of_holes_for_readers(
+    draft: &[Draft],
+    root_in: &[Option<usize>],
+    main: usize,
+    streams: &mut Vec<(usize, usize)>,
+) -> Vec<usize> {
     let mut holes = Vec::new();
     loop {
         let roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
-        let readers: Vec<&[StreamIn]> = roots
+        // A reader heads the chain of its stream (flat-maps may follow it in its branch).
+        let heads = roots
             .iter()
-            .map(|&r| &draft[r].streams[..])
+            .map(|&r| chain(root_in, r, main, &roots).pop().unwrap_or(r));
+        let readers: Vec<&[StreamIn]> = heads
+            .map(|head| &draft[head].streams[..])
             .filter(|read| !read.is_empty())
             .collect();
         let shared = |i: usize, f: usize| {

@@ -101,3 +101,33 @@ fn a_stream_whose_branches_met_before_the_ordered_stage() {
         }
     }
 }
+
+#[test]
+fn two_readers_of_one_flat_map_one_followed_by_a_flat_map() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                run!(threads, capacity_one, (0..N).map(|i| counters.item(i))
+                     => (flat_map expand, ordered |t: Tracked| t.map(|v| -v))
+                     => (ordered |t: Tracked| t.map(|v| 2 * v),
+                         ordered |t: Tracked| t.map(|v| v + 1) => flat_map expand)
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let each = |y: i64| {
+                let mut made = vec![2 * y];
+                made.extend(expanded(y + 1));
+                made
+            };
+            let branch = |x: i64| expanded(x).into_iter().flat_map(each).collect();
+            let expected = reference(0..N, &[&branch, &|x| each(-x)]);
+            assert_eq!(
+                out, expected,
+                "threads={threads} capacity_one={capacity_one}"
+            );
+            assert_eq!(counters.live(), 0);
+        }
+    }
+}
