@@ -214,11 +214,7 @@ fn streams_of_holes(
 ) -> Vec<usize> {
     let mut holes = Vec::new();
     loop {
-        let stream_roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
-        let heads: Vec<usize> = stream_roots
-            .iter()
-            .map(|&f| chain(root_in, f, main, &stream_roots).pop().unwrap_or(f))
-            .collect();
+        let (_, heads) = roots_and_heads(root_in, main, streams);
         match (1..heads.len()).find(|&i| heads[..i].contains(&heads[i])) {
             Some(i) => {
                 streams.push((heads[i], 1));
@@ -243,13 +239,11 @@ fn streams_of_holes_for_readers(
 ) -> Vec<usize> {
     let mut holes = Vec::new();
     loop {
-        let roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
         // A reader heads the chain of its stream (flat-maps may follow it in its branch).
-        let heads = roots
-            .iter()
-            .map(|&r| chain(root_in, r, main, &roots).pop().unwrap_or(r));
+        let (roots, heads) = roots_and_heads(root_in, main, streams);
         let readers: Vec<&[StreamIn]> = heads
-            .map(|head| &draft[head].streams[..])
+            .iter()
+            .map(|&head| &draft[head].streams[..])
             .filter(|read| !read.is_empty())
             .collect();
         let shared = |i: usize, f: usize| {
@@ -346,6 +340,20 @@ fn main_root(
             among.or(beneath)
         }
     }
+}
+
+/// The roots of `streams`, and the head of each one's chain, in the same order.
+fn roots_and_heads(
+    root_in: &[Option<usize>],
+    main: usize,
+    streams: &[(usize, usize)],
+) -> (Vec<usize>, Vec<usize>) {
+    let roots: Vec<usize> = streams.iter().map(|&(r, _)| r).collect();
+    let heads = roots
+        .iter()
+        .map(|&f| chain(root_in, f, main, &roots).pop().unwrap_or(f))
+        .collect();
+    (roots, heads)
 }
 
 /// The chain of stream `f` into a stage whose main numbering is `main`: `f`, then the
