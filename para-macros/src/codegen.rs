@@ -96,8 +96,8 @@ pub(crate) fn expand(
                 let check = g.call("source_is_send", place, node);
                 quote! {
                     let (#n, #t) = {
-                        use #k::{ViaIter as _, ViaSplit as _};
-                        (&&#arg).#method()
+                        use #k::{ViaCaller as _, ViaIter as _, ViaSplit as _};
+                        (&&&#arg).#method()
                     };
                     #check;
                 }
@@ -374,7 +374,17 @@ pub(crate) fn expand(
 
     let pin = settings.pin.map(|pin| quote!(.pin(#pin)));
     let stack_size = settings.stack_size.map(|bytes| quote!(.stack_size(#bytes)));
-    let options = quote!(#k::Options::new() #pin #stack_size);
+    // Each source, so that the run knows which ones only the calling thread may drive
+    // (para-std's `caller.rs`).
+    let sources = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, node)| node.kind == Kind::Source);
+    let sources = sources.map(|(i, _)| {
+        let (lit, n) = (id_lit(i), g.local("__para_n", i, ""));
+        quote!(.source(#lit, &#n))
+    });
+    let options = quote!(#k::Options::new() #pin #stack_size #(#sources)*);
     // Bound to a local rather than left as the block's tail: a tail expression's temporaries
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));

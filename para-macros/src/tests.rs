@@ -42,8 +42,8 @@ fn seed_example_expansion() {
     let want = quote! {{
         let __para_threads = K::__private::thread_count(4);
         let (__para_n0, __para_t0) = {
-            use K::__private::{ViaIter as _, ViaSplit as _};
-            (&&K::__private::SourceArg::new(data)).source()
+            use K::__private::{ViaCaller as _, ViaIter as _, ViaSplit as _};
+            (&&&K::__private::SourceArg::new(data)).source()
         };
         K::__private::source_is_send(&__para_n0);
         let __para_t0f = K::__private::fan_out(__para_t0);
@@ -72,7 +72,7 @@ fn seed_example_expansion() {
                 _ => false,
             }
         });
-        let __para_result = K::__private::run(&__para_graph, __para_threads, K::__private::Options::new());
+        let __para_result = K::__private::run(&__para_graph, __para_threads, K::__private::Options::new().source(0, &__para_n0));
         __para_result
     }};
     assert_eq!(got, want.to_string());

@@ -7,6 +7,7 @@
 mod common;
 
 mod bounded_memory;
+mod caller_sources;
 mod capacity_one;
 mod compress;
 mod dot;
