@@ -353,6 +353,20 @@ impl Scheduler for WorkerCx<'_> {
         }
     }
 
+    /// Behind everything: the injector, which a worker looks at after its own deques and the
+    /// other workers' (and which has no priority levels).
+    fn defer(&mut self, node: NodeId) {
+        if !self.shared.take_token(node) {
+            return;
+        }
+        if self.shared.nodes[usize::from(node)].on_caller {
+            self.to_caller(node);
+        } else {
+            self.shared.injector.push(node);
+            self.shared.sleep.wake_one();
+        }
+    }
+
     fn end(&mut self) {
         self.shared.sleep.wake_all();
     }
