@@ -86,41 +86,6 @@ impl<I> SourceThread for CallerSource<I> {
     const ON_CALLER: bool = true;
 }
 
-/// The iterator path of sources that are `Send`: any worker drains them (para-core's
-/// `expansion.rs` lists the paths in the order method lookup tries them).
-pub trait ViaIter {
-    /// The node.
-    type Node;
-    /// The node, numbering items before an ordered stage.
-    type Tagged;
-    /// The items.
-    type Item;
-    /// Builds the source node.
-    fn source(self) -> (Self::Node, Ty<Self::Item>);
-    /// Builds the source node of a pipeline with an ordered stage.
-    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
-}
-
-impl<T> ViaIter for &&SourceArg<T>
-where
-    T: IntoIterator,
-    T::IntoIter: Send,
-    T::Item: Item,
-{
-    type Node = SourceNode<T::IntoIter>;
-    type Tagged = SourceNode<TagIter<T::IntoIter>>;
-    type Item = T::Item;
-    fn source(self) -> (Self::Node, Ty<Self::Item>) {
-        (SourceNode::new(self.take().into_iter()), Ty::new())
-    }
-    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
-        (
-            SourceNode::new(TagIter::new(self.take().into_iter())),
-            Ty::new(),
-        )
-    }
-}
-
 /// The path of sources that are not `Send`: the calling thread drains them.
 pub trait ViaCaller {
     /// The node.

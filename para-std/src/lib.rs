@@ -145,7 +145,7 @@ pub mod __private {
     // These shadow para-core's (a glob import below): a run's queues go on the heap; the run
     // goes to a pool of threads, whose count also sizes the fold sinks' accumulators
     // (`Threads`); sources split through `IntoSplit`.
-    pub use crate::caller::{ViaCaller, ViaIter};
+    pub use crate::caller::ViaCaller;
     pub use crate::placed::{ordered_buffer, queue, tagged_queue};
     pub use crate::runtime::run;
     pub use crate::runtime::Options;
