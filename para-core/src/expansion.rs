@@ -3,20 +3,28 @@
 //! the run. para-std replaces the ones that differ with a thread pool (its `__private`).
 //!
 //! The source's conversion is shared with para-std. The expansion calls
-//! `(&&SourceArg::new(source)).source()`, and method lookup, by autoref specialisation, finds
-//! a `ViaSplit::source` (for `&&SourceArg<T>` where `T` splits: several workers produce from it
-//! at once) before [`ViaIter::source`] (for `&SourceArg<T>` where `T: IntoIterator`: one worker
-//! at a time), which needs one more auto-dereference. Here `T` splits when it implements
-//! [`Split`] (integer ranges, slices); para-std's `IntoSplit` adds vectors and arrays.
+//! `(&&&SourceArg::new(source)).source()`, and method lookup, by autoref specialisation, tries
+//! one path per auto-dereference, the first whose bounds hold winning:
+//!
+//! 1. `ViaSplit::source`, for `&&&SourceArg<T>` where `T` splits: several workers produce from
+//!    it at once. Here `T` splits when it implements [`Split`] (integer ranges, slices);
+//!    para-std's `IntoSplit` adds vectors and arrays.
+//! 2. `ViaIter::source`, for `&&SourceArg<T>` where `T: IntoIterator`: one worker at a time.
+//!    On para-core alone any core may drain it, so its iterator must be `Send` ([`SendSource`]);
+//!    para-std asks that here, in the bounds.
+//! 3. `ViaCaller::source`, for `&SourceArg<T>`: para-std's path for an iterator that is not
+//!    `Send`, drained by the calling thread alone. para-core has none ([`ViaCaller`]).
 
 use core::cell::Cell;
+use core::marker::PhantomData;
 
 use crate::cores::{Cores, OneCore};
 use crate::fold::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, FoldNode, FoldSlot};
 use crate::fold::{Reduce, TryAdd};
 use crate::graph::{Cx, Graph, NodeId};
-use crate::node::SourceNode;
+use crate::node::{SourceNode, SourceStep};
 use crate::ordered::TagIter;
+use crate::sender::Sender;
 use crate::split::{Numbered, Plain, Split, SplitNode};
 use crate::stage::{ErrorSlot, Pass};
 use crate::wiring::{Item, Ty};
@@ -56,7 +64,7 @@ pub trait ViaSplit {
     fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
 }
 
-impl<T> ViaSplit for &&SourceArg<T>
+impl<T> ViaSplit for &&&SourceArg<T>
 where
     T: Split + Send,
     T::Item: Item,
@@ -86,9 +94,10 @@ pub trait ViaIter {
     fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
 }
 
-impl<T> ViaIter for &SourceArg<T>
+impl<T> ViaIter for &&SourceArg<T>
 where
     T: IntoIterator,
+    T::IntoIter: Send,
     T::Item: Item,
 {
     type Node = SourceNode<T::IntoIter>;
@@ -105,10 +114,70 @@ where
     }
 }
 
+/// The path of sources that are not `Send` (module docs). On para-core alone any core may
+/// drain a source, so this path builds a [`NotSend`], which [`source_is_send`] refuses with a
+/// message that names the rule; para-std drives such a source from the calling thread.
+pub trait ViaCaller {
+    /// The node.
+    type Node;
+    /// The node, numbering items before an ordered stage.
+    type Tagged;
+    /// The items.
+    type Item;
+    /// Builds the source node.
+    fn source(self) -> (Self::Node, Ty<Self::Item>);
+    /// Builds the source node of a pipeline with an ordered stage.
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
+}
+
+impl<T> ViaCaller for &SourceArg<T>
+where
+    T: IntoIterator,
+    T::Item: Item,
+{
+    type Node = NotSend<T::IntoIter>;
+    type Tagged = NotSend<TagIter<T::IntoIter>>;
+    type Item = T::Item;
+    fn source(self) -> (Self::Node, Ty<Self::Item>) {
+        drop(self.take());
+        (NotSend(PhantomData), Ty::new())
+    }
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>) {
+        drop(self.take());
+        (NotSend(PhantomData), Ty::new())
+    }
+}
+
+/// The source node of an iterator that is not `Send`, on para-core alone: it carries the
+/// compile error, since [`source_is_send`] refuses it, and so never runs. It holds nothing
+/// (the source is dropped when it is built), so that the graph around it still type-checks and
+/// the error is the only one.
+pub struct NotSend<I>(PhantomData<fn() -> I>);
+
+impl<I> core::fmt::Debug for NotSend<I> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("NotSend")
+    }
+}
+
+impl<I: Iterator> SourceStep for NotSend<I> {
+    type Out = I::Item;
+    fn step<S: Sender<I::Item>>(&self, _this: NodeId, _out: S, _cx: &mut Cx<'_>) -> bool {
+        unreachable!("`source_is_send` refuses a `NotSend` source at compile time")
+    }
+}
+
 /// A source node that workers may share: its iterator is `Send`, since whichever worker has
 /// time drains it. The expansion checks this right after building the source (with
 /// [`source_is_send`]), so that an iterator that is not `Send` is reported at the source as
 /// not `Send`, rather than as a method that does not exist.
+#[diagnostic::on_unimplemented(
+    message = "this source's iterator is not `Send`, but any core may drain it",
+    label = "not `Send`",
+    note = "on para-core alone a source must be `Send`: build its iterator from `Send` parts \
+            (no `Rc`, no `RefCell` borrow, no lock guard); para-std drives a source that is not \
+            `Send` from the calling thread"
+)]
 pub trait SendSource {}
 
 impl<I: Send> SendSource for SourceNode<I> {}
@@ -137,6 +206,12 @@ impl Options {
     /// The only options there are.
     pub fn new() -> Self {
         Options
+    }
+
+    /// Source `_id` is `_node`: nothing to note, since every source here may run on any core
+    /// (para-std notes the ones its calling thread must drive).
+    pub fn source<N>(self, _id: NodeId, _node: &N) -> Self {
+        self
     }
 }
 

@@ -93,7 +93,26 @@ where
     St::Out: IntoIterator,
     S: Sender<<St::Out as IntoIterator>::Item>,
 {
-    let room = out.reserve(BATCH, cx);
+    expand(this, input, node, out, cx, BATCH)
+}
+
+/// [`run_flat_map`], emitting up to `want` outputs in the step. A sender that never fills
+/// (`COPIES` 0: nothing downstream to wait for) gets the node run again after the worker's
+/// other work ([`Cx::defer`]): else a long expansion would run on and on and starve it.
+pub(crate) fn expand<I, St, S, const N: usize>(
+    this: NodeId,
+    input: &Queue<I, N>,
+    node: &FlatMapNode<St, <St::Out as IntoIterator>::IntoIter>,
+    out: S,
+    cx: &mut Cx<'_>,
+    want: usize,
+) -> bool
+where
+    St: Stage<I>,
+    St::Out: IntoIterator,
+    S: Sender<<St::Out as IntoIterator>::Item>,
+{
+    let room = out.reserve(want, cx);
     if room == 0 {
         return false; // the full queue wakes us when it drains
     }
@@ -171,7 +190,11 @@ where
         None => false,
     });
     if again || parked_left || (emitted == room && !input.is_empty()) {
-        cx.notify(this);
+        if S::COPIES == 0 {
+            cx.defer(this);
+        } else {
+            cx.notify(this);
+        }
     }
     cx.retire_items((room - emitted) * S::COPIES + finished);
     emitted > 0 || consumed > 0

@@ -123,10 +123,10 @@ impl<A, F: Fn(A, A) -> A> Fold<A, A> for Reduce<F> {
 /// then `fold` into the accumulator of a slot of `slots` (module docs).
 #[derive(Debug)]
 pub struct FoldNode<P, Init, F, S> {
-    pre: P,
-    init: Init,
-    fold: F,
-    slots: S,
+    pub(crate) pre: P,
+    pub(crate) init: Init,
+    pub(crate) fold: F,
+    pub(crate) slots: S,
 }
 
 impl<P, Init, F, S> FoldNode<P, Init, F, S> {
@@ -264,7 +264,7 @@ where
 }
 
 /// The first slot free to claim, starting at `hint`.
-fn claim_slot<A>(slots: &[FoldSlot<A>], hint: usize) -> Option<Claim<'_, Option<A>>> {
+pub(crate) fn claim_slot<A>(slots: &[FoldSlot<A>], hint: usize) -> Option<Claim<'_, Option<A>>> {
     (0..slots.len()).find_map(|i| slots[(hint + i) % slots.len()].0.try_claim())
 }
 

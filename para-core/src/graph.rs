@@ -145,6 +145,14 @@ pub trait Scheduler {
         self.notify(node);
     }
 
+    /// Like [`notify`](Scheduler::notify), but the node has just run and would run on and on
+    /// with nothing to stop it (no full queue downstream): let the worker's other notified
+    /// nodes run first, or they could starve. Defaults to `notify`, which a scheduler that
+    /// serves every node in turn (the scanning loop) may keep.
+    fn defer(&mut self, node: NodeId) {
+        self.notify(node);
+    }
+
     /// The run has ended (finished or aborted): every worker should return.
     fn end(&mut self) {}
 
@@ -211,6 +219,13 @@ impl Cx<'_> {
     #[inline]
     pub fn offer(&mut self, node: NodeId) {
         self.sched.offer(node);
+    }
+
+    /// Makes sure `node`, which has just run, runs again after the other nodes notified here
+    /// ([`Scheduler::defer`]).
+    #[inline]
+    pub fn defer(&mut self, node: NodeId) {
+        self.sched.defer(node);
     }
 
     /// Notifies the producers of `node`: its queue has freed space they were waiting for.

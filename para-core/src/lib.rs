@@ -52,6 +52,7 @@
 mod cores;
 mod drop_all;
 mod expansion;
+mod flat_fold;
 mod flat_map;
 mod fold;
 mod graph;

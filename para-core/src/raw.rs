@@ -17,7 +17,8 @@
 //!   last); [`Discard`] (a sink's outputs).
 //! - Ordered stages: windows ([`ordered_buffer`]), tags, credits and streams; see the
 //!   `ordered` module of para-core's sources, which `pipeline!` computes the wiring for.
-//! - Fold sinks: [`FoldNode`], one [`FoldSlot`] per worker, [`run_fold`].
+//! - Fold sinks: [`FoldNode`], one [`FoldSlot`] per worker, [`run_fold`]; a flat-map fused
+//!   into one: [`flat_fold`], [`run_flat_fold`].
 //!
 //! # Example
 //!
@@ -56,6 +57,7 @@
 //! assert_eq!(sum, 999 * 1000);
 //! ```
 
+pub use crate::flat_fold::{flat_fold, run_flat_fold, FlatFoldNode, FLAT_FOLD_BATCH};
 pub use crate::flat_map::PARKING;
 pub use crate::flat_map::{run_flat_map, run_serial_flat_map, FlatMapNode, SerialFlatMapNode};
 pub use crate::fold::{

@@ -96,8 +96,8 @@ pub(crate) fn expand(
                 let check = g.call("source_is_send", place, node);
                 quote! {
                     let (#n, #t) = {
-                        use #k::{ViaIter as _, ViaSplit as _};
-                        (&&#arg).#method()
+                        use #k::{ViaCaller as _, ViaIter as _, ViaSplit as _};
+                        (&&&#arg).#method()
                     };
                     #check;
                 }
@@ -144,11 +144,18 @@ pub(crate) fn expand(
                         (g.call(func, place, args), None)
                     }
                 };
-                let fuse = if fused.is_empty() {
-                    quote!()
-                } else {
-                    let prefix = balanced_fuse(k, &fused);
-                    quote!(let #n = #k::fuse(#prefix, #n);)
+                // A flat-map in the prefix (only ever before a fold sink: `fuse.rs`) splits
+                // it: the stages after it run on its outputs inside the fold, the ones before
+                // it in front of the whole (para-core's `FlatFold`).
+                let flat = node.prefix.iter().position(|m| m.shape == Shape::FlatMap);
+                let fuse = match flat {
+                    None => fuse_prefix(k, &n, &fused),
+                    Some(j) => {
+                        let post = fuse_prefix(k, &n, &fused[j + 1..]);
+                        let flat = &fused[j];
+                        let head = fuse_prefix(k, &n, &fused[..j]);
+                        quote!(#post let #n = #k::flat_fold(#flat, #n); #head)
+                    }
                 };
                 // An ordered stage that marks ends in a stream (its seqs', or those it reads)
                 // runs as an ordered flat-map of its outputs (one or none per input).
@@ -343,7 +350,9 @@ pub(crate) fn expand(
                 quote!(#lit, &*#q, &#n, #k::Discard, #cx),
             ),
             Kind::ParallelSink if node.fold.is_some() => {
-                g.call("run_fold", place, quote!(#lit, &*#q, &#n, #cx))
+                let flat = node.prefix.iter().any(|m| m.shape == Shape::FlatMap);
+                let run = if flat { "run_flat_fold" } else { "run_fold" };
+                g.call(run, place, quote!(#lit, &*#q, &#n, #cx))
             }
             Kind::ParallelSink => match node.limit {
                 Some(limit) => {
@@ -374,7 +383,17 @@ pub(crate) fn expand(
 
     let pin = settings.pin.map(|pin| quote!(.pin(#pin)));
     let stack_size = settings.stack_size.map(|bytes| quote!(.stack_size(#bytes)));
-    let options = quote!(#k::Options::new() #pin #stack_size);
+    // Each source, so that the run knows which ones only the calling thread may drive
+    // (para-std's `caller.rs`).
+    let sources = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, node)| node.kind == Kind::Source);
+    let sources = sources.map(|(i, _)| {
+        let (lit, n) = (id_lit(i), g.local("__para_n", i, ""));
+        quote!(.source(#lit, &#n))
+    });
+    let options = quote!(#k::Options::new() #pin #stack_size #(#sources)*);
     // Bound to a local rather than left as the block's tail: a tail expression's temporaries
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));
@@ -506,6 +525,16 @@ fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
         (Kind::ParallelSink, _, true) => "parallel_try_sink",
         (Kind::Source, ..) => unreachable!("sources are built by `source`"),
     }
+}
+
+/// `let n = fuse(prefix, n);` for the stages `fused` (built in order) in front of node `n`;
+/// nothing if there are none.
+fn fuse_prefix(k: &TokenStream, n: &Ident, fused: &[Ident]) -> TokenStream {
+    if fused.is_empty() {
+        return quote!();
+    }
+    let prefix = balanced_fuse(k, fused);
+    quote!(let #n = #k::fuse(#prefix, #n);)
 }
 
 /// What every generated piece needs: the path to para's internals, the hygiene context of

@@ -5,11 +5,13 @@
 //! node can run both on each input (para-core's `Fused` stage): the item crosses one queue per
 //! chain instead of one per stage, and the run keeps the same parallelism (any worker runs any
 //! item through the whole chain). A node is fused into its successor when it is a stateless
-//! stage (not a flat-map: its output is an iterator), with no `priority` of its own, whose only
-//! successor has it as only predecessor and is a stateless stage or a `parallel` sink with no
-//! `priority` either. Stateful, ordered and flat-map stages, sinks, fan-outs and merges stay
-//! nodes of their own, so the order, state and memory promises do not change (the memory bound
-//! only shrinks: fewer queues).
+//! stage, with no `priority` or `limit` of its own, whose only successor has it as only
+//! predecessor and is a stateless stage or a `parallel` or fold sink with no `priority` or
+//! `limit` either. A flat-map's output is an iterator, so it fuses only into a chain that ends
+//! in a fold sink (one flat-map per chain): its outputs are folded as they come, the way
+//! `flat_map words => fold(count)` needs no queue per word. Stateful, ordered and other
+//! flat-map stages, sinks, fan-outs and merges stay nodes of their own, so the order, state
+//! and memory promises do not change (the memory bound only shrinks: fewer queues).
 
 use crate::graph::{Kind, Member, Node, Shape};
 
@@ -38,7 +40,11 @@ pub(crate) fn fuse<'a>(mut nodes: Vec<Node<'a>>) -> Vec<Node<'a>> {
                 shape: member.shape,
                 fallible: member.fallible,
             });
-            name = format!("{} => {name}", member.name);
+            // A flat-map is named as one, so that a fused chain reads as written.
+            name = match member.shape {
+                Shape::FlatMap => format!("flat_map {} => {name}", member.name),
+                _ => format!("{} => {name}", member.name),
+            };
             head = p;
         }
         if head != n {
@@ -84,8 +90,7 @@ fn fusable(nodes: &[Node<'_>], a: usize) -> bool {
         return false;
     };
     let next = &nodes[b];
-    node.kind == Kind::Parallel
-        && node.shape != Shape::FlatMap
+    let stateless_pair = node.kind == Kind::Parallel
         && !node.ordered
         && node.priority.is_none()
         && node.limit.is_none()
@@ -93,5 +98,18 @@ fn fusable(nodes: &[Node<'_>], a: usize) -> bool {
         && matches!(next.kind, Kind::Parallel | Kind::ParallelSink)
         && !next.ordered
         && next.priority.is_none()
-        && next.limit.is_none()
+        && next.limit.is_none();
+    stateless_pair && (node.shape != Shape::FlatMap || folds_without_flat_map(nodes, b))
+}
+
+/// Whether the chain from `b` on fuses into a fold sink with no flat-map on the way: a
+/// flat-map just before `b` then fuses too, its outputs folded as they come (para-core's
+/// `FlatFold`), so they need no queue. One flat-map per chain: a second would nest
+/// expansions in one call.
+fn folds_without_flat_map(nodes: &[Node<'_>], b: usize) -> bool {
+    let node = &nodes[b];
+    node.fold.is_some()
+        || (node.shape != Shape::FlatMap
+            && fusable(nodes, b)
+            && folds_without_flat_map(nodes, node.succs[0]))
 }

@@ -42,8 +42,8 @@ fn seed_example_expansion() {
     let want = quote! {{
         let __para_threads = K::__private::thread_count(4);
         let (__para_n0, __para_t0) = {
-            use K::__private::{ViaIter as _, ViaSplit as _};
-            (&&K::__private::SourceArg::new(data)).source()
+            use K::__private::{ViaCaller as _, ViaIter as _, ViaSplit as _};
+            (&&&K::__private::SourceArg::new(data)).source()
         };
         K::__private::source_is_send(&__para_n0);
         let __para_t0f = K::__private::fan_out(__para_t0);
@@ -72,7 +72,7 @@ fn seed_example_expansion() {
                 _ => false,
             }
         });
-        let __para_result = K::__private::run(&__para_graph, __para_threads, K::__private::Options::new());
+        let __para_result = K::__private::run(&__para_graph, __para_threads, K::__private::Options::new().source(0, &__para_n0));
         __para_result
     }};
     assert_eq!(got, want.to_string());
@@ -363,4 +363,35 @@ fn stateful_ordered_flat_map_priority_fan_out_and_merge_nodes_are_not_fused() {
             "|x| s(x)"
         ]
     );
+}
+
+#[test]
+fn a_flat_map_fuses_into_a_fold_sink_only() {
+    let got = expansion(quote!(d => |x| a => flat_map f => |y| b => fold(i, g, m)));
+    assert!(
+        got.contains("K :: __private :: flat_fold (__para_p1_1 , __para_n1)"),
+        "{got}"
+    );
+    assert!(
+        got.contains("K :: __private :: run_flat_fold (1 ,"),
+        "{got}"
+    );
+    assert!(
+        !got.contains("__para_n2"),
+        "one node after the source: {got}"
+    );
+    // Not into another sink, nor two flat-maps into one fold.
+    for (graph, nodes) in [
+        (quote!(d => flat_map f => |y| s), 3),
+        (quote!(d => flat_map f => parallel |y| s), 3),
+        (quote!(d => flat_map f => flat_map g => fold(i, h, m)), 3),
+    ] {
+        let got = expansion(graph);
+        let last = format!("__para_n{}", nodes - 1);
+        assert!(got.contains(&last), "{nodes} nodes: {got}");
+        assert!(
+            !got.contains(&format!("__para_n{nodes}")),
+            "{nodes} nodes: {got}"
+        );
+    }
 }

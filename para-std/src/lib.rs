@@ -11,6 +11,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[allow(unsafe_code)] // `Sync` for a source only the caller drives, see its SAFETY comment
+mod caller;
 #[allow(unsafe_code)] // building queues in place, see the SAFETY comments
 mod placed;
 #[allow(unsafe_code)] // one lifetime erasure, see its SAFETY comment
@@ -52,7 +54,8 @@ pub const DEFAULT_CAPACITY: usize = 256;
 ///   `std::thread::available_parallelism()`); left out, every core. The calling thread is one of
 ///   the workers, and the call returns when all work is done, so closures may borrow locals.
 /// - `SOURCE`: any `IntoIterator` whose items are `Send`; ranges, slices, `&Vec`s and `Vec`s are
-///   split between workers. A tuple of sources feeds one graph.
+///   split between workers; an iterator that is not `Send` (`stdin().lock().lines()`) is
+///   drained by the calling thread. A tuple of sources feeds one graph.
 /// - Stages are stateless (`Fn + Sync`) and run in parallel; the last node, the sink, is
 ///   stateful (`FnMut`) and runs on one worker at a time. A node after a group merges its
 ///   branches.
@@ -142,6 +145,7 @@ pub mod __private {
     // These shadow para-core's (a glob import below): a run's queues go on the heap; the run
     // goes to a pool of threads, whose count also sizes the fold sinks' accumulators
     // (`Threads`); sources split through `IntoSplit`.
+    pub use crate::caller::ViaCaller;
     pub use crate::placed::{ordered_buffer, queue, tagged_queue};
     pub use crate::runtime::run;
     pub use crate::runtime::Options;

@@ -20,6 +20,7 @@ use std::sync::{Mutex, PoisonError};
 
 use para_core::{Cx, Graph, NodeId};
 
+use crate::caller::SourceThread;
 use crate::pool::{pool, Spawn};
 use crate::threads::Threads;
 use crate::worker::{Shared, WorkerCx};
@@ -29,6 +30,8 @@ use crate::worker::{Shared, WorkerCx};
 pub struct Options {
     pin: bool,
     stack_size: usize,
+    /// The sources the calling thread must drive (`caller.rs`).
+    on_caller: Vec<NodeId>,
 }
 
 /// The stack size of the pool threads that run pipelines, unless `stack_size` says otherwise:
@@ -41,7 +44,16 @@ impl Options {
         Options {
             pin: true,
             stack_size: DEFAULT_STACK_SIZE,
+            on_caller: Vec::new(),
         }
+    }
+
+    /// Source `id` is `node`: notes whether only the calling thread may drive it.
+    pub fn source<N: SourceThread>(mut self, id: NodeId, _node: &N) -> Self {
+        if N::ON_CALLER {
+            self.on_caller.push(id);
+        }
+        self
     }
 
     /// Whether pooled workers are pinned, each to one core (default `true`; the calling thread,
@@ -102,7 +114,7 @@ where
         return; // no source: nothing will ever flow
     }
     graph.set_workers(threads);
-    let shared = Shared::new(graph.nodes(), graph.sources(), threads);
+    let shared = Shared::new(graph.nodes(), graph.sources(), &options.on_caller, threads);
     let first_panic: Mutex<Option<Payload>> = Mutex::new(None);
 
     let work = |index: usize| {

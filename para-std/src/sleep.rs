@@ -72,6 +72,16 @@ impl Sleep {
         self.wake.notify_one();
     }
 
+    /// Wakes every sleeper, if any, so that one particular worker surely takes a task just
+    /// pushed for it alone (`worker.rs`, "Caller tokens"); the same pairing as `wake_one`.
+    pub(crate) fn wake_all_sleeping(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        self.wake_all();
+    }
+
     /// Wakes every sleeper: the run has ended.
     pub(crate) fn wake_all(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);

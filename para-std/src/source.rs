@@ -1,12 +1,12 @@
 //! How `pipeline!` turns its source expression into a source node: a *split* source (several
 //! workers produce from it at once) when the source is a range of integers, a slice or a `Vec`,
-//! otherwise a serial iterator source.
+//! otherwise an iterator drained by one worker at a time (`caller.rs`: by the calling thread
+//! if the iterator is not `Send`).
 //!
-//! The choice is made on the source's type at the call site, by autoref specialisation (para-core's
-//! `expansion.rs`, whose `SourceArg` and iterator path this shares): method lookup finds
-//! [`ViaSplit::source`] (implemented for `&&SourceArg<T>` where `T: IntoSplit`) before
-//! `ViaIter::source` (for `&SourceArg<T>` where `T: IntoIterator`), which needs one more
-//! auto-dereference.
+//! The choice is made on the source's type at the call site, by autoref specialisation: method
+//! lookup tries [`ViaSplit::source`] (implemented for `&&&SourceArg<T>` where `T: IntoSplit`),
+//! then `ViaIter::source` (`&&SourceArg<T>`, a `Send` iterator), then `ViaCaller::source`
+//! (`&SourceArg<T>`), one auto-dereference each (para-core's `expansion.rs` lists the paths).
 #![allow(unsafe_code)] // `Vec` → para-core's `Owned`: taking a vector apart (SAFETY below).
 
 use std::mem::ManuallyDrop;
@@ -138,7 +138,7 @@ pub trait ViaSplit {
     fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
 }
 
-impl<T> ViaSplit for &&SourceArg<T>
+impl<T> ViaSplit for &&&SourceArg<T>
 where
     T: IntoSplit,
     <T::Split as Split>::Item: Item,

@@ -15,6 +15,14 @@
 //! node (it runs on one worker at a time anyway), the worker count for a parallel one. So the
 //! deques hold at most `Σ caps` tokens, whatever the number of items.
 //!
+//! # Caller tokens
+//!
+//! A source whose iterator is not `Send` must run on the calling thread, worker 0
+//! (`caller.rs`). Its tokens go to a queue of their own that only worker 0 takes from, right
+//! after its own deques; its cap is 1. A worker other than 0 that pushes one wakes every
+//! sleeper, since `Sleep` cannot pick worker 0: the woken others find nothing and sleep again.
+//! The sleep protocol's last look covers the queue as it covers the injector.
+//!
 //! Why a capped notification is never lost: a notifier first changes the node's state (pushes
 //! into its queue, …) and then increments `pending` with an AcqRel RMW; a worker decrements
 //! `pending` with an AcqRel RMW *before* it runs the node. If the notifier finds the cap reached,
@@ -62,6 +70,8 @@ pub(crate) struct Shared {
     /// Per node: its outstanding tokens, their cap and its priority level.
     nodes: Box<[CachePadded<NodeTokens>]>,
     injector: Injector<NodeId>,
+    /// Tokens that only worker 0 takes ("Caller tokens").
+    caller: CachePadded<Injector<NodeId>>,
     /// `stealers[worker][level]`, set by each worker when it starts.
     stealers: Box<[CachePadded<OnceLock<Stealers>>]>,
     pub(crate) sleep: Sleep,
@@ -73,43 +83,55 @@ struct NodeTokens {
     pending: AtomicUsize,
     cap: usize,
     level: usize,
+    /// Run by worker 0 only ("Caller tokens").
+    on_caller: bool,
 }
 
 impl Shared {
-    /// Shared state for `threads` workers over a graph of `nodes`; seeds one token per source.
+    /// Shared state for `threads` workers over a graph of `nodes`, of which the calling thread
+    /// alone runs `on_caller`; seeds one token per source.
     pub(crate) fn new(
         nodes: &[NodeInfo],
         sources: impl Iterator<Item = NodeId>,
+        on_caller: &[NodeId],
         threads: usize,
     ) -> Self {
         let shared = Shared {
             nodes: nodes
                 .iter()
-                .map(|n| {
+                .zip(0..)
+                .map(|(n, id)| {
+                    let on_caller = on_caller.contains(&id);
                     CachePadded::new(NodeTokens {
                         pending: AtomicUsize::new(0),
                         // A source may be split between workers (`para_core::Split`); an
                         // iterator source turns surplus tokens away with its claim.
                         cap: match n.kind() {
+                            _ if on_caller => 1,
                             NodeKind::Source => threads,
                             kind if kind.is_serial() => 1,
                             _ => threads,
                         },
                         level: usize::from(n.priority().min(MAX_PRIORITY)),
+                        on_caller,
                     })
                 })
                 .collect(),
             injector: Injector::new(),
+            caller: CachePadded::new(Injector::new()),
             stealers: (0..threads)
                 .map(|_| CachePadded::new(OnceLock::new()))
                 .collect(),
             sleep: Sleep::default(),
         };
         for source in sources {
-            shared.nodes[usize::from(source)]
-                .pending
-                .store(1, Ordering::Relaxed);
-            shared.injector.push(source);
+            let tokens = &shared.nodes[usize::from(source)];
+            tokens.pending.store(1, Ordering::Relaxed);
+            if tokens.on_caller {
+                shared.caller.push(source);
+            } else {
+                shared.injector.push(source);
+            }
         }
         shared
     }
@@ -182,6 +204,15 @@ impl<'s> WorkerCx<'s> {
     fn find_task(&self) -> Option<NodeId> {
         if let Some(node) = self.local.iter().rev().find_map(Worker::pop) {
             return Some(node);
+        }
+        if self.index == 0 && !self.shared.caller.is_empty() {
+            loop {
+                match self.shared.caller.steal() {
+                    Steal::Success(node) => return Some(node),
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
+            }
         }
         let stealers = &self.shared.stealers;
         loop {
@@ -284,19 +315,54 @@ impl<'s> WorkerCx<'s> {
     }
 }
 
+impl WorkerCx<'_> {
+    /// Hands a token for a node only worker 0 runs to worker 0 ("Caller tokens").
+    #[cold]
+    fn to_caller(&self, node: NodeId) {
+        self.shared.caller.push(node);
+        if self.index != 0 {
+            self.shared.sleep.wake_all_sleeping();
+        }
+    }
+}
+
 impl Scheduler for WorkerCx<'_> {
     #[inline]
     fn notify(&mut self, node: NodeId) {
-        // We pop one token next ourselves; wake a sleeper only for the surplus.
-        if self.shared.take_token(node) && self.push(node) > 1 {
+        if !self.shared.take_token(node) {
+            return;
+        }
+        if self.shared.nodes[usize::from(node)].on_caller {
+            self.to_caller(node);
+        } else if self.push(node) > 1 {
+            // We pop one token next ourselves; wake a sleeper only for the surplus.
             self.shared.sleep.wake_one();
         }
     }
 
     #[inline]
     fn offer(&mut self, node: NodeId) {
-        if self.shared.take_token(node) {
+        if !self.shared.take_token(node) {
+            return;
+        }
+        if self.shared.nodes[usize::from(node)].on_caller {
+            self.to_caller(node);
+        } else {
             self.push(node);
+            self.shared.sleep.wake_one();
+        }
+    }
+
+    /// Behind everything: the injector, which a worker looks at after its own deques and the
+    /// other workers' (and which has no priority levels).
+    fn defer(&mut self, node: NodeId) {
+        if !self.shared.take_token(node) {
+            return;
+        }
+        if self.shared.nodes[usize::from(node)].on_caller {
+            self.to_caller(node);
+        } else {
+            self.shared.injector.push(node);
             self.shared.sleep.wake_one();
         }
     }

@@ -152,6 +152,14 @@
 //! [`CreditSender::per_source`], which takes credits in that source's stream window. Each
 //! source is then a pipeline of its own as far as the windows go.
 //!
+//! A stage that reads streams and fills one per source (`(a, b) => ((flat_map f, g) =>
+//! ordered t, (flat_map f2, k) => ordered t2) => ordered h`) consumes a source's window only
+//! while it has credits in that source's stream window at `h`. Were `f` filling its stream in
+//! the order the sources come, its oldest outputs could be of an input from `b`, which `t` has
+//! no credits for while `h`'s window for `b` waits on `t2`, and `t2` could wait the same way
+//! for `a`'s: each waits for the other. So the streams such a stage reads are filled per
+//! source too.
+//!
 //! # Lanes
 //!
 //! `src => (flat_map f, g) => m => ordered h`: `f`'s outputs and `g`'s meet at `m` before `h`

@@ -11,9 +11,12 @@ use crate::graph::{reaches, Node};
 /// stage reading each source's items in order from a window per source could wait on each
 /// stream for the source the other one's head belongs to. So the streams into such a stage are
 /// filled per source, each source's inputs expanded on their own (para-core's `ordered` module
-/// docs, "Several sources and several streams"); one stream is safe as it is (its head's
-/// source always gets there). A stage has a window per source when its numbering is the
-/// sources', or a flat-map's that fills them per source: until nothing changes.
+/// docs, "Streams", "Filled per source"); one stream is safe as it is (its head's source
+/// always gets there), unless its reader fills a stream per source itself: that reader
+/// consumes a source's window only while it has credits for that source, so a stream it reads
+/// whose head belongs to a source it has none for would hold back every other source (the
+/// stream is filled per source too). A stage has a window per source when its numbering is
+/// the sources', or a flat-map's that fills them per source: until nothing changes.
 pub(super) fn fill_per_source(
     nodes: &[Node<'_>],
     sources: usize,
@@ -31,7 +34,9 @@ pub(super) fn fill_per_source(
                 .collect();
             let per_source_windows =
                 sources > 1 && draft[n].producer.is_none_or(|p| draft[p].per_source);
-            if into_n.len() > 1 && per_source_windows {
+            // Several streams, or any into a stage that fills its own per source.
+            let coupled = into_n.len() > 1 || (draft[n].per_source && !into_n.is_empty());
+            if coupled && per_source_windows {
                 for &c in into_n.into_iter().flatten() {
                     changed |= !draft[c].per_source;
                     draft[c].per_source = true;

@@ -180,3 +180,31 @@ fn a_stream_meeting_another_branch_goes_on_in_its_lane() {
     assert_eq!(got[3].offsets, vec![vec![(SOURCES, 0), (1, 0)]]);
     assert_eq!(got[4].offsets, vec![vec![(SOURCES, 1), (1, 1)]]);
 }
+
+#[test]
+fn the_streams_of_a_reader_filling_per_source_are_filled_per_source() {
+    // Two stages reading streams fill h's two streams per source: each consumes a source's
+    // window only while it has credits for that source. A stream it reads, filled in the
+    // order the sources come, could hold at its head an input of a source it has none for,
+    // while h waits for the other source's outputs of both: a hang. So f1 and f2 fill
+    // theirs per source too.
+    let (got, _) = plan(quote!((a, b)
+        => ((flat_map f1, g1) => ordered t1, (flat_map f2, g2) => ordered t2)
+        => ordered h));
+    let per_source = |n: usize| got[n].fills.is_some_and(|f| f.per_source);
+    assert!(
+        per_source(4) && per_source(7),
+        "t1 and t2 fill h's streams per source"
+    );
+    assert!(
+        per_source(2) && per_source(5),
+        "f1 and f2 fill t1's and t2's per source"
+    );
+    assert_eq!(window(&got, 4).streams[0].windows, 2);
+    assert_eq!(window(&got, 7).streams[0].windows, 2);
+    // One stream into h: t1 fills it as the sources come, and f1 likewise.
+    let (got, _) = plan(quote!((a, b) => ((flat_map f1, g1) => ordered t1, k) => ordered h));
+    let per_source = |n: usize| got[n].fills.is_some_and(|f| f.per_source);
+    assert!(!per_source(4) && !per_source(2));
+    assert_eq!(window(&got, 4).streams[0].windows, 1);
+}

@@ -7,12 +7,14 @@
 mod common;
 
 mod bounded_memory;
+mod caller_sources;
 mod capacity_one;
 mod compress;
 mod dot;
 mod errors_and_stop;
 mod fan_out;
 mod fault_injection;
+mod flat_fold;
 mod flat_map;
 mod flat_map_branches;
 mod fold;

@@ -234,3 +234,45 @@ fn streams_inside_a_branch_filled_per_source_are_filled_per_source_too() {
         }
     }
 }
+
+#[test]
+fn stream_readers_filling_per_source_read_streams_filled_per_source() {
+    for threads in THREADS {
+        for capacity_one in [false, true] {
+            let counters = Counters::new();
+            let out = watchdog(60, || {
+                let mut out = Vec::new();
+                // Two streams into the last stage, each filled per source by an ordered stage
+                // that reads a stream itself. Such a reader takes one source's items only
+                // while it has credits for that source, so the streams it reads are filled per
+                // source too: one filled in the order the sources come could hold, at its
+                // head, an item of a source the reader has no credits for, while the last
+                // stage waits for the other source's outputs of both readers: a hang.
+                run!(threads, capacity_one,
+                     ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
+                     => ((flat_map expand, |t: Tracked| t)
+                            => ordered |t: Tracked| t.map(|v| v * 3),
+                         (flat_map pair, filter |t: &Tracked| t.value % 2 == 0)
+                            => ordered |t: Tracked| t.map(|v| v * 7))
+                     => ordered |t: Tracked| out.push(t.value));
+                out
+            });
+            let what = format!("threads={threads} capacity_one={capacity_one}");
+            let first = |x: i64| {
+                let mut made = expanded(x);
+                made.push(x);
+                made.into_iter().map(|v| v * 3).collect()
+            };
+            let second = |x: i64| {
+                let mut made = pairs(x);
+                made.extend((x % 2 == 0).then_some(x));
+                made.into_iter().map(|v| v * 7).collect()
+            };
+            let branches: [&dyn Fn(i64) -> Vec<i64>; 2] = [&first, &second];
+            let (a, b) = split(&out);
+            assert_eq!(a, reference(0..N, &branches), "{what}");
+            assert_eq!(b, reference((0..N).map(|i| -1 - i), &branches), "{what}");
+            assert_eq!(counters.live(), 0, "{what}");
+        }
+    }
+}

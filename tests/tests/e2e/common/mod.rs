@@ -65,6 +65,11 @@ pub fn slowdown() -> u64 {
 /// `true`: the caller then does the real work. In the parent, waits for the child (killing it
 /// after `seconds`), asserts it passed, and returns `false`.
 pub fn in_child_process(module: &str, name: &str, seconds: u64) -> bool {
+    in_child_process_with_stdin(module, name, seconds, &[])
+}
+
+/// [`in_child_process`], with `stdin` as the child's standard input.
+pub fn in_child_process_with_stdin(module: &str, name: &str, seconds: u64, stdin: &[u8]) -> bool {
     const CHILD: &str = "PARA_TEST_CHILD";
     if std::env::var_os(CHILD).is_some() {
         return true;
@@ -91,10 +96,18 @@ pub fn in_child_process(module: &str, name: &str, seconds: u64) -> bool {
     let mut child = command
         .args([name, "--exact", "--test-threads=1", "--nocapture"])
         .env(CHILD, "1")
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start the child process");
+    // Written from a thread of its own, so that a child that reads slowly, or not at all,
+    // cannot block the watch below; closed when written, which ends the child's input.
+    let mut input = child.stdin.take().expect("the child's stdin");
+    let stdin = stdin.to_vec();
+    let writer = thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
     let start = std::time::Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for the child") {
@@ -107,6 +120,7 @@ pub fn in_child_process(module: &str, name: &str, seconds: u64) -> bool {
         }
         thread::sleep(Duration::from_millis(20));
     };
+    let _ = writer.join();
     let output = child.wait_with_output().expect("the child's output");
     assert!(
         status.success() && String::from_utf8_lossy(&output.stdout).contains("1 passed"),
