@@ -1,5 +1,5 @@
 //! Parallel gzip with one `pipeline!`, as pigz does it: read 128 KiB chunks (serial source),
-//! deflate each on every thread (the system zlib through flate2, the compressor pigz uses) with
+//! deflate each on every thread (flate2's pure-Rust zlib-rs backend) with
 //! the 32 KiB of input before it as its dictionary, write the deflated chunks in input order
 //! (`ordered try` sink) into one gzip member. `gzip -d` restores the input byte for byte.
 //!

@@ -4,7 +4,7 @@
 //!
 //! One `pipeline!`, as pigz does it: a serial source reads the input in 128 KiB chunks and hands
 //! each one the 32 KiB of input before it; a parallel stage deflates each chunk into raw deflate
-//! blocks (system zlib through flate2, like pigz) primed with those 32 KiB as its dictionary, so
+//! blocks (flate2's zlib-rs backend) primed with those 32 KiB as its dictionary, so
 //! that matches reach back across chunk boundaries, and ends them with a sync flush (byte-aligned,
 //! not final); an `ordered try` sink writes the blocks in input order and combines the chunks'
 //! CRC-32s. Around them, one gzip header, a final empty block and the trailer make one gzip
