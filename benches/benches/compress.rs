@@ -1,6 +1,6 @@
 //! Real work: gzip-compressing a 64 MiB generated text (deterministic, English-like, ~3–4×
-//! compressible) in 128 KiB chunks, each deflated independently at level 6 (the system zlib
-//! through flate2, as pigz does) into one gzip member, the members written in input order into
+//! compressible) in 128 KiB chunks, each deflated independently at level 6 (flate2's zlib-rs
+//! backend, as the example) into one gzip member, the members written in input order into
 //! one `Vec<u8>` — the shape of the `compress` example (`para-std/examples/compress.rs`).
 //!
 //! Compared in the same run: `sequential` (a loop over the chunks), `channels/T` (a source

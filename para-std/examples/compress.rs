@@ -1,7 +1,7 @@
-//! Parallel gzip with one `pipeline!`: read 128 KiB chunks (serial source), deflate each into a
-//! complete gzip member on every thread (the system zlib through flate2, the compressor pigz
-//! uses), write the members in input order (`ordered try` sink). `gzip -d` restores the input
-//! byte for byte.
+//! Parallel gzip with one `pipeline!`, as pigz does it: read 128 KiB chunks (serial source),
+//! deflate each on every thread (flate2's pure-Rust zlib-rs backend) with
+//! the 32 KiB of input before it as its dictionary, write the deflated chunks in input order
+//! (`ordered try` sink) into one gzip member. `gzip -d` restores the input byte for byte.
 //!
 //! ```text
 //! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
@@ -170,13 +170,13 @@ fn run(args: &Args) -> Result<(), String> {
         )
     };
     println!(
-        "{} -> {}: {} bytes in, {} bytes out in {} gzip members, ratio {}; \
+        "{} -> {}: {} bytes in, {} bytes out ({} chunks), ratio {}; \
          {:.3} s, {:.1} MB/s; {} threads, level {}",
         input_name,
         output.display(),
         stats.bytes_in,
         stats.bytes_out,
-        stats.members,
+        stats.chunks,
         ratio,
         elapsed,
         stats.bytes_in as f64 / 1e6 / elapsed,

@@ -2,13 +2,23 @@
 //! with `#[path]`), kept here so that the end-to-end test (`tests/tests/compress.rs`) runs the
 //! very same code.
 //!
-//! One `pipeline!`: a serial source reads the input in 128 KiB chunks, a parallel stage deflates
-//! each chunk into a complete gzip member (system zlib through flate2, like pigz), and an
-//! `ordered try` sink writes the members in input order. Concatenated gzip members are one valid
-//! gzip stream: `gzip -d` restores the input byte for byte.
+//! One `pipeline!`, as pigz does it: a serial source reads the input in 128 KiB chunks and hands
+//! each one the 32 KiB of input before it; a parallel stage deflates each chunk into raw deflate
+//! blocks (flate2's zlib-rs backend) primed with those 32 KiB as its dictionary, so
+//! that matches reach back across chunk boundaries, and ends them with a sync flush (byte-aligned,
+//! not final); an `ordered try` sink writes the blocks in input order and combines the chunks'
+//! CRC-32s. Around them, one gzip header, a final empty block and the trailer make one gzip
+//! member: `gzip -d` restores the input byte for byte.
+//!
+//! ```text
+//! input     |........ chunk 0 ........|........ chunk 1 ........|.... chunk 2 ....|
+//! items     [         data 0          ]
+//!                              [ dict |         data 1          ]
+//!                                                        [ dict |     data 2      ]
+//! output    header | blocks 0 | blocks 1 | blocks 2 | final empty block | CRC-32, length
+//! ```
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, Crc, FlushCompress};
 use para_std::pipeline;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -16,8 +26,11 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The size of the chunks the input is cut into; each becomes one gzip member.
+/// The size of the chunks the input is cut into; each is deflated on its own.
 pub const CHUNK: usize = 128 * 1024;
+
+/// The input before a chunk that primes its compressor: deflate's whole window.
+pub const DICTIONARY: usize = 32 * 1024;
 
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,8 +39,8 @@ pub struct Stats {
     pub bytes_in: u64,
     /// Bytes written to the output.
     pub bytes_out: u64,
-    /// Gzip members written (one per chunk; one empty member for an empty input).
-    pub members: u64,
+    /// Chunks deflated (none for an empty input).
+    pub chunks: u64,
 }
 
 /// Why a run failed, by the side that failed.
@@ -60,7 +73,11 @@ impl std::error::Error for Error {
 }
 
 /// Gzip-compresses `input` into `output` on `threads` workers (at least 1) at zlib `level`
-/// (0–9). `progress` is called, in order, with the input size of each member written.
+/// (0–9), as one gzip member. `progress` is called, in order, with the size of each chunk
+/// written.
+///
+/// On an error, `output` holds the gzip header and the chunks written before it: a truncated
+/// stream whose every byte decompresses to a prefix of the input.
 pub fn compress<R, W>(
     input: R,
     output: &mut W,
@@ -74,38 +91,98 @@ where
 {
     assert!(threads >= 1, "compress needs at least one thread");
     let level = Compression::new(level);
-    let mut stats = Stats::default();
+    let header = header(level);
+    output.write_all(&header).map_err(Error::Write)?;
+    let mut stats = Stats {
+        bytes_out: header.len() as u64,
+        ..Stats::default()
+    };
+    let mut crc = Crc::new();
     pipeline!(threads, capacity = 16, Chunks::new(input)
-    => try |chunk: io::Result<Vec<u8>>| {
-        let chunk = chunk.map_err(Error::Read)?;
-        Ok((chunk.len() as u64, deflate(&chunk, level)?))
-    }
-    => ordered try |(in_len, member): (u64, Vec<u8>)| {
-        output.write_all(&member).map_err(Error::Write)?;
-        stats.bytes_in += in_len;
-        stats.bytes_out += member.len() as u64;
-        stats.members += 1;
-        progress(in_len);
+    => try |chunk: io::Result<Chunk>| deflate(&chunk.map_err(Error::Read)?, level)
+    => ordered try |chunk: Deflated| {
+        output.write_all(&chunk.blocks).map_err(Error::Write)?;
+        let len = u64::from(chunk.crc.amount());
+        crc.combine(&chunk.crc);
+        stats.bytes_in += len;
+        stats.bytes_out += chunk.blocks.len() as u64;
+        stats.chunks += 1;
+        progress(len);
         Ok(())
     })?;
+    let end = end(&crc);
+    output.write_all(&end).map_err(Error::Write)?;
     output.flush().map_err(Error::Write)?;
+    stats.bytes_out += end.len() as u64;
     Ok(stats)
 }
 
-/// One complete gzip member holding `data`.
-fn deflate(data: &[u8], level: Compression) -> Result<Vec<u8>, Error> {
-    let mut gz = GzEncoder::new(Vec::with_capacity(data.len() / 2 + 64), level);
-    gz.write_all(data)
-        .and_then(|()| gz.finish())
-        .map_err(Error::Deflate)
+/// The gzip header (RFC 1952): deflate, no name, no time, the level hint, unknown system.
+fn header(level: Compression) -> [u8; 10] {
+    let xfl = match level.level() {
+        9 => 2,     // the slowest, best compression
+        0 | 1 => 4, // the fastest
+        _ => 0,
+    };
+    [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255]
+}
+
+/// What ends the member after the last chunk: an empty final block with fixed codes (after a
+/// sync flush, the stream is byte-aligned), the CRC-32 of the input and its length mod 2^32.
+fn end(crc: &Crc) -> [u8; 10] {
+    let mut end = [0; 10];
+    end[..2].copy_from_slice(&[0x03, 0x00]);
+    end[2..6].copy_from_slice(&crc.sum().to_le_bytes());
+    end[6..].copy_from_slice(&crc.amount().to_le_bytes());
+    end
+}
+
+/// A chunk of the input and the input just before it.
+struct Chunk {
+    /// The dictionary (the `DICTIONARY` bytes before the chunk; none for the first), then the
+    /// chunk's own data.
+    bytes: Vec<u8>,
+    /// Where the data starts in `bytes`: the dictionary's length.
+    start: usize,
+}
+
+/// A chunk deflated: raw deflate blocks ending in a sync flush, and the chunk's CRC-32.
+struct Deflated {
+    blocks: Vec<u8>,
+    crc: Crc,
+}
+
+/// `chunk`'s data deflated with its dictionary primed: blocks that a decompressor can only read
+/// after the chunks before them.
+fn deflate(chunk: &Chunk, level: Compression) -> Result<Deflated, Error> {
+    let failed = |e| Error::Deflate(io::Error::other(e));
+    let (dictionary, data) = chunk.bytes.split_at(chunk.start);
+    let mut zlib = Compress::new(level, false);
+    if !dictionary.is_empty() {
+        zlib.set_dictionary(dictionary).map_err(failed)?;
+    }
+    let mut blocks = Vec::with_capacity(data.len() / 2 + 64);
+    loop {
+        let done = zlib.total_in() as usize;
+        zlib.compress_vec(&data[done..], &mut blocks, FlushCompress::Sync)
+            .map_err(failed)?;
+        // zlib returns with room left in the output only once it has flushed everything.
+        if blocks.len() < blocks.capacity() {
+            break;
+        }
+        blocks.reserve(blocks.capacity() / 2);
+    }
+    let mut crc = Crc::new();
+    crc.update(data);
+    Ok(Deflated { blocks, crc })
 }
 
 /// The input as an iterator of chunks of `CHUNK` bytes (the last one may be shorter; an empty
-/// input is one empty chunk, which becomes a valid empty gzip member); ends after the first
-/// error.
+/// input has none), each after the `DICTIONARY` bytes before it; ends after the first error.
 struct Chunks<R> {
     input: R,
-    first: bool,
+    /// The next chunk's buffer, holding its dictionary.
+    next: Vec<u8>,
     done: bool,
 }
 
@@ -113,30 +190,36 @@ impl<R> Chunks<R> {
     fn new(input: R) -> Self {
         Chunks {
             input,
-            first: true,
+            next: Vec::with_capacity(CHUNK),
             done: false,
         }
     }
 }
 
 impl<R: Read> Iterator for Chunks<R> {
-    type Item = io::Result<Vec<u8>>;
+    type Item = io::Result<Chunk>;
 
-    fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
+    fn next(&mut self) -> Option<io::Result<Chunk>> {
         if self.done {
             return None;
         }
-        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut bytes = std::mem::take(&mut self.next);
+        let start = bytes.len();
         // `read_to_end` retries on `Interrupted` and stops at EOF or after CHUNK bytes.
-        let first = std::mem::replace(&mut self.first, false);
-        match (&mut self.input).take(CHUNK as u64).read_to_end(&mut chunk) {
+        match (&mut self.input).take(CHUNK as u64).read_to_end(&mut bytes) {
             Ok(0) => {
                 self.done = true;
-                first.then_some(Ok(chunk))
+                None
             }
             Ok(n) => {
                 self.done = n < CHUNK;
-                Some(Ok(chunk))
+                if !self.done {
+                    // Every chunk but the last is full, so it holds a whole dictionary.
+                    self.next = Vec::with_capacity(DICTIONARY + CHUNK);
+                    self.next
+                        .extend_from_slice(&bytes[bytes.len() - DICTIONARY..]);
+                }
+                Some(Ok(Chunk { bytes, start }))
             }
             Err(e) => {
                 self.done = true;

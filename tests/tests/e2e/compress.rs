@@ -1,12 +1,13 @@
 //! The `compress` example's pipeline (`tests/src/compress.rs`): what it writes is a gzip stream
-//! that restores the input byte for byte (checked with flate2's multi-member decoder and with the
-//! system `gzip -d` when there is one), for empty inputs, inputs smaller than a chunk and inputs
-//! of several chunks, at several thread counts; read and write errors are returned (through an
-//! `ordered try` sink) and leave no file behind.
+//! that restores the input byte for byte (checked with flate2's decoder and with the system
+//! `gzip -d` when there is one), for empty inputs, inputs smaller than a chunk's dictionary and
+//! inputs of several chunks, the same at every thread count; each chunk is primed with the input
+//! before it; read and write errors are returned (through an `ordered try` sink) and leave no
+//! file behind.
 
 use crate::common::watchdog;
-use flate2::read::MultiGzDecoder;
-use para_tests::compress::{compress, compress_to_path, Error, Stats, CHUNK};
+use flate2::read::{GzDecoder, MultiGzDecoder};
+use para_tests::compress::{compress, compress_to_path, Error, Stats, CHUNK, DICTIONARY};
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::Command;
@@ -40,6 +41,16 @@ fn gunzip(gz: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What a gzip stream cut short (with no end) restores: all it holds.
+fn gunzip_prefix(gz: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    // On an error, `read_to_end` keeps what it has read.
+    if let Err(e) = GzDecoder::new(gz).read_to_end(&mut out) {
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    }
+    out
+}
+
 /// `gzip -dc` of the file at `path`, or None when there is no `gzip` binary.
 fn system_gunzip(path: &Path) -> Option<Vec<u8>> {
     let out = match Command::new("gzip").arg("-dc").arg(path).output() {
@@ -58,8 +69,8 @@ fn system_gunzip(path: &Path) -> Option<Vec<u8>> {
     Some(out.stdout)
 }
 
-fn members(len: usize) -> u64 {
-    len.div_ceil(CHUNK).max(1) as u64
+fn chunks(len: usize) -> u64 {
+    len.div_ceil(CHUNK) as u64
 }
 
 #[test]
@@ -68,6 +79,8 @@ fn compressed_data_restores_the_input_byte_for_byte() {
         0,
         1,
         1_000,
+        DICTIONARY - 1,
+        DICTIONARY + 1,
         CHUNK - 1,
         CHUNK,
         2 * CHUNK,
@@ -76,6 +89,7 @@ fn compressed_data_restores_the_input_byte_for_byte() {
     ];
     for (seed, len) in sizes.into_iter().enumerate() {
         let data = sample(len, seed as u64);
+        let mut first = None;
         for threads in THREADS {
             let (gz, stats, progress) = watchdog(60, || {
                 let mut gz = Vec::new();
@@ -91,16 +105,15 @@ fn compressed_data_restores_the_input_byte_for_byte() {
                 Stats {
                     bytes_in: len as u64,
                     bytes_out: gz.len() as u64,
-                    members: members(len),
+                    chunks: chunks(len),
                 },
                 "{what}"
             );
-            // Progress comes in order, one call per member: full chunks, then the rest.
-            let mut expected: Vec<u64> = data.chunks(CHUNK).map(|c| c.len() as u64).collect();
-            if expected.is_empty() {
-                expected.push(0);
-            }
+            // Progress comes in order, one call per chunk: full chunks, then the rest.
+            let expected: Vec<u64> = data.chunks(CHUNK).map(|c| c.len() as u64).collect();
             assert_eq!(progress, expected, "{what}");
+            // The output does not depend on the thread count.
+            assert!(*first.get_or_insert_with(|| gz.clone()) == gz, "{what}");
         }
     }
 }
@@ -108,6 +121,7 @@ fn compressed_data_restores_the_input_byte_for_byte() {
 #[test]
 fn the_system_gzip_restores_files_written_by_compress_to_path() {
     let dir = tempfile::tempdir().unwrap();
+    // Empty, shorter than a dictionary, several chunks.
     for (seed, len) in [0, 1_000, 5 * CHUNK + 999].into_iter().enumerate() {
         let data = sample(len, 100 + seed as u64);
         for threads in THREADS {
@@ -127,6 +141,33 @@ fn the_system_gzip_restores_files_written_by_compress_to_path() {
         std::fs::read_dir(dir.path()).unwrap().count(),
         3 * THREADS.len()
     );
+}
+
+#[test]
+fn each_chunk_is_primed_with_the_input_before_it() {
+    // 16 KiB of noise, repeated over 8 chunks: with the 32 KiB before it as its dictionary, each
+    // chunk is all matches. Deflated alone, each would start with 16 KiB it cannot compress
+    // (8 × 16 KiB in all).
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let noise: Vec<u8> = (0..16 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect();
+    let data = noise.repeat(8 * CHUNK / noise.len());
+    for threads in THREADS {
+        let mut gz = Vec::new();
+        watchdog(60, || compress(&data[..], &mut gz, threads, 6, |_| {})).unwrap();
+        assert!(gunzip(&gz) == data, "threads={threads}");
+        assert!(
+            gz.len() < 2 * noise.len(),
+            "threads={threads}: {} bytes",
+            gz.len()
+        );
+    }
 }
 
 #[test]
@@ -215,21 +256,20 @@ fn a_read_error_stops_the_run_and_is_returned() {
                 Err(Error::Read(e)) => assert_eq!(e.to_string(), "the disk fell off"),
                 other => panic!("threads={threads} fail_at={fail_at}: {other:?}"),
             }
-            // What was written before the error (whole members, if any) restores a prefix.
-            let restored = if gz.is_empty() {
-                Vec::new()
-            } else {
-                gunzip(&gz)
-            };
+            // What was written before the error (the header, whole chunks if any) restores a
+            // prefix.
+            let restored = gunzip_prefix(&gz);
             assert!(restored.len() <= fail_at && data.starts_with(&restored));
+            assert!(restored.len().is_multiple_of(CHUNK), "{}", restored.len());
         }
     }
 }
 
 #[test]
-fn a_write_error_in_the_ordered_sink_stops_the_run_and_is_returned() {
+fn a_write_error_stops_the_run_and_is_returned() {
     let data = sample(30 * CHUNK, 12);
     for threads in THREADS {
+        // In the header, in the header, in the ordered sink.
         for room in [0, 1, 20_000] {
             let mut disk = FullDisk { room, written: 0 };
             let mut calls = 0;
@@ -270,7 +310,7 @@ fn an_unwritable_output_is_an_error_and_leaves_no_file() {
     });
     assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
 
-    // A device that is always full: written directly, the error comes from the ordered sink.
+    // A device that is always full: written directly, the error comes from the first write.
     let full = Path::new("/dev/full");
     if full.exists() {
         let result = watchdog(60, || compress_to_path(&data[..], full, 2, 6, |_| {}));
@@ -295,6 +335,6 @@ fn a_non_regular_output_is_written_directly() {
         let data = sample(2 * CHUNK, 14);
         let stats = watchdog(60, || compress_to_path(&data[..], null, 2, 6, |_| {})).unwrap();
         assert_eq!(stats.bytes_in, data.len() as u64);
-        assert_eq!(stats.members, 2);
+        assert_eq!(stats.chunks, 2);
     }
 }
