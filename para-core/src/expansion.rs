@@ -6,6 +6,8 @@
 //! `(&&&SourceArg::new(source)).source()`, and method lookup, by autoref specialisation, tries
 //! one path per auto-dereference, the first whose bounds hold winning:
 //!
+//! 0. `ViaFeed::source`, for `&&&&SourceArg<&Feed<T, N>>`: a [`Feed`] filled from outside the
+//!    run (an interrupt handler), drained until it is closed (`feed.rs`).
 //! 1. `ViaSplit::source`, for `&&&SourceArg<T>` where `T` splits: several workers produce from
 //!    it at once. Here `T` splits when it implements [`Split`] (integer ranges, slices);
 //!    para-std's `IntoSplit` adds vectors and arrays.
@@ -19,6 +21,7 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 
 use crate::cores::{Cores, OneCore};
+use crate::feed::{Feed, FeedNode};
 use crate::fold::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, FoldNode, FoldSlot};
 use crate::fold::{Reduce, TryAdd};
 use crate::graph::{Cx, Graph, NodeId};
@@ -47,6 +50,32 @@ impl<T> SourceArg<T> {
     /// The source, taken out (once).
     pub fn take(&self) -> T {
         self.0.take().expect("a source is turned into a node once")
+    }
+}
+
+/// A source fed from outside the run (module docs).
+pub trait ViaFeed {
+    /// The node.
+    type Node;
+    /// The node, numbering items before an ordered stage.
+    type Tagged;
+    /// The items.
+    type Item;
+    /// Builds the source node.
+    fn source(self) -> (Self::Node, Ty<Self::Item>);
+    /// Builds the source node of a pipeline with an ordered stage.
+    fn tagged_source(self) -> (Self::Tagged, Ty<Self::Item>);
+}
+
+impl<'f, T: Item, const N: usize> ViaFeed for &&&&SourceArg<&'f Feed<T, N>> {
+    type Node = FeedNode<'f, T, N, Plain>;
+    type Tagged = FeedNode<'f, T, N, Numbered>;
+    type Item = T;
+    fn source(self) -> (Self::Node, Ty<T>) {
+        (FeedNode::new(self.take()), Ty::new())
+    }
+    fn tagged_source(self) -> (Self::Tagged, Ty<T>) {
+        (FeedNode::new(self.take()), Ty::new())
     }
 }
 
@@ -182,6 +211,7 @@ pub trait SendSource {}
 
 impl<I: Send> SendSource for SourceNode<I> {}
 impl<S: Split + Send, M> SendSource for SplitNode<S, M> {}
+impl<T: Send, const N: usize, E> SendSource for FeedNode<'_, T, N, E> {}
 
 /// Checks that `node` may be shared by the workers (see [`SendSource`]).
 pub fn source_is_send<N: SendSource>(_node: &N) {}

@@ -52,6 +52,7 @@
 mod cores;
 mod drop_all;
 mod expansion;
+mod feed;
 mod flat_fold;
 mod flat_map;
 mod fold;
@@ -73,6 +74,7 @@ mod wiring;
 mod worker;
 
 pub use cores::{Cores, Harts, OneCore};
+pub use feed::Feed;
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 pub use queue::DEFAULT_CAPACITY;
 pub use split::Split;

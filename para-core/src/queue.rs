@@ -99,7 +99,33 @@ unsafe impl<T: Send, const N: usize> Send for Queue<T, N> {}
 impl<T, const N: usize> Queue<T, N> {
     const CAPACITY_OK: () = assert!(N >= 1, "a para queue needs a capacity of at least 1");
 
-    /// An empty queue.
+    /// An empty queue; `const`, so that a [`Feed`](crate::Feed) can live in a `static`.
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CAPACITY_OK;
+        let mut slots = [const {
+            Slot {
+                seq: AtomicUsize::new(0),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            }
+        }; N];
+        let mut i = 0;
+        while i < N {
+            slots[i].seq = AtomicUsize::new(i.wrapping_mul(2));
+            i += 1;
+        }
+        Queue {
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+            free: CachePadded(AtomicUsize::new(N)),
+            wanted: AtomicBool::new(false),
+            slots,
+        }
+    }
+
+    /// An empty queue (loom's atomics have no `const` constructor).
+    #[cfg(loom)]
     pub fn new() -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::CAPACITY_OK;

@@ -57,6 +57,7 @@
 //! assert_eq!(sum, 999 * 1000);
 //! ```
 
+pub use crate::feed::FeedNode;
 pub use crate::flat_fold::{flat_fold, run_flat_fold, FlatFoldNode, FLAT_FOLD_BATCH};
 pub use crate::flat_map::PARKING;
 pub use crate::flat_map::{run_flat_map, run_serial_flat_map, FlatMapNode, SerialFlatMapNode};

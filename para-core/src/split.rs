@@ -180,6 +180,12 @@ pub trait Emit<T> {
     type Out;
     /// Wraps item number `index`.
     fn wrap(index: usize, item: T) -> Self::Out;
+    /// Wraps item number `seq` of a source that may run past `usize::MAX` items (a feed on a
+    /// 32-bit chip).
+    #[inline]
+    fn wrap_seq(seq: u64, item: T) -> Self::Out {
+        Self::wrap(seq as usize, item)
+    }
 }
 
 /// Sends items as they are.
@@ -201,6 +207,10 @@ impl<T> Emit<T> for Numbered {
     #[inline]
     fn wrap(index: usize, item: T) -> Tagged<T> {
         Tagged::new(index as u64, item)
+    }
+    #[inline]
+    fn wrap_seq(seq: u64, item: T) -> Tagged<T> {
+        Tagged::new(seq, item)
     }
 }
 

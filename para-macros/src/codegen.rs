@@ -96,8 +96,8 @@ pub(crate) fn expand(
                 let check = g.call("source_is_send", place, node);
                 quote! {
                     let (#n, #t) = {
-                        use #k::{ViaCaller as _, ViaIter as _, ViaSplit as _};
-                        (&&&#arg).#method()
+                        use #k::{ViaCaller as _, ViaFeed as _, ViaIter as _, ViaSplit as _};
+                        (&&&&#arg).#method()
                     };
                     #check;
                 }

@@ -42,8 +42,8 @@ fn seed_example_expansion() {
     let want = quote! {{
         let __para_threads = K::__private::thread_count(4);
         let (__para_n0, __para_t0) = {
-            use K::__private::{ViaCaller as _, ViaIter as _, ViaSplit as _};
-            (&&&K::__private::SourceArg::new(data)).source()
+            use K::__private::{ViaCaller as _, ViaFeed as _, ViaIter as _, ViaSplit as _};
+            (&&&&K::__private::SourceArg::new(data)).source()
         };
         K::__private::source_is_send(&__para_n0);
         let __para_t0f = K::__private::fan_out(__para_t0);

@@ -24,7 +24,7 @@ use std::thread::{self, ThreadId};
 
 use para_core::__private::SourceArg;
 use para_core::raw::Sender;
-use para_core::raw::{Item, SourceNode, SourceStep, SplitNode, TagIter, Ty};
+use para_core::raw::{FeedNode, Item, SourceNode, SourceStep, SplitNode, TagIter, Ty};
 use para_core::{Cx, NodeId, Split};
 
 /// A source drained by the thread that built it (module docs).
@@ -79,6 +79,10 @@ impl<I> SourceThread for SourceNode<I> {
 }
 
 impl<S: Split, M> SourceThread for SplitNode<S, M> {
+    const ON_CALLER: bool = false;
+}
+
+impl<T, const N: usize, E> SourceThread for FeedNode<'_, T, N, E> {
     const ON_CALLER: bool = false;
 }
 

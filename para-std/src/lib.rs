@@ -23,7 +23,7 @@ mod source;
 mod threads;
 mod worker;
 
-pub use para_core::Split;
+pub use para_core::{Feed, Split};
 pub use runtime::DEFAULT_STACK_SIZE;
 pub use source::IntoSplit;
 pub use threads::{all_cores, ThreadCount, MAX_THREADS};

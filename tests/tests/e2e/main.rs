@@ -14,6 +14,7 @@ mod dot;
 mod errors_and_stop;
 mod fan_out;
 mod fault_injection;
+mod feeds;
 mod flat_fold;
 mod flat_map;
 mod flat_map_branches;
