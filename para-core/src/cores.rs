@@ -23,6 +23,10 @@
 //! [`Harts::wait_online`] before the first `run`. The atomics are `core`'s (loads and stores
 //! exist on every target, with or without the `portable-atomic` feature).
 //!
+//! With [`Harts::sleeping`], a core with no job waits in [`Sleep::wait`] instead of spinning,
+//! and `run` wakes every core after it publishes an epoch (step 1): the wake-up latches, so a
+//! core that checks `epoch` just before it is published still returns from `wait` and sees it.
+//!
 //! Starting the other cores is the chip's business: rp2040-hal's `multicore` on the RP2040 (core
 //! 1 runs `serve`), a boot loop on the hart id with RISC-V's `riscv-rt`, PSCI `CPU_ON` on
 //! aarch64. `bare-metal/` has each of them, complete.
@@ -51,6 +55,38 @@ pub unsafe trait Cores {
 
     /// Runs `job` on every core; see the trait's safety contract.
     fn run(&self, job: &(dyn Fn(usize) + Sync));
+
+    /// How these cores wait when they have nothing to run: `None` (the default), they spin.
+    fn sleep(&self) -> Option<Sleep> {
+        None
+    }
+}
+
+/// How the cores of a chip wait for work instead of spinning: a pair of functions the chip
+/// provides, such as `wfi` and an inter-processor interrupt on RISC-V, `wfe` and `sev` on ARM.
+///
+/// The contract is the one of a latch, like `std::thread::park`'s token: `wait(core)` returns
+/// once a `wake()` has happened since `wait` last returned on that core, or when an interrupt
+/// arrives; it may also return early for no reason. Never returning although a `wake()` came
+/// would hang a run (that is why `wfi` needs the wake-up to stay pending until `wait` clears it
+/// *after* `wfi` returns). `wake()` wakes every core waiting, or about to wait.
+///
+/// # The idle protocol (`worker.rs`)
+///
+/// A core that has found nothing to run for a while *announces* it (a counter, SeqCst), scans
+/// every node once more, and only then calls `wait`. A core that ran something checks the
+/// counter after a SeqCst fence and, if a core has announced, calls `wake`. Between the two
+/// fences one of them sees the other: either the waker sees the announcement, or the waiting
+/// core's last scan sees the work (a Dekker pair). The core that ends a run wakes every core
+/// so that all of them return. Work that comes from outside the run — an item an interrupt
+/// handler pushed into a [`Feed`](crate::Feed) — wakes the core the interrupt ran on, which then
+/// finds it.
+#[derive(Clone, Copy, Debug)]
+pub struct Sleep {
+    /// Core `core` waits until woken (contract above).
+    pub wait: fn(core: usize),
+    /// Wakes every waiting core.
+    pub wake: fn(),
 }
 
 // SAFETY: the same cores, the same contract.
@@ -61,6 +97,10 @@ unsafe impl<C: Cores + ?Sized> Cores for &C {
 
     fn run(&self, job: &(dyn Fn(usize) + Sync)) {
         (**self).run(job)
+    }
+
+    fn sleep(&self) -> Option<Sleep> {
+        (**self).sleep()
     }
 }
 
@@ -106,6 +146,8 @@ pub struct Harts<const N: usize> {
     running: AtomicBool,
     /// Core `h`'s job unwound (a panic, where panics unwind: a host): `run` reports it.
     failed: [AtomicBool; N],
+    /// How idle cores wait, in a run and between runs: `None`, they spin.
+    sleep: Option<Sleep>,
 }
 
 impl<const N: usize> Harts<N> {
@@ -120,6 +162,24 @@ impl<const N: usize> Harts<N> {
             online: [const { AtomicBool::new(false) }; N],
             running: AtomicBool::new(false),
             failed: [const { AtomicBool::new(false) }; N],
+            sleep: None,
+        }
+    }
+
+    /// `N` cores that wait with `sleep` when they have nothing to run — in a run, and in
+    /// [`serve`](Self::serve) between runs — instead of spinning.
+    #[must_use]
+    pub const fn sleeping(sleep: Sleep) -> Self {
+        let mut harts = Self::new();
+        harts.sleep = Some(sleep);
+        harts
+    }
+
+    /// Waits for a wake-up, or spins once.
+    fn idle(&self, hart: usize) {
+        match self.sleep {
+            Some(sleep) => (sleep.wait)(hart),
+            None => spin_loop(),
         }
     }
 
@@ -140,7 +200,8 @@ impl<const N: usize> Harts<N> {
         loop {
             let epoch = self.epoch.load(Ordering::Acquire);
             if epoch == seen {
-                spin_loop();
+                // `run` wakes every core after it publishes an epoch, and the wake-up latches.
+                self.idle(hart);
                 continue;
             }
             let job = self.job.load(Ordering::Relaxed);
@@ -213,6 +274,9 @@ impl<const N: usize> Harts<N> {
         // Release: publishes `job`, `f` and all of core 0's writes before this point.
         self.epoch.store(epoch, Ordering::Release);
         self.running.store(true, Ordering::Relaxed);
+        if let Some(sleep) = self.sleep {
+            (sleep.wake)();
+        }
         let mut wait = WaitForAll {
             harts: self,
             epoch,
@@ -261,6 +325,10 @@ unsafe impl<const N: usize> Cores for Harts<N> {
 
     fn run(&self, job: &(dyn Fn(usize) + Sync)) {
         Harts::run(self, &|core| job(core));
+    }
+
+    fn sleep(&self) -> Option<Sleep> {
+        self.sleep
     }
 }
 

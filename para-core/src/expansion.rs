@@ -20,7 +20,7 @@
 use core::cell::Cell;
 use core::marker::PhantomData;
 
-use crate::cores::{Cores, OneCore};
+use crate::cores::{Cores, OneCore, Sleep};
 use crate::feed::{Feed, FeedNode};
 use crate::fold::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, FoldNode, FoldSlot};
 use crate::fold::{Reduce, TryAdd};
@@ -254,9 +254,14 @@ where
         return; // no source: nothing will ever flow
     }
     graph.set_workers(cores.count());
+    let sleep = cores.sleep();
     cores.run(&|core| {
-        let working = AbortOnUnwind { graph, armed: true };
-        graph.work_on(core);
+        let working = AbortOnUnwind {
+            graph,
+            sleep,
+            armed: true,
+        };
+        graph.work_on(core, sleep);
         working.disarm();
     });
 }
@@ -265,6 +270,8 @@ where
 /// cores then return instead of waiting for the items that core held.
 struct AbortOnUnwind<'g, D> {
     graph: &'g Graph<'g, D>,
+    /// Sleeping cores must be woken to see the abort.
+    sleep: Option<Sleep>,
     armed: bool,
 }
 
@@ -278,6 +285,9 @@ impl<D> Drop for AbortOnUnwind<'_, D> {
     fn drop(&mut self) {
         if self.armed {
             self.graph.abort();
+            if let Some(sleep) = self.sleep {
+                (sleep.wake)();
+            }
         }
     }
 }

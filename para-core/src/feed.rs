@@ -31,6 +31,11 @@
 //! back to it on its next round, so nothing needs to wake it; a scheduler that only runs nodes
 //! it was told about (para-std) gets it back through [`Cx::defer`], behind its other work:
 //! para-std then keeps one worker polling while the feed is empty.
+//!
+//! Cores that sleep when idle ([`Sleep`](crate::Sleep)) must be woken when something arrives.
+//! An interrupt handler does that by itself: it runs on a core, which leaves `wfi` and then
+//! scans the feed. A producer that is not one of the run's cores (another thread, a core
+//! outside the run) calls the chip's `wake` after `push` and after `close`.
 
 use core::fmt;
 
@@ -64,9 +69,22 @@ pub struct Feed<T, const N: usize> {
 
 impl<T, const N: usize> Feed<T, N> {
     /// An open, empty feed.
+    #[cfg(not(loom))]
     #[allow(clippy::new_without_default)]
     #[must_use]
     pub const fn new() -> Self {
+        Feed {
+            queue: Queue::new(),
+            closed: AtomicBool::new(false),
+            held: AtomicBool::new(false),
+        }
+    }
+
+    /// An open, empty feed (loom's atomics have no `const` constructor).
+    #[cfg(loom)]
+    #[allow(clippy::new_without_default)]
+    #[must_use]
+    pub fn new() -> Self {
         Feed {
             queue: Queue::new(),
             closed: AtomicBool::new(false),

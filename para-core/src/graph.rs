@@ -27,7 +27,7 @@
 use core::fmt;
 
 use crate::pad::CachePadded;
-use crate::sync::{AtomicU8, AtomicUsize, Ordering};
+use crate::sync::{fence, AtomicU8, AtomicUsize, Ordering};
 
 #[cfg(not(loom))]
 use crate::sync::AtomicUsize as HintUsize;
@@ -177,6 +177,9 @@ pub struct RunState {
     /// How many workers have found nothing to do for a while (read by every step between
     /// items, written only when a worker goes idle or finds work again).
     idle: CachePadded<HintUsize>,
+    /// Cores that announced they are about to wait for a wake-up (`cores.rs`, "The idle
+    /// protocol"); only counted when the cores can sleep.
+    sleepers: AtomicUsize,
 }
 
 impl RunState {
@@ -186,6 +189,7 @@ impl RunState {
             phase: AtomicU8::new(if sources == 0 { FINISHED } else { RUNNING }),
             workers: HintUsize::new(0),
             idle: CachePadded(HintUsize::new(0)),
+            sleepers: AtomicUsize::new(0),
         }
     }
 }
@@ -407,6 +411,26 @@ impl<D> Graph<'_, D> {
     pub fn leave_idle(&self) {
         #[cfg(not(loom))]
         self.state.idle.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// This core is about to wait for a wake-up (`cores.rs`, "The idle protocol"): counted,
+    /// then a full fence, so that the scan it runs next sees any work whose producer did not
+    /// see the count.
+    pub(crate) fn announce_sleep(&self) {
+        self.state.sleepers.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
+    /// This core, which announced it would wait, has found work or is leaving.
+    pub(crate) fn cancel_sleep(&self) {
+        self.state.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// After this core made work available (or ended the run): whether a core announced that
+    /// it waits, and so must be woken. The fence pairs with [`announce_sleep`](Self::announce_sleep)'s.
+    pub(crate) fn has_sleepers(&self) -> bool {
+        fence(Ordering::SeqCst);
+        self.state.sleepers.load(Ordering::Relaxed) > 0
     }
 
     /// Stops the run: workers return after their current node step; items still queued are

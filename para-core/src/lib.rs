@@ -73,7 +73,7 @@ mod sync;
 mod wiring;
 mod worker;
 
-pub use cores::{Cores, Harts, OneCore};
+pub use cores::{Cores, Harts, OneCore, Sleep};
 pub use feed::Feed;
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 pub use queue::DEFAULT_CAPACITY;

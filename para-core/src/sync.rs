@@ -10,13 +10,13 @@
 //! cannot track; the loom model of the claim keeps the node's state in a loom cell instead.)
 
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 #[cfg(all(not(loom), feature = "portable-atomic"))]
-pub(crate) use portable_atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use portable_atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 /// `core::cell::UnsafeCell` behind loom's closure-based interface: an access is a call to
 /// [`with`](UnsafeCell::with) (read) or [`with_mut`](UnsafeCell::with_mut) (write) and lasts for

@@ -5,6 +5,7 @@
 //! HVC (QEMU's built-in PSCI); they serve jobs from core 0 (para-core's `Harts`).
 
 use aarch64_rt::{start_core, ExceptionHandlers, InitialPagetable, Stack};
+use para_core::Sleep;
 
 /// Cores of the emulated machine (`-smp 4`).
 pub const HARTS: usize = 4;
@@ -45,6 +46,20 @@ pub fn hart_id() -> usize {
         core::arch::asm!("mrs {}, mpidr_el1", out(reg) mpidr, options(nomem, nostack, preserves_flags))
     };
     (mpidr & 0xff) as usize
+}
+
+/// How idle cores wait: `wfe` until an event, which `sev` sends to every core (para-core's
+/// `Sleep`). The event register latches: a `sev` before the `wfe` makes it return at once.
+pub const SLEEP: Sleep = Sleep { wait, wake };
+
+fn wait(_core: usize) {
+    // SAFETY: `wfe` only waits for an event or an interrupt.
+    unsafe { core::arch::asm!("wfe", options(nomem, nostack, preserves_flags)) };
+}
+
+fn wake() {
+    // SAFETY: `dsb` orders this core's earlier stores before the event; `sev` signals every core.
+    unsafe { core::arch::asm!("dsb ish", "sev", options(nostack, preserves_flags)) };
 }
 
 /// Core 0's `main`: starts cores 1–3, then runs `main`.

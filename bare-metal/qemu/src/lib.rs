@@ -40,7 +40,12 @@ pub mod platform;
 
 pub use platform::{hart_id, HARTS, MACHINE};
 
-/// Every core of the machine. Cores 1.. serve jobs from core 0 (para-core's `Harts`).
+/// Every core of the machine. Cores 1.. serve jobs from core 0 (para-core's `Harts`); idle
+/// cores wait for a wake-up (`platform::SLEEP`) instead of spinning where the platform has one.
+#[cfg(not(target_arch = "arm"))]
+pub static CORES: Harts<HARTS> = Harts::sleeping(platform::SLEEP);
+/// Every core of the machine: one Cortex-M0, which spins when idle.
+#[cfg(target_arch = "arm")]
 pub static CORES: Harts<HARTS> = Harts::new();
 
 /// The static description of a node, at its kind's default priority, as `pipeline!` writes it.

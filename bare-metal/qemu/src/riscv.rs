@@ -5,7 +5,10 @@
 //! software interrupt from hart 0, which it raises once `.bss` is zeroed, then reach `main` too,
 //! and serve jobs from hart 0 (para-core's `Harts`).
 
-use riscv::register::{mcause, mepc, mhartid, mie, mip, mtval};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use para_core::Sleep;
+use riscv::register::{mcause, mepc, mhartid, mie, mip, mstatus, mtval};
 use riscv_rt as _;
 
 /// Harts of the emulated machine (`-smp 4`; riscv-rt's `_max_hart_id` is 3).
@@ -22,6 +25,17 @@ pub const MACHINE: &str = "qemu-system-riscv64 -machine virt";
 fn msip(hart: usize) -> *mut u32 {
     (0x0200_0000 + 4 * hart) as *mut u32
 }
+
+/// The CLINT's timer compare register of `hart` (64 bits).
+fn mtimecmp(hart: usize) -> *mut u32 {
+    (0x0200_4000 + 8 * hart) as *mut u32
+}
+
+/// The CLINT's timer (64 bits, `TIMER_HZ`).
+const MTIME: *const u32 = 0x0200_BFF8 as *const u32;
+
+/// The CLINT timer's rate on `virt`.
+pub const TIMER_HZ: u64 = 10_000_000;
 
 /// The index of the running hart.
 pub fn hart_id() -> usize {
@@ -62,6 +76,88 @@ pub fn start(hart: usize, main: fn() -> !) -> ! {
         unsafe { msip(h).write_volatile(1) };
     }
     main()
+}
+
+/// How idle harts wait: `wfi` until a software interrupt from [`wake`] (para-core's `Sleep`).
+pub const SLEEP: Sleep = Sleep { wait, wake };
+
+/// Times each hart waited (returned from `wfi`), for the tests to show that idle harts sleep.
+pub static WAITS: [AtomicUsize; HARTS] = [const { AtomicUsize::new(0) }; HARTS];
+
+/// Waits for a software interrupt (or any enabled interrupt). Global interrupts are off across
+/// the wait, so a wake-up that arrives before `wfi` stays pending (`wfi` then returns at once)
+/// and is cleared only after it — the latch `Sleep` asks for; a handler (hart 0's timer) runs
+/// when they are back on.
+fn wait(hart: usize) {
+    let enabled = mstatus::read().mie();
+    // SAFETY: masking interrupts globally and enabling the software one are always sound; no
+    // software-interrupt handler runs, since global interrupts stay off until MSIE is clear.
+    unsafe {
+        mstatus::clear_mie();
+        mie::set_msoft();
+    }
+    riscv::asm::wfi();
+    // SAFETY: this hart's MSIP register, a valid MMIO address on `virt`; then the state before.
+    unsafe {
+        msip(hart).write_volatile(0);
+        mie::clear_msoft();
+        if enabled {
+            mstatus::set_mie();
+        }
+    }
+    WAITS[hart].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Raises a software interrupt on every other hart.
+fn wake() {
+    let me = hart_id();
+    for h in (0..HARTS).filter(|&h| h != me) {
+        // SAFETY: the CLINT's MSIP register of hart `h`, a valid MMIO address on `virt`.
+        unsafe { msip(h).write_volatile(1) };
+    }
+}
+
+/// The CLINT timer, in ticks of [`TIMER_HZ`].
+pub fn mtime() -> u64 {
+    loop {
+        // SAFETY: the CLINT's mtime register, valid MMIO on `virt`, read as two words (rv32).
+        let (hi, lo, again) = unsafe {
+            (
+                MTIME.add(1).read_volatile(),
+                MTIME.read_volatile(),
+                MTIME.add(1).read_volatile(),
+            )
+        };
+        if hi == again {
+            return (u64::from(hi) << 32) | u64::from(lo);
+        }
+    }
+}
+
+/// Raises this hart's timer interrupt at `at` ([`mtime`] ticks); `u64::MAX`: never.
+pub fn set_timer(at: u64) {
+    let cmp = mtimecmp(hart_id());
+    // SAFETY: this hart's mtimecmp, valid MMIO on `virt`; the high word goes to its maximum
+    // first, so that no intermediate value fires early.
+    unsafe {
+        cmp.add(1).write_volatile(u32::MAX);
+        cmp.write_volatile(at as u32);
+        cmp.add(1).write_volatile((at >> 32) as u32);
+    }
+}
+
+/// Turns this hart's timer interrupt (`MachineTimer`) on or off, and interrupts with it.
+pub fn timer_interrupts(on: bool) {
+    // SAFETY: the handler the test binary defines runs from now on; turning off is always sound.
+    unsafe {
+        if on {
+            mie::set_mtimer();
+            mstatus::set_mie();
+        } else {
+            mstatus::clear_mie();
+            mie::clear_mtimer();
+        }
+    }
 }
 
 /// A trap on any hart: report it through the panic handler (fails the run).
