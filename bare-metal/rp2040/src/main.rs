@@ -19,7 +19,7 @@
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use embedded_hal::digital::OutputPin;
-use para_core::Harts;
+use para_core::{Harts, Sleep};
 use para_macros::pipeline;
 use rp2040_hal::{
     self as hal,
@@ -38,8 +38,13 @@ pub static BOOT2: [u8; 256] = rp2040_boot2::BOOT_LOADER_W25Q080;
 /// The Pico's crystal.
 const XOSC_HZ: u32 = 12_000_000;
 
-/// Both cores; core 1 serves jobs from core 0.
-static CORES: Harts<2> = Harts::new();
+/// Both cores; core 1 serves jobs from core 0. An idle core waits in `wfe` (Cortex-M0+); `sev`
+/// wakes the other, and the event register latches a `sev` sent before the `wfe`, as
+/// `para_core::Sleep` asks.
+static CORES: Harts<2> = Harts::sleeping(Sleep {
+    wait: |_core| cortex_m::asm::wfe(),
+    wake: cortex_m::asm::sev,
+});
 
 /// Core 1's stack (words).
 static CORE1_STACK: Stack<2048> = Stack::new();
