@@ -210,7 +210,8 @@ fn streams_inside_a_branch_filled_per_source_are_filled_per_source_too() {
                 let mut out = Vec::new();
                 // `expand` fills its outputs per source (it heads one of two streams into the
                 // last stage); the stage after it reads two streams of its own, so they are
-                // filled per source as well (found by the random graphs: it hung).
+                // filled per source as well: filled in arrival order, each reader could wait on the
+                // other's source, and the run would hang.
                 run!(threads, capacity_one,
                      ((0..N).map(|i| counters.item(i)), (0..N).map(|i| counters.item(-1 - i)))
                      => (flat_map expand => (flat_map pair, flat_map expand) => ordered |t: Tracked| t,
