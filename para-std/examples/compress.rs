@@ -4,7 +4,7 @@
 //! (`ordered try` sink) into one gzip member. `gzip -d` restores the input byte for byte.
 //!
 //! ```text
-//! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
+//! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL] [--dot FILE]
 //! ```
 //!
 //! Without INPUT it compresses a generated, deterministic 64 MiB text (to a file in the
@@ -26,17 +26,19 @@ const PROGRESS_ABOVE: u64 = 4 << 20;
 /// The size of the generated input.
 const DEMO_SIZE: usize = 64 << 20;
 
-const USAGE: &str = "usage: compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
+const USAGE: &str = "usage: compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL] [--dot FILE]
   INPUT    the file to compress (default: a generated 64 MiB text)
   -o       the gzip file to write (default: INPUT.gz)
   -t       worker threads (default: every core)
-  -l       zlib level 0-9 (default: 6)";
+  -l       zlib level 0-9 (default: 6)
+  --dot    also write the pipeline's graph to FILE (Graphviz DOT: `dot -Tsvg FILE`)";
 
 struct Args {
     input: Option<PathBuf>,
     output: Option<PathBuf>,
     threads: usize,
     level: u32,
+    dot: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -45,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
         output: None,
         threads: para_std::all_cores(),
         level: 6,
+        dot: None,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
@@ -56,6 +59,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.to_str() {
             Some("-h" | "--help") => return Err(String::new()),
             Some("-o") => args.output = Some(PathBuf::from(value("-o")?)),
+            Some("--dot") => args.dot = Some(PathBuf::from(value("--dot")?)),
             Some("-t") => {
                 args.threads = value("-t")?
                     .parse()
@@ -102,6 +106,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
+    if let Some(path) = &args.dot {
+        std::fs::write(path, compress::graph_dot())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     let demo;
     let (input, size, output): (Box<dyn std::io::Read + Send>, u64, PathBuf) = match &args.input {
         Some(path) => {

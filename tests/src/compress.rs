@@ -19,7 +19,7 @@
 //! ```
 
 use flate2::{Compress, Compression, Crc, FlushCompress};
-use para_std::pipeline;
+use para_std::{pipeline, pipeline_dot};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -72,6 +72,41 @@ impl std::error::Error for Error {
     }
 }
 
+/// The pipeline of [`compress`], written once for `pipeline!` (which runs it) and
+/// `pipeline_dot!` (which draws it: [`graph_dot`]).
+macro_rules! the_pipeline {
+    ($macro:ident, $threads:expr, $input:ident, $level:ident, $output:ident, $crc:ident,
+     $stats:ident, $progress:ident) => {
+        $macro!($threads, capacity = 16, Chunks::new($input)
+        => try |chunk: io::Result<Chunk>| deflate(&chunk.map_err(Error::Read)?, $level)
+        => ordered try |chunk: Deflated| {
+            $output.write_all(&chunk.blocks).map_err(Error::Write)?;
+            let len = u64::from(chunk.crc.amount());
+            $crc.combine(&chunk.crc);
+            $stats.bytes_in += len;
+            $stats.bytes_out += chunk.blocks.len() as u64;
+            $stats.chunks += 1;
+            $progress(len);
+            Ok(())
+        })
+    };
+}
+
+/// The DOT picture (Graphviz) of the graph [`compress`] runs, as `pipeline_dot!` draws it:
+/// nodes, queues and the bound on queued chunks (the same for every thread count).
+pub fn graph_dot() -> String {
+    the_pipeline!(
+        pipeline_dot,
+        threads,
+        input,
+        level,
+        output,
+        crc,
+        stats,
+        progress
+    )
+}
+
 /// Gzip-compresses `input` into `output` on `threads` workers (at least 1) at zlib `level`
 /// (0–9), as one gzip member. `progress` is called, in order, with the size of each chunk
 /// written.
@@ -98,18 +133,7 @@ where
         ..Stats::default()
     };
     let mut crc = Crc::new();
-    pipeline!(threads, capacity = 16, Chunks::new(input)
-    => try |chunk: io::Result<Chunk>| deflate(&chunk.map_err(Error::Read)?, level)
-    => ordered try |chunk: Deflated| {
-        output.write_all(&chunk.blocks).map_err(Error::Write)?;
-        let len = u64::from(chunk.crc.amount());
-        crc.combine(&chunk.crc);
-        stats.bytes_in += len;
-        stats.bytes_out += chunk.blocks.len() as u64;
-        stats.chunks += 1;
-        progress(len);
-        Ok(())
-    })?;
+    the_pipeline!(pipeline, threads, input, level, output, crc, stats, progress)?;
     let end = end(&crc);
     output.write_all(&end).map_err(Error::Write)?;
     output.flush().map_err(Error::Write)?;

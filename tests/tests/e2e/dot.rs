@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// Renders `dot` with Graphviz, if it is installed; asserts it accepts the text.
-fn renders(dot: &str) {
+pub fn renders(dot: &str) {
     // Asked first: under an emulator (qemu-user), starting a program that is not there may
     // look like a start and an exit with an error, rather than a failure to start.
     let installed = Command::new("dot")
@@ -101,4 +101,14 @@ fn text_that_needs_escaping() {
     let dot = pipeline_dot!(["a\"b", "c\\d"] => |s: &str| format!("\"{s}\"") => |s| v.push(s));
     let _ = &mut v;
     renders(&dot);
+}
+
+/// The compress example's graph (`--dot FILE`), drawn from the very pipeline text it runs.
+#[test]
+fn the_compress_graph() {
+    let dot = para_tests::compress::graph_dot();
+    renders(&dot);
+    assert!(dot.contains("Chunks::new(input)"), "{dot}");
+    assert!(dot.contains("try ordered sink"), "{dot}");
+    assert!(dot.contains("at most 32 items (2 × capacity 16)"), "{dot}");
 }
