@@ -106,7 +106,9 @@ fn a_slow_feed_lets_the_cores_sleep() {
     watchdog(600, || {
         static SLOW: Feed<u64, 8> = Feed::new();
         let (_guard, harts) = harts();
-        let items: u64 = if cfg!(miri) { 5 } else { 200 };
+        // Gaps of 5 ms: long enough for a core to spin its rounds and wait, also under TSan
+        // or an emulator.
+        let items: u64 = if cfg!(miri) { 5 } else { 60 };
         let producer = thread::spawn(move || {
             for x in 0..items {
                 while SLOW.push(x).is_err() {
@@ -114,7 +116,7 @@ fn a_slow_feed_lets_the_cores_sleep() {
                 }
                 wake();
                 if !cfg!(miri) {
-                    thread::sleep(Duration::from_micros(200));
+                    thread::sleep(Duration::from_millis(5));
                 }
             }
             SLOW.close();
@@ -220,7 +222,7 @@ fn work_made_by_a_core_wakes_the_others() {
         let (_guard, harts) = harts();
         let inside = AtomicUsize::new(0);
         let peak = AtomicUsize::new(0);
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         let rendezvous = || {
             let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
