@@ -56,20 +56,8 @@ fn harts() -> (MutexGuard<'static, ()>, &'static Harts<4>) {
     (guard, &HARTS)
 }
 
-/// Runs `f` on a thread of its own and fails if it takes longer than `secs`; resumes its panic.
-fn watchdog<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("the pipeline hung (watchdog, {secs} s)"),
-    }
-}
-
 include!("shared/seed.rs");
+include!("shared/watchdog.rs");
 
 /// Items per run: miri runs every test about 10^4 times slower.
 const N: i64 = if cfg!(miri) { 40 } else { 10_000 };

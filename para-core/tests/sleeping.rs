@@ -53,20 +53,42 @@ fn harts() -> (MutexGuard<'static, ()>, &'static Harts<4>) {
     (guard, &HARTS)
 }
 
-/// Runs `f` on a thread of its own and fails if it takes longer than `secs`; resumes its panic.
-fn watchdog<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("the pipeline hung: a lost wake-up? (watchdog, {secs} s)"),
-    }
+include!("shared/seed.rs");
+include!("shared/watchdog.rs");
+
+/// A call that waits until `k` calls are inside at once, or 20 s have passed since it was made
+/// (a missing wake-up then fails an assertion on the peak instead of hanging).
+struct Rendezvous {
+    k: usize,
+    inside: AtomicUsize,
+    peak: AtomicUsize,
+    deadline: Instant,
 }
 
-include!("shared/seed.rs");
+impl Rendezvous {
+    fn new(k: usize) -> Self {
+        Rendezvous {
+            k,
+            inside: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            deadline: Instant::now() + Duration::from_secs(20),
+        }
+    }
+
+    fn call(&self) {
+        let now = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        while self.peak.load(Ordering::SeqCst) < self.k && Instant::now() < self.deadline {
+            std::hint::spin_loop();
+        }
+        self.inside.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The most calls that were inside at once.
+    fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
 
 /// Runs per test: miri is about 10^4 times slower.
 const ROUNDS: usize = if cfg!(miri) { 2 } else { 50 };
@@ -174,17 +196,7 @@ fn woken_cores_all_enter_one_stage() {
     watchdog(600, || {
         static LATE: Feed<u32, 64> = Feed::new();
         let (_guard, harts) = harts();
-        let inside = AtomicUsize::new(0);
-        let peak = AtomicUsize::new(0);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let rendezvous = || {
-            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-            peak.fetch_max(now, Ordering::SeqCst);
-            while peak.load(Ordering::SeqCst) < 4 && Instant::now() < deadline {
-                std::hint::spin_loop();
-            }
-            inside.fetch_sub(1, Ordering::SeqCst);
-        };
+        let rendezvous = Rendezvous::new(4);
         let producer = thread::spawn(|| {
             thread::sleep(Duration::from_millis(50));
             for x in 0..64 {
@@ -193,11 +205,11 @@ fn woken_cores_all_enter_one_stage() {
             LATE.close();
             wake();
         });
-        pipeline!(harts, &LATE => |_x| rendezvous() => |()| {});
+        pipeline!(harts, &LATE => |_x| rendezvous.call() => |()| {});
         producer.join().unwrap();
         let waits: Vec<usize> = WAITS.iter().map(|w| w.load(Ordering::Relaxed)).collect();
         assert_eq!(
-            peak.load(Ordering::SeqCst),
+            rendezvous.peak(),
             4,
             "four cores in one stage; waits {waits:?}"
         );
@@ -220,28 +232,18 @@ fn woken_cores_all_enter_one_stage() {
 fn work_made_by_a_core_wakes_the_others() {
     watchdog(600, || {
         let (_guard, harts) = harts();
-        let inside = AtomicUsize::new(0);
-        let peak = AtomicUsize::new(0);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let rendezvous = || {
-            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-            peak.fetch_max(now, Ordering::SeqCst);
-            while peak.load(Ordering::SeqCst) < 4 && Instant::now() < deadline {
-                std::hint::spin_loop();
-            }
-            inside.fetch_sub(1, Ordering::SeqCst);
-        };
+        let rendezvous = Rendezvous::new(4);
         // Capacity 4: the rendezvous holds its items' slots, so four fit; a step takes a share.
         pipeline!(harts, capacity = 4, 0..16u32
             => serial |x| {
                 thread::sleep(Duration::from_millis(2));
                 x
             }
-            => |_x| rendezvous()
+            => |_x| rendezvous.call()
             => |()| {});
         let waits: Vec<usize> = WAITS.iter().map(|w| w.load(Ordering::Relaxed)).collect();
         assert_eq!(
-            peak.load(Ordering::SeqCst),
+            rendezvous.peak(),
             4,
             "four cores in one stage; waits {waits:?}"
         );
