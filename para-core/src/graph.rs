@@ -153,6 +153,13 @@ pub trait Scheduler {
         self.notify(node);
     }
 
+    /// Like [`defer`](Scheduler::defer), but the node found nothing to do and must only be
+    /// asked again later (a [`Feed`](crate::Feed) waiting for its producer): no worker needs
+    /// waking for it. Defaults to `defer`.
+    fn poll_later(&mut self, node: NodeId) {
+        self.defer(node);
+    }
+
     /// The run has ended (finished or aborted): every worker should return.
     fn end(&mut self) {}
 
@@ -230,6 +237,13 @@ impl Cx<'_> {
     #[inline]
     pub fn defer(&mut self, node: NodeId) {
         self.sched.defer(node);
+    }
+
+    /// Makes sure `node`, which found nothing to do, is asked again later
+    /// ([`Scheduler::poll_later`]).
+    #[inline]
+    pub fn poll_later(&mut self, node: NodeId) {
+        self.sched.poll_later(node);
     }
 
     /// Notifies the producers of `node`: its queue has freed space they were waiting for.

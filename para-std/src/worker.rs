@@ -367,6 +367,14 @@ impl Scheduler for WorkerCx<'_> {
         }
     }
 
+    fn poll_later(&mut self, node: NodeId) {
+        // As `defer`, without waking a sleeper: the node has nothing to do yet, and this
+        // worker, awake, finds the token in the injector itself before it could sleep.
+        if self.shared.take_token(node) {
+            self.shared.injector.push(node);
+        }
+    }
+
     fn end(&mut self) {
         self.shared.sleep.wake_all();
     }
