@@ -24,12 +24,13 @@ use crate::cores::{Cores, OneCore, Sleep};
 use crate::feed::{Feed, FeedNode};
 use crate::fold::{fold_sink_in, reduce_sink_in, try_fold_sink_in, Add, FoldNode, FoldSlot};
 use crate::fold::{Reduce, TryAdd};
-use crate::graph::{Cx, Graph, NodeId};
+use crate::graph::{Cx, Graph, NodeId, NodeInfo};
 use crate::node::{SourceNode, SourceStep};
 use crate::ordered::TagIter;
 use crate::sender::Sender;
 use crate::split::{Numbered, Plain, Split, SplitNode};
 use crate::stage::{ErrorSlot, Pass};
+use crate::stats::{Probe, Stats};
 use crate::wiring::{Item, Ty};
 
 /// The source expression, on its way to becoming a node.
@@ -357,4 +358,59 @@ where
     A: Send,
 {
     reduce_sink_in(input, runners.fold_slots(), init, op)
+}
+
+/// What runs a pipeline, as far as its statistics care: how many workers it has.
+pub trait Runners: Copy {
+    /// The run's worker count.
+    fn workers(self) -> usize;
+}
+
+impl<C: Cores + Copy> Runners for C {
+    fn workers(self) -> usize {
+        self.count()
+    }
+}
+
+/// What `stats = &mut …` accepts: a [`Probe`] that each run resets, then ends.
+pub trait StatsArg: Probe {
+    /// The most nodes it has room for.
+    const NODES: usize;
+    /// A run of the graph of `table` on `workers` workers begins.
+    fn begin(&mut self, table: &'static [NodeInfo], workers: usize);
+    /// The run has ended.
+    fn end(&self);
+}
+
+impl<const N: usize, const W: usize> StatsArg for Stats<N, W> {
+    const NODES: usize = N;
+    fn begin(&mut self, table: &'static [NodeInfo], workers: usize) {
+        Stats::begin(self, table, workers);
+    }
+    fn end(&self) {
+        Stats::end(self);
+    }
+}
+
+/// `stats = EXPR`: readies `stats` for a run of the graph of `table`, which has `NODES` nodes,
+/// on `runners`.
+pub fn stats_begin<'s, const NODES: usize, S: StatsArg, R: Runners>(
+    stats: &'s mut S,
+    table: &'static [NodeInfo],
+    runners: R,
+) -> &'s S {
+    const {
+        assert!(
+            NODES <= S::NODES,
+            "pipeline!: this pipeline has more nodes than its `Stats` has room for: \
+             write `Stats::<N>` with N at least the number of boxes `pipeline_dot!` draws"
+        )
+    };
+    stats.begin(table, runners.workers());
+    stats
+}
+
+/// `progress = EXPR`: gives the hook its type, so that a closure's argument needs no annotation.
+pub fn progress_hook<F: Fn(usize) + Sync>(hook: F) -> F {
+    hook
 }

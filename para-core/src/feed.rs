@@ -188,6 +188,7 @@ impl<T, const N: usize, E: Emit<T>> SourceStep for FeedNode<'_, T, N, E> {
         }
         let room = out.reserve(BATCH, cx);
         if room == 0 {
+            cx.count_blocked(this);
             if claim.release() {
                 cx.notify(this);
             }
@@ -213,6 +214,7 @@ impl<T, const N: usize, E: Emit<T>> SourceStep for FeedNode<'_, T, N, E> {
             taken += 1;
         }
         let ended = *ended;
+        cx.count(this, 0, taken);
         let notified = claim.release();
         // Producers outside the run never wait for room (a full feed hands the item back), so
         // there is nobody to wake.

@@ -112,8 +112,10 @@ where
     St::Out: IntoIterator,
     S: Sender<<St::Out as IntoIterator>::Item>,
 {
+    cx.count_queued(this, || input.len());
     let room = out.reserve(want, cx);
     if room == 0 {
+        cx.count_blocked(this);
         return false; // the full queue wakes us when it drains
     }
     cx.add_items(room * S::COPIES);
@@ -173,6 +175,7 @@ where
         }
     }
 
+    cx.count(this, consumed, emitted);
     if input.release(consumed) {
         cx.wake_producers(this);
     }
@@ -328,8 +331,10 @@ where
         }
         return false;
     }
+    cx.count_queued(this, || input.len());
     let room = out.reserve(BATCH, cx);
     if room == 0 {
+        cx.count_blocked(this);
         if claim.release() {
             cx.notify(this);
         }
@@ -365,6 +370,7 @@ where
         }
     }
     let parked_left = parked.iter.is_some();
+    cx.count(this, consumed, emitted);
 
     let notified = claim.release();
     if input.release(consumed) {

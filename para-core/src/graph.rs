@@ -27,6 +27,7 @@
 use core::fmt;
 
 use crate::pad::CachePadded;
+use crate::stats::Probe;
 use crate::sync::{fence, AtomicU8, AtomicUsize, Ordering};
 
 #[cfg(not(loom))]
@@ -212,11 +213,17 @@ impl fmt::Debug for RunState {
     }
 }
 
+/// A hook told how many items reached a sink, after each step of a sink that consumed some
+/// (`progress = …` in `pipeline!`).
+pub type Progress<'a> = &'a (dyn Fn(usize) + Sync);
+
 /// What a node-runner sees of the run: the graph's shape, the run state, the scheduler.
 pub struct Cx<'a> {
     nodes: &'a [NodeInfo],
     state: &'a RunState,
     sched: &'a mut dyn Scheduler,
+    probe: Option<&'a dyn Probe>,
+    progress: Option<Progress<'a>>,
 }
 
 impl Cx<'_> {
@@ -317,6 +324,56 @@ impl Cx<'_> {
     pub fn has_idle_workers(&self) -> bool {
         self.state.idle.load(Ordering::Relaxed) > 0
     }
+
+    /// A step of `node` took `items_in` items from its input and gave out `items_out` (the
+    /// statistics, `stats.rs`, and the progress hook of a sink). Every step that moved items
+    /// calls it once, before it ends.
+    #[inline]
+    pub fn count(&mut self, node: NodeId, items_in: usize, items_out: usize) {
+        if self.probe.is_some() || self.progress.is_some() {
+            self.count_observed(node, items_in, items_out);
+        }
+    }
+
+    /// [`count`](Self::count) when something observes the run: out of line, so that the steps
+    /// of a run that nobody observes carry only the test.
+    #[cold]
+    #[inline(never)]
+    fn count_observed(&mut self, node: NodeId, items_in: usize, items_out: usize) {
+        let sink = matches!(
+            self.nodes[usize::from(node)].kind,
+            NodeKind::Sink | NodeKind::ParallelSink
+        );
+        if let Some(probe) = self.probe {
+            // What a sink's closure returns goes nowhere: it gives out no items.
+            let items_out = if sink { 0 } else { items_out };
+            probe
+                .node_counters(self.sched.worker(), node)
+                .items(items_in, items_out);
+        }
+        if let (Some(progress), true) = (self.progress, sink && items_in > 0) {
+            progress(items_in);
+        }
+    }
+
+    /// A step of `node` found no room downstream: it waits on the node after it.
+    #[inline]
+    pub fn count_blocked(&mut self, node: NodeId) {
+        if let Some(probe) = self.probe {
+            count_blocked(probe, self.sched.worker(), node);
+        }
+    }
+
+    /// A step of `node` begins with `queued()` items in its input (for the high-water mark;
+    /// `queued` is only called when statistics are kept).
+    #[inline]
+    pub fn count_queued(&mut self, node: NodeId, queued: impl FnOnce() -> usize) {
+        if let Some(probe) = self.probe {
+            probe
+                .node_counters(self.sched.worker(), node)
+                .queued(queued());
+        }
+    }
 }
 
 impl fmt::Debug for Cx<'_> {
@@ -327,11 +384,19 @@ impl fmt::Debug for Cx<'_> {
     }
 }
 
-/// A runnable graph: node table, dispatch closure, run state.
+#[cold]
+#[inline(never)]
+fn count_blocked(probe: &dyn Probe, worker: usize, node: NodeId) {
+    probe.node_counters(worker, node).blocked();
+}
+
+/// A runnable graph: node table, dispatch closure, run state, and what observes the run.
 pub struct Graph<'n, D> {
     nodes: &'n [NodeInfo],
     dispatch: D,
     state: RunState,
+    probe: Option<&'n dyn Probe>,
+    progress: Option<Progress<'n>>,
 }
 
 impl<'n, D> Graph<'n, D>
@@ -351,7 +416,22 @@ where
             nodes,
             dispatch,
             state: RunState::new(sources),
+            probe: None,
+            progress: None,
         }
+    }
+
+    /// The same graph, counting what its nodes do into `probe` (`stats.rs`).
+    pub fn with_probe(mut self, probe: &'n dyn Probe) -> Self {
+        self.probe = Some(probe);
+        self
+    }
+
+    /// The same graph, telling `progress` how many items reached a sink after each sink step
+    /// that consumed some. It runs on the worker that ran the step: keep it short.
+    pub fn with_progress(mut self, progress: Progress<'n>) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Runs one step of `node`: at most one batch. Returns whether it did any work.
@@ -361,12 +441,41 @@ where
             nodes: self.nodes,
             state: &self.state,
             sched,
+            probe: self.probe,
+            progress: self.progress,
         };
-        (self.dispatch)(node, &mut cx)
+        match self.probe {
+            None => (self.dispatch)(node, &mut cx),
+            Some(probe) => self.run_node_probed(node, cx, probe),
+        }
+    }
+
+    /// [`run_node`](Self::run_node) with statistics: the step is counted and timed.
+    #[cold]
+    #[inline(never)]
+    fn run_node_probed(&self, node: NodeId, mut cx: Cx<'_>, probe: &dyn Probe) -> bool {
+        let worker = cx.worker();
+        let start = probe.now();
+        let worked = (self.dispatch)(node, &mut cx);
+        let ticks = match (start, probe.now()) {
+            (Some(start), Some(end)) => end.wrapping_sub(start) as usize,
+            _ => 0,
+        };
+        probe.node_counters(worker, node).step(worked, ticks);
+        if worked {
+            probe.worker_counters(worker).step(ticks);
+        }
+        worked
     }
 }
 
-impl<D> Graph<'_, D> {
+impl<'n, D> Graph<'n, D> {
+    /// What counts this graph's steps, if anything does: a worker loop adds its own counts
+    /// (steals, sleeps) to its [`WorkerCounters`](crate::stats::WorkerCounters).
+    pub fn probe(&self) -> Option<&'n dyn Probe> {
+        self.probe
+    }
+
     /// The node table.
     pub fn nodes(&self) -> &[NodeInfo] {
         self.nodes

@@ -64,20 +64,23 @@ mod outbox;
 mod pad;
 mod queue;
 pub mod raw;
+mod report;
 mod sender;
 mod serial;
 mod share;
 mod split;
 mod stage;
+pub mod stats;
 mod sync;
 mod wiring;
 mod worker;
 
 pub use cores::{Cores, Harts, OneCore, Sleep};
 pub use feed::Feed;
-pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
+pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, Progress, Scheduler, MAX_PRIORITY};
 pub use queue::DEFAULT_CAPACITY;
 pub use split::Split;
+pub use stats::{RunStats, Stats};
 pub use worker::Scan;
 
 /// What `pipeline!`'s expansion calls. Not a stable interface: hand-wired graphs use [`raw`].

@@ -139,6 +139,7 @@ where
     };
     let room = out.reserve(BATCH, cx);
     if room == 0 {
+        cx.count_blocked(this);
         if claim.release() {
             cx.notify(this);
         }
@@ -153,6 +154,7 @@ where
     if exhausted {
         *claim = None; // drop the iterator now, not when the graph goes
     }
+    cx.count(this, 0, produced);
     let notified = claim.release();
     out.unreserve(room - produced, cx);
     if produced > 0 {
@@ -356,8 +358,10 @@ fn batch_of<I, O, S, const N: usize, const B: usize>(
 where
     S: Sender<O>,
 {
+    cx.count_queued(this, || input.len());
     let room = out.reserve(claims.room::<N>(cx), cx);
     if room == 0 {
+        cx.count_blocked(this);
         return false; // the full queue wakes us when it drains
     }
     let clones = S::COPIES.saturating_sub(1);
@@ -404,6 +408,7 @@ where
         drop(items);
         out.push_all(&mut outbox);
     }
+    cx.count(this, done, emitted);
     if input.release(done) {
         cx.wake_producers(this);
     }

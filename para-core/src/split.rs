@@ -337,6 +337,7 @@ where
     }
     let room = out.reserve(BATCH, cx);
     if room == 0 {
+        cx.count_blocked(this);
         return false; // the full queue wakes us when it drains
     }
     // Count the items in before claiming them (see `claim`).
@@ -355,6 +356,7 @@ where
         emit::<Src, E, S, 1>(&mut claimed, &out);
     }
     drop(claimed);
+    cx.count(this, 0, n);
     out.unreserve(room - n, cx);
     if n > 0 {
         out.notify(cx);

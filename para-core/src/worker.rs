@@ -61,6 +61,7 @@ where
         let mut idle = false;
         let mut empty_rounds = 0u32;
         let mut announced = false;
+        let counters = self.probe().map(|probe| probe.worker_counters(core));
         while !self.is_ended() {
             let progressed = self.scan_once(&mut scan, &mut steps, sleep);
             if progressed && idle {
@@ -84,7 +85,12 @@ where
                     self.announce_sleep();
                     announced = true;
                 }
-                Some(sleep) if announced => (sleep.wait)(core),
+                Some(sleep) if announced => {
+                    if let Some(counters) = counters {
+                        counters.sleep();
+                    }
+                    (sleep.wait)(core);
+                }
                 _ => spin_hint(),
             }
         }

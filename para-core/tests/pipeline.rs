@@ -207,3 +207,50 @@ fn every_core_is_inside_one_stage_at_once() {
         );
     });
 }
+
+/// A clock for the statistics, as a chip's cycle counter would be: microseconds here.
+fn micros() -> u64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_micros() as u64
+}
+
+#[test]
+fn statistics_without_an_allocator() {
+    use para_core::{RunStats, Stats};
+    watchdog(600, || {
+        // Counts only, no clock: times stay 0 and no load is claimed.
+        let mut stats: Stats = Stats::new();
+        let mut sum = 0i64;
+        pipeline!(Scoped(3), stats = &mut stats,
+            0..N => filter |x| x % 2 == 0 => (|x| x + 1, |x| x - 1) => |x| sum += x);
+        assert_eq!(
+            sum,
+            (0..N).filter(|x| x % 2 == 0).map(|x| 2 * x).sum::<i64>()
+        );
+        let filter = stats.node(1);
+        assert_eq!(
+            (filter.items_in, filter.items_out),
+            (N as u64, N as u64 / 2),
+            "{stats}"
+        );
+        for node in 2..4 {
+            assert_eq!(stats.node(node).items_in, N as u64 / 2, "{stats}");
+        }
+        assert_eq!(stats.node(4).items_in, N as u64, "{stats}");
+        assert_eq!(stats.node(4).busy, 0);
+        assert_eq!(stats.load(1), None);
+        assert_eq!(stats.workers(), 3);
+
+        // With a clock, a stage that waits is the most loaded.
+        let mut stats = Stats::<8, 4>::new().with_clock(micros, 1_000_000);
+        let mut sum = 0i64;
+        let items = if cfg!(miri) { 4 } else { 200 };
+        pipeline!(Scoped(2), stats = &mut stats,
+            0..items => serial |x| { std::thread::sleep(Duration::from_micros(200)); x }
+                => |x| sum += x);
+        assert_eq!(sum, (0..items).sum::<i64>());
+        assert_eq!(stats.bottleneck(), Some(1), "{stats}");
+        assert!(stats.node(1).busy >= 200 * items as u64, "{stats}");
+        assert!(stats.wall() >= stats.node(1).busy, "{stats}");
+    });
+}

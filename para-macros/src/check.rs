@@ -15,7 +15,14 @@ use crate::parse::{Chain, Elem, Marker, Pipeline};
 use para_core::raw::{MAX_PARTS, MAX_STREAMS};
 
 /// The options the macro understands, in the order error messages list them.
-const OPTIONS: [&str; 4] = ["capacity", "error", "pin", "stack_size"];
+const OPTIONS: [&str; 6] = [
+    "capacity",
+    "error",
+    "pin",
+    "progress",
+    "stack_size",
+    "stats",
+];
 
 /// What the expansion uses, with every value that failed a check removed.
 pub(crate) struct Settings<'a> {
@@ -23,6 +30,10 @@ pub(crate) struct Settings<'a> {
     pub(crate) capacity: Option<&'a Expr>,
     pub(crate) pin: Option<&'a Expr>,
     pub(crate) stack_size: Option<&'a Expr>,
+    /// `stats = &mut STATS`: where the run counts what its nodes do.
+    pub(crate) stats: Option<&'a Expr>,
+    /// `progress = HOOK`: told how many items reached a sink after each sink step.
+    pub(crate) progress: Option<&'a Expr>,
     /// `error = Type`: the run's error type.
     pub(crate) error: Option<&'a syn::Type>,
 }
@@ -41,6 +52,8 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
         capacity: None,
         pin: None,
         stack_size: None,
+        stats: None,
+        progress: None,
         error: None,
     };
 
@@ -81,6 +94,8 @@ pub(crate) fn check(pipeline: &Pipeline) -> Checked<'_> {
             "capacity" => &mut settings.capacity,
             "pin" => &mut settings.pin,
             "stack_size" => &mut settings.stack_size,
+            "stats" => &mut settings.stats,
+            "progress" => &mut settings.progress,
             _ => {
                 let expected = OPTIONS.map(|o| format!("`{o}`")).join(", ");
                 errors.push(syn::Error::new_spanned(

@@ -380,6 +380,22 @@ pub(crate) fn expand(
             }
         });
     });
+    // `stats = …` and `progress = …`: what observes the run (para-core's `stats.rs`).
+    let stats = g.name("__para_stats");
+    if let Some(expr) = settings.stats {
+        let count = nodes.len();
+        stmts.push(quote! {
+            let #stats = #k::stats_begin::<#count, _, _>(#expr, #table, #threads);
+            let #graph = #graph.with_probe(#stats);
+        });
+    }
+    if let Some(expr) = settings.progress {
+        let progress = g.name("__para_progress");
+        stmts.push(quote! {
+            let #progress = #k::progress_hook(#expr);
+            let #graph = #graph.with_progress(&#progress);
+        });
+    }
 
     let pin = settings.pin.map(|pin| quote!(.pin(#pin)));
     let stack_size = settings.stack_size.map(|bytes| quote!(.stack_size(#bytes)));
@@ -397,6 +413,9 @@ pub(crate) fn expand(
     // Bound to a local rather than left as the block's tail: a tail expression's temporaries
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));
+    if settings.stats.is_some() {
+        stmts.push(quote!(#k::StatsArg::end(#stats);));
+    }
 
     // The fold sinks' accumulators, taken from their nodes after the run, and their results:
     // the one's, a tuple of several in the order they are written, or `()` if there is none.

@@ -179,7 +179,8 @@ fn semantic_errors_are_reported_together() {
         [
             "a pipeline needs at least 1 thread",
             "`capacity` must be at least 1: every queue needs room for one item",
-            "unknown option `foo`; expected one of `capacity`, `error`, `pin`, `stack_size`",
+            "unknown option `foo`; expected one of `capacity`, `error`, `pin`, `progress`, \
+             `stack_size`, `stats`",
             "the option `pin` is given twice; give it once",
         ]
     );

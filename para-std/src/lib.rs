@@ -20,12 +20,16 @@ mod pool;
 mod runtime;
 mod sleep;
 mod source;
+mod stats;
 mod threads;
 mod worker;
 
+pub use para_core::stats::{NodeStats, RunStats, WorkerStats};
+pub use para_core::NodeKind;
 pub use para_core::{Feed, Split};
 pub use runtime::DEFAULT_STACK_SIZE;
 pub use source::IntoSplit;
+pub use stats::Stats;
 pub use threads::{all_cores, ThreadCount, MAX_THREADS};
 
 /// The capacity of every queue of a `pipeline!` that does not set `capacity = N`.

@@ -201,14 +201,16 @@ impl<'s> WorkerCx<'s> {
     /// of the CPU there (`Global::try_advance`, 55% of a 256-thread run). Skipping keeps the
     /// sleep protocol's last look sound: `is_empty` reads `back` after the sleeper's SeqCst
     /// fence, as `steal` does.
-    fn find_task(&self) -> Option<NodeId> {
+    ///
+    /// Returns the node and whether it was stolen from another worker's deque.
+    fn find_task(&self) -> Option<(NodeId, bool)> {
         if let Some(node) = self.local.iter().rev().find_map(Worker::pop) {
-            return Some(node);
+            return Some((node, false));
         }
         if self.index == 0 && !self.shared.caller.is_empty() {
             loop {
                 match self.shared.caller.steal() {
-                    Steal::Success(node) => return Some(node),
+                    Steal::Success(node) => return Some((node, false)),
                     Steal::Empty => break,
                     Steal::Retry => {}
                 }
@@ -228,7 +230,7 @@ impl<'s> WorkerCx<'s> {
                         continue;
                     }
                     match victim.steal() {
-                        Steal::Success(node) => return Some(node),
+                        Steal::Success(node) => return Some((node, true)),
                         Steal::Retry => retry = true,
                         Steal::Empty => {}
                     }
@@ -241,7 +243,7 @@ impl<'s> WorkerCx<'s> {
                 continue;
             }
             match self.shared.injector.steal() {
-                Steal::Success(node) => return Some(node),
+                Steal::Success(node) => return Some((node, false)),
                 Steal::Retry => retry = true,
                 Steal::Empty => {}
             }
@@ -266,8 +268,12 @@ impl<'s> WorkerCx<'s> {
         let backoff = Backoff::new();
         let mut idle_yields = 0;
         let mut idle = false;
+        let counters = graph.probe().map(|probe| probe.worker_counters(self.index));
         while !graph.is_ended() {
-            if let Some(node) = self.find_task() {
+            if let Some((node, stolen)) = self.find_task() {
+                if let (true, Some(counters)) = (stolen, counters) {
+                    counters.steal();
+                }
                 if std::mem::take(&mut idle) {
                     graph.leave_idle();
                 }
@@ -298,13 +304,16 @@ impl<'s> WorkerCx<'s> {
             idle_yields = 0;
             let sleep = &self.shared.sleep;
             let epoch = sleep.prepare();
-            if let Some(node) = self.find_task() {
+            if let Some((node, _)) = self.find_task() {
                 sleep.cancel();
                 idle = false;
                 graph.leave_idle();
                 self.shared.return_token(node);
                 graph.run_node(node, self);
             } else {
+                if let Some(counters) = counters {
+                    counters.sleep();
+                }
                 sleep.wait(epoch, || graph.is_ended());
             }
             backoff.reset();

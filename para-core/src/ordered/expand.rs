@@ -112,6 +112,7 @@ where
         return true;
     }
     let emitted = step.emitted;
+    cx.count(this, finished, emitted);
     settle(input, streams, claim, &out, step, again, cx);
     cx.retire_items(finished);
     emitted > 0 || finished > 0
@@ -161,6 +162,7 @@ impl<St, It: Iterator> Expander<'_, St, It> {
         let room = out.reserve(BATCH, cx);
         if room == 0 {
             // A full queue, or no credit in a stream window: either wakes us.
+            cx.count_blocked(step.this);
             return Round::Idle;
         }
         cx.add_items(room * S::COPIES);

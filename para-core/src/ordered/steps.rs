@@ -69,6 +69,7 @@ where
         drop(stage);
         return true;
     }
+    cx.count(this, done, emitted);
     step.unused = room - emitted;
     step.emitted = emitted;
     // The room ran out (in the middle of a seq, maybe): more may be waiting.
@@ -99,6 +100,7 @@ pub(super) fn begin<'a, C, V, S: Sender<V>>(
     }
     let room = out.reserve(BATCH, cx);
     if room == 0 {
+        cx.count_blocked(this);
         if claim.release() {
             cx.notify(this);
         }

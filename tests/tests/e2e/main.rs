@@ -34,6 +34,7 @@ mod seed;
 mod serial_flat_map;
 mod shared_text;
 mod split_sources;
+mod stats;
 mod stream_lanes;
 mod stream_readers_per_input;
 mod streams_of_stream_readers;

@@ -1,0 +1,265 @@
+//! Statistics of a run, opt-in: what each node and each worker did, and progress as it goes.
+//!
+//! A graph given a [`Probe`] ([`Graph::with_probe`](crate::Graph::with_probe)) counts, for every
+//! step of every node: whether it did work (a *step*) or found nothing to do (a *poll*; a poll
+//! that found no room downstream is also *blocked*), the items it took in and gave out, the
+//! time it took on a clock the probe provides, and the most items its input queue held when a
+//! step began. A worker loop adds its own counts (steals, sleeps) through
+//! [`Graph::probe`](crate::Graph::probe). [`Stats`] is the probe of para-core (fixed capacity,
+//! no allocator); para-std has one of its own with a row of counters per worker.
+//!
+//! # Cost
+//!
+//! Without a probe and without a progress hook, a step pays a branch on each (`None`), nothing
+//! more: the tiny benchmark measures it. With a probe, a step makes a few relaxed atomic adds
+//! and, with a clock, reads it twice.
+//!
+//! # Counting
+//!
+//! Counters are relaxed atomic adds into the row [`Probe::node_counters`] picks for the worker. They are
+//! read after the run, whose end happens-after every step (every core has returned), so the
+//! totals are exact; read during a run they are a recent approximation, which is all a progress
+//! display needs. Counts and ticks are `usize` atomics, which every target has: on a 32-bit
+//! chip they wrap at 2^32, so give such a chip a clock of coarse ticks (microseconds: 71
+//! minutes).
+//!
+//! # What the counts say
+//!
+//! * A node's `busy` time against the run's `wall` time (times the calls it may run at once)
+//!   is its load: the node with the highest share is the bottleneck.
+//! * `blocked` polls mean the node's output was full: it waited on the node after it. Polls
+//!   that were not blocked found an empty input or a claimed serial node: it waited on the
+//!   node before it, or on itself.
+//! * `items_in − items_out` is what a node filtered (or, for a flat-map, minus what it added);
+//!   a sink gives out nothing.
+
+pub use crate::report::{write_dot, write_table, RunStats, Stats};
+
+use crate::graph::{NodeId, NodeInfo, NodeKind};
+use crate::sync::{AtomicUsize, Ordering};
+
+/// Where a probe's time comes from: ticks since any fixed moment, never decreasing (a cycle
+/// counter, a timer). para-std counts nanoseconds.
+pub type Clock = fn() -> u64;
+
+/// One node's counters during a run, added to by the workers (module docs, "Counting").
+#[derive(Debug, Default)]
+pub struct NodeCounters {
+    steps: AtomicUsize,
+    polls: AtomicUsize,
+    blocked: AtomicUsize,
+    items_in: AtomicUsize,
+    items_out: AtomicUsize,
+    busy: AtomicUsize,
+    queue_peak: AtomicUsize,
+}
+
+impl NodeCounters {
+    /// All zero.
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        NodeCounters {
+            steps: AtomicUsize::new(0),
+            polls: AtomicUsize::new(0),
+            blocked: AtomicUsize::new(0),
+            items_in: AtomicUsize::new(0),
+            items_out: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            queue_peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// All zero.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn step(&self, worked: bool, ticks: usize) {
+        if worked {
+            self.steps.fetch_add(1, Ordering::Relaxed);
+            self.busy.fetch_add(ticks, Ordering::Relaxed);
+        } else {
+            self.polls.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn items(&self, items_in: usize, items_out: usize) {
+        self.items_in.fetch_add(items_in, Ordering::Relaxed);
+        self.items_out.fetch_add(items_out, Ordering::Relaxed);
+    }
+
+    pub(crate) fn blocked(&self) {
+        self.blocked.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn queued(&self, len: usize) {
+        if len > self.queue_peak.load(Ordering::Relaxed) {
+            self.queue_peak.fetch_max(len, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds this row's counts to `stats` (rows of several workers sum; peaks take the max).
+    pub fn add_to(&self, stats: &mut NodeStats) {
+        let read = |counter: &AtomicUsize| counter.load(Ordering::Relaxed) as u64;
+        stats.steps += read(&self.steps);
+        stats.polls += read(&self.polls);
+        stats.blocked += read(&self.blocked);
+        stats.items_in += read(&self.items_in);
+        stats.items_out += read(&self.items_out);
+        stats.busy += read(&self.busy);
+        stats.queue_peak = stats
+            .queue_peak
+            .max(self.queue_peak.load(Ordering::Relaxed));
+    }
+
+    /// Back to zero, for the next run.
+    pub fn reset(&self) {
+        for counter in [
+            &self.steps,
+            &self.polls,
+            &self.blocked,
+            &self.items_in,
+            &self.items_out,
+            &self.busy,
+            &self.queue_peak,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One worker's counters during a run.
+#[derive(Debug, Default)]
+pub struct WorkerCounters {
+    steps: AtomicUsize,
+    busy: AtomicUsize,
+    steals: AtomicUsize,
+    sleeps: AtomicUsize,
+}
+
+impl WorkerCounters {
+    /// All zero.
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        WorkerCounters {
+            steps: AtomicUsize::new(0),
+            busy: AtomicUsize::new(0),
+            steals: AtomicUsize::new(0),
+            sleeps: AtomicUsize::new(0),
+        }
+    }
+
+    /// All zero.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn step(&self, ticks: usize) {
+        self.steps.fetch_add(1, Ordering::Relaxed);
+        self.busy.fetch_add(ticks, Ordering::Relaxed);
+    }
+
+    /// The worker took a task from another worker's deque.
+    pub fn steal(&self) {
+        self.steals.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The worker went to sleep for want of work.
+    pub fn sleep(&self) {
+        self.sleeps.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// What the worker did, in a run of `wall` ticks.
+    pub fn read(&self, wall: u64) -> WorkerStats {
+        let read = |counter: &AtomicUsize| counter.load(Ordering::Relaxed) as u64;
+        let busy = read(&self.busy);
+        WorkerStats {
+            steps: read(&self.steps),
+            busy,
+            idle: wall.saturating_sub(busy),
+            steals: read(&self.steals),
+            sleeps: read(&self.sleeps),
+        }
+    }
+
+    /// Back to zero, for the next run.
+    pub fn reset(&self) {
+        for counter in [&self.steps, &self.busy, &self.steals, &self.sleeps] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What a graph counts into (module docs): a row of [`NodeCounters`] per node, chosen per
+/// worker, [`WorkerCounters`] per worker, and a clock.
+pub trait Probe: Sync {
+    /// The time now in the probe's ticks, or `None` if it has no clock (times then stay 0).
+    fn now(&self) -> Option<u64>;
+
+    /// The counters that worker `worker`'s steps of `node` add to.
+    fn node_counters(&self, worker: usize, node: NodeId) -> &NodeCounters;
+
+    /// The counters of worker `worker`.
+    fn worker_counters(&self, worker: usize) -> &WorkerCounters;
+}
+
+/// What one node did in a run: read from a probe after the run ([`Stats::node`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeStats {
+    /// The node's text, as written in `pipeline!` (a fused chain lists its stages).
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: NodeKind,
+    /// Steps that did work (a step handles up to a batch of items).
+    pub steps: u64,
+    /// Steps that found nothing to do: an empty input, a claimed serial node, or no room
+    /// downstream.
+    pub polls: u64,
+    /// Polls that found no room downstream: the node waited on the one after it.
+    pub blocked: u64,
+    /// Items taken from its input (for a source: 0).
+    pub items_in: u64,
+    /// Items given to the nodes after it, counted once however many branches get a copy (for a
+    /// sink: 0).
+    pub items_out: u64,
+    /// Ticks spent in steps that did work (0 without a clock).
+    pub busy: u64,
+    /// The most items its input queue held when one of its steps began.
+    pub queue_peak: usize,
+}
+
+impl NodeStats {
+    /// A node that did nothing yet.
+    pub const fn new(info: &NodeInfo) -> Self {
+        NodeStats {
+            name: info.name(),
+            kind: info.kind(),
+            steps: 0,
+            polls: 0,
+            blocked: 0,
+            items_in: 0,
+            items_out: 0,
+            busy: 0,
+            queue_peak: 0,
+        }
+    }
+}
+
+/// What one worker did in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WorkerStats {
+    /// Node steps that did work.
+    pub steps: u64,
+    /// Ticks inside those steps.
+    pub busy: u64,
+    /// Ticks of the run outside them: looking for work, polling, sleeping.
+    pub idle: u64,
+    /// Tasks taken from another worker (para-std's work stealing; 0 on para-core's cores).
+    pub steals: u64,
+    /// Times the worker went to sleep for want of work.
+    pub sleeps: u64,
+}

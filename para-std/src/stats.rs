@@ -1,0 +1,190 @@
+//! [`Stats`]: what each stage and each worker of a run did, timed in nanoseconds, with a row
+//! of counters per worker so that workers never share a counter's cache line.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use para_core::__private::StatsArg;
+use para_core::stats::{
+    self, NodeCounters, NodeStats, Probe, RunStats, WorkerCounters, WorkerStats,
+};
+use para_core::{NodeId, NodeInfo};
+
+use crate::threads::Threads;
+
+/// Statistics of a run: `pipeline!(…, stats = &mut stats, …)` fills it; the program reads it
+/// after the run.
+///
+/// Print it (`{}`) for a table: per stage, the items in and out, the steps, how often its
+/// output was full (`blocked`), its busy time, its *load* (busy time over the run's: how many
+/// workers were inside it on average) and the most items its queue held; per worker, busy
+/// and idle time, steals and sleeps. [`Stats::node`] and [`Stats::worker`] give the same
+/// values field by field, [`RunStats::bottleneck`] the stage to make faster first, and
+/// [`Stats::dot`] the graph as Graphviz DOT with the figures on it.
+///
+/// ```
+/// use para_std::{pipeline, Stats};
+///
+/// let mut stats = Stats::new();
+/// let mut total = 0;
+/// pipeline!(2, stats = &mut stats,
+///     0..1000u32 => |x| x * 2 => filter |x| x % 3 != 0 => serial |x| total += x);
+/// // The two stateless stages run as one node (a fused chain), named by both.
+/// let stages = stats.node_named("|x| x * 2 => |x| x % 3 != 0").unwrap();
+/// assert_eq!((stages.items_in, stages.items_out), (1000, 666));
+/// assert_eq!(stats.node_named("|x| total += x").unwrap().items_in, 666);
+/// println!("{stats}");
+/// ```
+///
+/// Without `stats = …` nothing is counted and a run pays nothing for it. With it, each step
+/// (a batch of up to 32 items) adds to a few counters of its worker's row and reads the clock
+/// twice.
+pub struct Stats {
+    table: &'static [NodeInfo],
+    /// `rows[worker][node]`.
+    rows: Vec<Box<[NodeCounters]>>,
+    workers: Vec<WorkerCounters>,
+    start: Instant,
+    /// Nanoseconds from `start` to the run's end.
+    wall: AtomicU64,
+}
+
+impl Stats {
+    /// Empty statistics, to be filled by a run.
+    pub fn new() -> Self {
+        Stats {
+            table: &[],
+            rows: Vec::new(),
+            workers: Vec::new(),
+            start: Instant::now(),
+            wall: AtomicU64::new(0),
+        }
+    }
+
+    /// What node `node` did, summed over the workers.
+    pub fn node(&self, node: NodeId) -> NodeStats {
+        RunStats::node(self, node)
+    }
+
+    /// What the node written `text` in `pipeline!` did (a fused chain of stages is one node:
+    /// its text is theirs joined by ` => `), if there is one.
+    pub fn node_named(&self, text: &str) -> Option<NodeStats> {
+        let i = self.table.iter().position(|info| info.name() == text)?;
+        Some(self.node(i as NodeId))
+    }
+
+    /// What every node did, in the order `pipeline!` numbers them (sources first).
+    pub fn nodes(&self) -> impl Iterator<Item = NodeStats> + '_ {
+        (0..self.table.len()).map(|i| self.node(i as NodeId))
+    }
+
+    /// What worker `worker` (0 is the calling thread) did.
+    pub fn worker(&self, worker: usize) -> WorkerStats {
+        RunStats::worker(self, worker)
+    }
+
+    /// The run's length.
+    pub fn wall(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(RunStats::wall(self))
+    }
+
+    /// The graph that ran, as Graphviz DOT, each box with its figures and the most loaded
+    /// one filled red.
+    pub fn dot(&self) -> String {
+        let mut dot = String::new();
+        let _ = stats::write_dot(self, &mut dot);
+        dot
+    }
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats::new()
+    }
+}
+
+impl Probe for Stats {
+    fn now(&self) -> Option<u64> {
+        Some(self.start.elapsed().as_nanos() as u64)
+    }
+
+    fn node_counters(&self, worker: usize, node: NodeId) -> &NodeCounters {
+        &self.rows[worker % self.rows.len()][usize::from(node)]
+    }
+
+    fn worker_counters(&self, worker: usize) -> &WorkerCounters {
+        &self.workers[worker % self.workers.len()]
+    }
+}
+
+impl RunStats for Stats {
+    fn nodes(&self) -> &[NodeInfo] {
+        self.table
+    }
+
+    fn node(&self, node: NodeId) -> NodeStats {
+        let mut stats = NodeStats::new(&self.table[usize::from(node)]);
+        for row in &self.rows {
+            row[usize::from(node)].add_to(&mut stats);
+        }
+        stats
+    }
+
+    fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    fn worker(&self, worker: usize) -> WorkerStats {
+        self.workers[worker].read(RunStats::wall(self))
+    }
+
+    fn wall(&self) -> u64 {
+        self.wall.load(Ordering::Relaxed)
+    }
+
+    fn ticks_per_second(&self) -> Option<u64> {
+        Some(1_000_000_000)
+    }
+}
+
+impl StatsArg for Stats {
+    const NODES: usize = usize::MAX;
+
+    fn begin(&mut self, table: &'static [NodeInfo], workers: usize) {
+        let workers = workers.max(1);
+        self.table = table;
+        self.rows = (0..workers)
+            .map(|_| table.iter().map(|_| NodeCounters::new()).collect())
+            .collect();
+        self.workers = (0..workers).map(|_| WorkerCounters::new()).collect();
+        self.wall.store(0, Ordering::Relaxed);
+        self.start = Instant::now();
+    }
+
+    fn end(&self) {
+        let wall = self.start.elapsed().as_nanos() as u64;
+        self.wall.store(wall, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        stats::write_table(self, f)
+    }
+}
+
+impl fmt::Debug for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stats")
+            .field("nodes", &self.nodes().collect::<Vec<_>>())
+            .field("wall", &self.wall())
+            .finish_non_exhaustive()
+    }
+}
+
+impl para_core::__private::Runners for Threads {
+    fn workers(self) -> usize {
+        self.0
+    }
+}
