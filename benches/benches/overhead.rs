@@ -7,10 +7,14 @@
 //!   splittable source (`split/T`: a `&Vec` of seeds, produced by several workers at once) and
 //!   as a serial iterator (`iterator/T`: produced by one worker at a time), at T = 1 and 2: the
 //!   2-thread / 1-thread ratio of each shows whether producing scales. Throughput counts items.
+//! * `observe/*`: the tiny shape (three ~27 ns stages into a summing sink, 10^6 items) as it
+//!   is (`plain`), with `stats = &mut Stats` (`stats`: counters and two clock reads per step)
+//!   and with a `progress` hook (`progress`), at T = 1 and 2: what watching a run costs.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use para_benches::{size, work_5us, Timing, THREADS};
-use para_std::pipeline;
+use para_benches::{size, tiny_stage, work_5us, Timing, THREADS};
+use para_std::{pipeline, Stats};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn startup(c: &mut Criterion) {
     let timing = Timing::new(50, 1.0, 3.0);
@@ -68,5 +72,53 @@ fn split_source(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, startup, split_source);
+fn observe(c: &mut Criterion) {
+    let n: u64 = size(1_000_000, 100_000);
+    let timing = Timing::new(10, 1.0, 6.0);
+    let mut group = c.benchmark_group("observe");
+    group
+        .throughput(Throughput::Elements(n * 3))
+        .sample_size(timing.sample_size)
+        .warm_up_time(timing.warm_up)
+        .measurement_time(timing.measurement);
+    let a = |x: u64| tiny_stage(x, 1);
+    let b = |x: u64| tiny_stage(x, 2);
+    let z = |x: u64| tiny_stage(x, 3);
+    for threads in THREADS {
+        group.bench_with_input(BenchmarkId::new("plain", threads), &threads, |bench, &t| {
+            bench.iter(|| {
+                let mut sum = 0u64;
+                pipeline!(t, capacity = 64, 0..n => a => b => z
+                    => serial |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("stats", threads), &threads, |bench, &t| {
+            let mut stats = Stats::new();
+            bench.iter(|| {
+                let mut sum = 0u64;
+                pipeline!(t, capacity = 64, stats = &mut stats, 0..n => a => b => z
+                    => serial |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+        group.bench_with_input(
+            BenchmarkId::new("progress", threads),
+            &threads,
+            |bench, &t| {
+                let done = AtomicUsize::new(0);
+                bench.iter(|| {
+                    let mut sum = 0u64;
+                    pipeline!(t, capacity = 64,
+                    progress = |k| { done.fetch_add(k, Ordering::Relaxed); },
+                    0..n => a => b => z => serial |x| sum = sum.wrapping_add(x));
+                    sum
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, startup, split_source, observe);
 criterion_main!(benches);

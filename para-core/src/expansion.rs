@@ -373,6 +373,12 @@ impl<C: Cores + Copy> Runners for C {
 }
 
 /// What `stats = &mut …` accepts: a [`Probe`] that each run resets, then ends.
+#[diagnostic::on_unimplemented(
+    message = "`stats = …` takes `&mut Stats`, not `&mut {Self}`",
+    label = "not a `Stats`",
+    note = "write `let mut stats = para_std::Stats::new();` before the pipeline and \
+            `stats = &mut stats` in it (`para_core::Stats` on bare metal)"
+)]
 pub trait StatsArg: Probe {
     /// The most nodes it has room for.
     const NODES: usize;
@@ -392,13 +398,18 @@ impl<const N: usize, const W: usize> StatsArg for Stats<N, W> {
     }
 }
 
+/// A graph's node count, as a type: [`stats_begin`]'s last argument.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeCount<const N: usize>;
+
 /// `stats = EXPR`: readies `stats` for a run of the graph of `table`, which has `NODES` nodes,
 /// on `runners`.
 pub fn stats_begin<'s, const NODES: usize, S: StatsArg, R: Runners>(
     stats: &'s mut S,
     table: &'static [NodeInfo],
     runners: R,
-) -> &'s S {
+    _nodes: NodeCount<NODES>,
+) -> StatsRun<'s> {
     const {
         assert!(
             NODES <= S::NODES,
@@ -407,7 +418,49 @@ pub fn stats_begin<'s, const NODES: usize, S: StatsArg, R: Runners>(
         )
     };
     stats.begin(table, runners.workers());
-    stats
+    let stats: &'s S = stats;
+    StatsRun {
+        probe: stats,
+        ending: stats,
+    }
+}
+
+/// The statistics of a run under way: what the graph counts into, and what ends them. Of
+/// one type whatever `stats = …` was, so that a wrong value is reported once, where it is
+/// written.
+#[derive(Clone, Copy)]
+pub struct StatsRun<'s> {
+    probe: &'s dyn Probe,
+    ending: &'s dyn Ending,
+}
+
+impl<'s> StatsRun<'s> {
+    /// What the graph counts into.
+    pub fn probe(self) -> &'s dyn Probe {
+        self.probe
+    }
+
+    /// The run has ended.
+    pub fn end(self) {
+        self.ending.end();
+    }
+}
+
+impl core::fmt::Debug for StatsRun<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StatsRun")
+    }
+}
+
+/// [`StatsArg::end`], callable through a reference without the type.
+trait Ending {
+    fn end(&self);
+}
+
+impl<S: StatsArg> Ending for S {
+    fn end(&self) {
+        StatsArg::end(self);
+    }
 }
 
 /// `progress = EXPR`: gives the hook its type, so that a closure's argument needs no annotation.

@@ -384,15 +384,22 @@ pub(crate) fn expand(
     let stats = g.name("__para_stats");
     if let Some(expr) = settings.stats {
         let count = nodes.len();
+        // Located at the expression: a value that is not a `Stats` is reported there.
+        let begin = g.call(
+            "stats_begin",
+            Place::of(expr),
+            quote!(#expr, #table, #threads, #k::NodeCount::<#count>),
+        );
         stmts.push(quote! {
-            let #stats = #k::stats_begin::<#count, _, _>(#expr, #table, #threads);
-            let #graph = #graph.with_probe(#stats);
+            let #stats = #begin;
+            let #graph = #graph.with_probe(#stats.probe());
         });
     }
     if let Some(expr) = settings.progress {
         let progress = g.name("__para_progress");
+        let hook = g.call("progress_hook", Place::of(expr), quote!(#expr));
         stmts.push(quote! {
-            let #progress = #k::progress_hook(#expr);
+            let #progress = #hook;
             let #graph = #graph.with_progress(&#progress);
         });
     }
@@ -414,7 +421,7 @@ pub(crate) fn expand(
     // outlive the block's locals, which would break if `run`'s result borrowed the graph.
     stmts.push(quote!(let #result = #k::run(&#graph, #threads, #options);));
     if settings.stats.is_some() {
-        stmts.push(quote!(#k::StatsArg::end(#stats);));
+        stmts.push(quote!(#stats.end();));
     }
 
     // The fold sinks' accumulators, taken from their nodes after the run, and their results:

@@ -4,7 +4,8 @@
 //! (`ordered try` sink) into one gzip member. `gzip -d` restores the input byte for byte.
 //!
 //! ```text
-//! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL] [--dot FILE]
+//! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
+//!     [--dot FILE] [--stats] [--stats-dot FILE]
 //! ```
 //!
 //! Without INPUT it compresses a generated, deterministic 64 MiB text (to a file in the
@@ -27,11 +28,14 @@ const PROGRESS_ABOVE: u64 = 4 << 20;
 const DEMO_SIZE: usize = 64 << 20;
 
 const USAGE: &str = "usage: compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL] [--dot FILE]
-  INPUT    the file to compress (default: a generated 64 MiB text)
-  -o       the gzip file to write (default: INPUT.gz)
-  -t       worker threads (default: every core)
-  -l       zlib level 0-9 (default: 6)
-  --dot    also write the pipeline's graph to FILE (Graphviz DOT: `dot -Tsvg FILE`)";
+                [--stats] [--stats-dot FILE]
+  INPUT        the file to compress (default: a generated 64 MiB text)
+  -o           the gzip file to write (default: INPUT.gz)
+  -t           worker threads (default: every core)
+  -l           zlib level 0-9 (default: 6)
+  --dot        also write the pipeline's graph to FILE (Graphviz DOT: `dot -Tsvg FILE`)
+  --stats      print what each stage and worker did (items, steps, busy time, load)
+  --stats-dot  write the graph with those figures on it, the busiest stage in red, to FILE";
 
 struct Args {
     input: Option<PathBuf>,
@@ -39,6 +43,8 @@ struct Args {
     threads: usize,
     level: u32,
     dot: Option<PathBuf>,
+    stats: bool,
+    stats_dot: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -48,6 +54,8 @@ fn parse_args() -> Result<Args, String> {
         threads: para_std::all_cores(),
         level: 6,
         dot: None,
+        stats: false,
+        stats_dot: None,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
@@ -60,6 +68,8 @@ fn parse_args() -> Result<Args, String> {
             Some("-h" | "--help") => return Err(String::new()),
             Some("-o") => args.output = Some(PathBuf::from(value("-o")?)),
             Some("--dot") => args.dot = Some(PathBuf::from(value("--dot")?)),
+            Some("--stats") => args.stats = true,
+            Some("--stats-dot") => args.stats_dot = Some(PathBuf::from(value("--stats-dot")?)),
             Some("-t") => {
                 args.threads = value("-t")?
                     .parse()
@@ -144,13 +154,12 @@ fn run(args: &Args) -> Result<(), String> {
             p.display().to_string()
         });
 
+    // The run's progress hook counts the chunks its sink has written.
     let bar = if size > PROGRESS_ABOVE {
-        let bar = ProgressBar::new(size);
+        let bar = ProgressBar::new(size.div_ceil(compress::CHUNK as u64));
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
-            )
-            .expect("a valid template"),
+            ProgressStyle::with_template("{bar:40} {pos}/{len} chunks {per_sec} eta {eta}")
+                .expect("a valid template"),
         );
         bar
     } else {
@@ -158,10 +167,21 @@ fn run(args: &Args) -> Result<(), String> {
     };
 
     let started = Instant::now();
-    let result =
-        compress::compress_to_path(input, &output, args.threads, args.level, |n| bar.inc(n));
+    let mut run_stats = para_std::Stats::new();
+    let watch = compress::Watch {
+        progress: Some(&|chunks| bar.inc(chunks as u64)),
+        stats: Some(&mut run_stats),
+    };
+    let result = compress::compress_to_path(input, &output, args.threads, args.level, watch);
     let elapsed = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    if args.stats {
+        eprintln!("{run_stats}");
+    }
+    if let Some(path) = &args.stats_dot {
+        std::fs::write(path, run_stats.dot())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     let stats = result.map_err(|e| match e {
         compress::Error::Read(e) => format!("cannot read {input_name}: {e}"),
         compress::Error::Write(e) => format!("cannot write {}: {e}", output.display()),

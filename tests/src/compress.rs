@@ -72,12 +72,32 @@ impl std::error::Error for Error {
     }
 }
 
+/// What watches a run of [`compress_watched`]: progress as it goes, statistics after it.
+#[derive(Default)]
+pub struct Watch<'a> {
+    /// Told how many chunks the sink has just written, from the worker that wrote them (the
+    /// calls may come from several threads, as chunks are written in order).
+    pub progress: Option<&'a (dyn Fn(usize) + Sync)>,
+    /// Filled with what each stage and worker did.
+    pub stats: Option<&'a mut para_std::Stats>,
+}
+
+impl fmt::Debug for Watch<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watch")
+            .field("progress", &self.progress.is_some())
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
 /// The pipeline of [`compress`], written once for `pipeline!` (which runs it) and
 /// `pipeline_dot!` (which draws it: [`graph_dot`]).
 macro_rules! the_pipeline {
     ($macro:ident, $threads:expr, $input:ident, $level:ident, $output:ident, $crc:ident,
-     $stats:ident, $progress:ident) => {
-        $macro!($threads, capacity = 16, Chunks::new($input)
+     $stats:ident, $run_stats:ident, $progress:ident) => {
+        $macro!($threads, capacity = 16, stats = $run_stats, progress = $progress,
+            Chunks::new($input)
         => try |chunk: io::Result<Chunk>| deflate(&chunk.map_err(Error::Read)?, $level)
         => ordered try |chunk: Deflated| {
             $output.write_all(&chunk.blocks).map_err(Error::Write)?;
@@ -86,7 +106,6 @@ macro_rules! the_pipeline {
             $stats.bytes_in += len;
             $stats.bytes_out += chunk.blocks.len() as u64;
             $stats.chunks += 1;
-            $progress(len);
             Ok(())
         })
     };
@@ -103,22 +122,31 @@ pub fn graph_dot() -> String {
         output,
         crc,
         stats,
+        run_stats,
         progress
     )
 }
 
 /// Gzip-compresses `input` into `output` on `threads` workers (at least 1) at zlib `level`
-/// (0–9), as one gzip member. `progress` is called, in order, with the size of each chunk
-/// written.
+/// (0–9), as one gzip member.
 ///
 /// On an error, `output` holds the gzip header and the chunks written before it: a truncated
 /// stream whose every byte decompresses to a prefix of the input.
-pub fn compress<R, W>(
+pub fn compress<R, W>(input: R, output: &mut W, threads: usize, level: u32) -> Result<Stats, Error>
+where
+    R: Read + Send,
+    W: Write + Send,
+{
+    compress_watched(input, output, threads, level, Watch::default())
+}
+
+/// [`compress`], watched by `watch`: the run's progress hook and its statistics.
+pub fn compress_watched<R, W>(
     input: R,
     output: &mut W,
     threads: usize,
     level: u32,
-    mut progress: impl FnMut(u64) + Send,
+    watch: Watch<'_>,
 ) -> Result<Stats, Error>
 where
     R: Read + Send,
@@ -133,7 +161,14 @@ where
         ..Stats::default()
     };
     let mut crc = Crc::new();
-    the_pipeline!(pipeline, threads, input, level, output, crc, stats, progress)?;
+    let mut unwatched = para_std::Stats::new();
+    let run_stats = watch.stats.unwrap_or(&mut unwatched);
+    let progress = |chunks: usize| {
+        if let Some(progress) = watch.progress {
+            progress(chunks);
+        }
+    };
+    the_pipeline!(pipeline, threads, input, level, output, crc, stats, run_stats, progress)?;
     let end = end(&crc);
     output.write_all(&end).map_err(Error::Write)?;
     output.flush().map_err(Error::Write)?;
@@ -262,7 +297,7 @@ pub fn compress_to_path<R: Read + Send>(
     output: &Path,
     threads: usize,
     level: u32,
-    progress: impl FnMut(u64) + Send,
+    watch: Watch<'_>,
 ) -> Result<Stats, Error> {
     match fs::metadata(output) {
         Ok(meta) if meta.is_dir() => {
@@ -276,12 +311,12 @@ pub fn compress_to_path<R: Read + Send>(
                 .write(true)
                 .open(output)
                 .map_err(Error::Write)?;
-            return compress(input, &mut file, threads, level, progress);
+            return compress_watched(input, &mut file, threads, level, watch);
         }
         _ => {}
     }
     let mut partial = Partial::create(output).map_err(Error::Write)?;
-    let stats = compress(input, &mut partial.file, threads, level, progress)?;
+    let stats = compress_watched(input, &mut partial.file, threads, level, watch)?;
     partial.persist().map_err(Error::Write)?;
     Ok(stats)
 }

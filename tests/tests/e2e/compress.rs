@@ -7,10 +7,13 @@
 
 use crate::common::watchdog;
 use flate2::read::{GzDecoder, MultiGzDecoder};
-use para_tests::compress::{compress, compress_to_path, Error, Stats, CHUNK, DICTIONARY};
+use para_tests::compress::{
+    compress, compress_to_path, compress_watched, Error, Stats, Watch, CHUNK, DICTIONARY,
+};
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const THREADS: [usize; 3] = [1, 2, 4];
 
@@ -93,10 +96,16 @@ fn compressed_data_restores_the_input_byte_for_byte() {
         for threads in THREADS {
             let (gz, stats, progress) = watchdog(60, || {
                 let mut gz = Vec::new();
-                let mut progress = Vec::new();
-                let stats = compress(&data[..], &mut gz, threads, 6, |n| progress.push(n))
+                let progress = AtomicUsize::new(0);
+                let watch = Watch {
+                    progress: Some(&|n| {
+                        progress.fetch_add(n, Ordering::Relaxed);
+                    }),
+                    stats: None,
+                };
+                let stats = compress_watched(&data[..], &mut gz, threads, 6, watch)
                     .expect("compressing into memory works");
-                (gz, stats, progress)
+                (gz, stats, progress.into_inner())
             });
             let what = format!("len={len} threads={threads}");
             assert_eq!(gunzip(&gz), data, "{what}");
@@ -109,9 +118,8 @@ fn compressed_data_restores_the_input_byte_for_byte() {
                 },
                 "{what}"
             );
-            // Progress comes in order, one call per chunk: full chunks, then the rest.
-            let expected: Vec<u64> = data.chunks(CHUNK).map(|c| c.len() as u64).collect();
-            assert_eq!(progress, expected, "{what}");
+            // Progress counts every chunk written.
+            assert_eq!(progress as u64, chunks(len), "{what}");
             // The output does not depend on the thread count.
             assert!(*first.get_or_insert_with(|| gz.clone()) == gz, "{what}");
         }
@@ -127,7 +135,8 @@ fn the_system_gzip_restores_files_written_by_compress_to_path() {
         for threads in THREADS {
             let path = dir.path().join(format!("out-{len}-{threads}.gz"));
             let stats = watchdog(60, || {
-                compress_to_path(&data[..], &path, threads, 6, |_| {}).expect("compresses")
+                compress_to_path(&data[..], &path, threads, 6, Watch::default())
+                    .expect("compresses")
             });
             assert_eq!(stats.bytes_out, std::fs::metadata(&path).unwrap().len());
             if let Some(restored) = system_gunzip(&path) {
@@ -160,7 +169,7 @@ fn each_chunk_is_primed_with_the_input_before_it() {
     let data = noise.repeat(8 * CHUNK / noise.len());
     for threads in THREADS {
         let mut gz = Vec::new();
-        watchdog(60, || compress(&data[..], &mut gz, threads, 6, |_| {})).unwrap();
+        watchdog(60, || compress(&data[..], &mut gz, threads, 6)).unwrap();
         assert!(gunzip(&gz) == data, "threads={threads}");
         assert!(
             gz.len() < 2 * noise.len(),
@@ -176,7 +185,7 @@ fn every_level_round_trips() {
     let mut sizes = Vec::new();
     for level in [0, 1, 6, 9] {
         let mut gz = Vec::new();
-        watchdog(60, || compress(&data[..], &mut gz, 2, level, |_| {})).unwrap();
+        watchdog(60, || compress(&data[..], &mut gz, 2, level)).unwrap();
         assert_eq!(gunzip(&gz), data, "level={level}");
         sizes.push(gz.len());
     }
@@ -193,12 +202,17 @@ fn an_existing_output_is_replaced_only_on_success() {
         data: &data,
         fail_at: CHUNK + 10,
     };
-    let result = watchdog(60, || compress_to_path(failing, &path, 2, 6, |_| {}));
+    let result = watchdog(60, || {
+        compress_to_path(failing, &path, 2, 6, Watch::default())
+    });
     assert!(matches!(result, Err(Error::Read(_))), "{result:?}");
     assert_eq!(std::fs::read(&path).unwrap(), b"old contents");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
-    watchdog(60, || compress_to_path(&data[..], &path, 2, 6, |_| {})).unwrap();
+    watchdog(60, || {
+        compress_to_path(&data[..], &path, 2, 6, Watch::default())
+    })
+    .unwrap();
     assert_eq!(gunzip(&std::fs::read(&path).unwrap()), data);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
@@ -251,7 +265,7 @@ fn a_read_error_stops_the_run_and_is_returned() {
                 data: &data,
                 fail_at,
             };
-            let result = watchdog(60, || compress(reader, &mut gz, threads, 6, |_| {}));
+            let result = watchdog(60, || compress(reader, &mut gz, threads, 6));
             match result {
                 Err(Error::Read(e)) => assert_eq!(e.to_string(), "the disk fell off"),
                 other => panic!("threads={threads} fail_at={fail_at}: {other:?}"),
@@ -272,15 +286,21 @@ fn a_write_error_stops_the_run_and_is_returned() {
         // In the header, in the header, in the ordered sink.
         for room in [0, 1, 20_000] {
             let mut disk = FullDisk { room, written: 0 };
-            let mut calls = 0;
+            let written = AtomicUsize::new(0);
+            let watch = Watch {
+                progress: Some(&|n| {
+                    written.fetch_add(n, Ordering::Relaxed);
+                }),
+                stats: None,
+            };
             let result = watchdog(60, || {
-                compress(&data[..], &mut disk, threads, 6, |_| calls += 1)
+                compress_watched(&data[..], &mut disk, threads, 6, watch)
             });
             match result {
                 Err(Error::Write(e)) => assert_eq!(e.kind(), io::ErrorKind::StorageFull),
                 other => panic!("threads={threads} room={room}: {other:?}"),
             }
-            assert!(calls < 30, "the run went on after the error");
+            assert!(written.into_inner() < 30, "the run went on after the error");
             assert!(disk.written <= room);
         }
     }
@@ -293,27 +313,33 @@ fn an_unwritable_output_is_an_error_and_leaves_no_file() {
 
     // A directory that does not exist.
     let missing = dir.path().join("no-such-dir").join("out.gz");
-    let result = watchdog(60, || compress_to_path(&data[..], &missing, 2, 6, |_| {}));
+    let result = watchdog(60, || {
+        compress_to_path(&data[..], &missing, 2, 6, Watch::default())
+    });
     assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
     assert!(!missing.exists());
 
     // A path that is a directory.
     let sub = dir.path().join("sub");
     std::fs::create_dir(&sub).unwrap();
-    let result = watchdog(60, || compress_to_path(&data[..], &sub, 2, 6, |_| {}));
+    let result = watchdog(60, || {
+        compress_to_path(&data[..], &sub, 2, 6, Watch::default())
+    });
     assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
     assert!(sub.is_dir() && std::fs::read_dir(&sub).unwrap().next().is_none());
 
     // A path ending in `..` names no file.
     let result = watchdog(60, || {
-        compress_to_path(&data[..], &sub.join(".."), 2, 6, |_| {})
+        compress_to_path(&data[..], &sub.join(".."), 2, 6, Watch::default())
     });
     assert!(matches!(result, Err(Error::Write(_))), "{result:?}");
 
     // A device that is always full: written directly, the error comes from the first write.
     let full = Path::new("/dev/full");
     if full.exists() {
-        let result = watchdog(60, || compress_to_path(&data[..], full, 2, 6, |_| {}));
+        let result = watchdog(60, || {
+            compress_to_path(&data[..], full, 2, 6, Watch::default())
+        });
         match result {
             Err(Error::Write(e)) => assert_eq!(e.kind(), io::ErrorKind::StorageFull),
             other => panic!("{other:?}"),
@@ -333,8 +359,48 @@ fn a_non_regular_output_is_written_directly() {
     let null = Path::new("/dev/null");
     if null.exists() {
         let data = sample(2 * CHUNK, 14);
-        let stats = watchdog(60, || compress_to_path(&data[..], null, 2, 6, |_| {})).unwrap();
+        let stats = watchdog(60, || {
+            compress_to_path(&data[..], null, 2, 6, Watch::default())
+        })
+        .unwrap();
         assert_eq!(stats.bytes_in, data.len() as u64);
         assert_eq!(stats.chunks, 2);
+    }
+}
+
+#[test]
+fn the_statistics_of_a_run_add_up() {
+    let len = 20 * CHUNK + 99;
+    let data = sample(len, 21);
+    for threads in THREADS {
+        let mut stats = para_std::Stats::new();
+        let watch = Watch {
+            progress: None,
+            stats: Some(&mut stats),
+        };
+        let mut gz = Vec::new();
+        let totals = watchdog(60, || {
+            compress_watched(&data[..], &mut gz, threads, 6, watch)
+        })
+        .expect("compresses");
+        assert_eq!(gunzip(&gz), data);
+        // Source, deflate, ordered sink: every chunk through each, none filtered.
+        let nodes: Vec<_> = stats.nodes().collect();
+        assert_eq!(nodes.len(), 3, "{stats}");
+        let chunks = totals.chunks;
+        assert_eq!(nodes[0].items_out, chunks, "{stats}");
+        assert_eq!(
+            (nodes[1].items_in, nodes[1].items_out),
+            (chunks, chunks),
+            "{stats}"
+        );
+        assert_eq!(
+            (nodes[2].items_in, nodes[2].items_out),
+            (chunks, 0),
+            "{stats}"
+        );
+        // Deflating is the work: it is the most loaded stage.
+        assert_eq!(para_std::RunStats::bottleneck(&stats), Some(1), "{stats}");
+        assert!(nodes[1].busy > nodes[2].busy, "{stats}");
     }
 }
