@@ -224,6 +224,8 @@ pub struct Cx<'a> {
     sched: &'a mut dyn Scheduler,
     probe: Option<&'a dyn Probe>,
     progress: Option<Progress<'a>>,
+    /// Items this step counted in and out, for a trace (only kept when observed).
+    step_items: usize,
 }
 
 impl Cx<'_> {
@@ -347,6 +349,7 @@ impl Cx<'_> {
         if let Some(probe) = self.probe {
             // What a sink's closure returns goes nowhere: it gives out no items.
             let items_out = if sink { 0 } else { items_out };
+            self.step_items += items_in + items_out;
             probe
                 .node_counters(self.sched.worker(), node)
                 .items(items_in, items_out);
@@ -443,6 +446,7 @@ where
             sched,
             probe: self.probe,
             progress: self.progress,
+            step_items: 0,
         };
         match self.probe {
             None => (self.dispatch)(node, &mut cx),
@@ -457,10 +461,13 @@ where
         let worker = cx.worker();
         let start = probe.now();
         let worked = (self.dispatch)(node, &mut cx);
-        let ticks = match (start, probe.now()) {
-            (Some(start), Some(end)) => end.wrapping_sub(start) as usize,
-            _ => 0,
-        };
+        let mut ticks = 0;
+        if let (Some(start), Some(end)) = (start, probe.now()) {
+            ticks = end.wrapping_sub(start) as usize;
+            if worked {
+                probe.trace_step(worker, node, start, end, cx.step_items);
+            }
+        }
         probe.node_counters(worker, node).step(worked, ticks);
         if worked {
             probe.worker_counters(worker).step(ticks);

@@ -203,6 +203,43 @@ pub trait Probe: Sync {
 
     /// The counters of worker `worker`.
     fn worker_counters(&self, worker: usize) -> &WorkerCounters;
+
+    /// A step of `node` on `worker` did work from `start` to `end` (ticks), moving `items`
+    /// items (in and out): for a timeline trace. Called only with a clock. Default: nothing.
+    fn trace_step(&self, worker: usize, node: NodeId, start: u64, end: u64, items: usize) {
+        let _ = (worker, node, start, end, items);
+    }
+
+    /// `worker` took a task from another worker at `at`. Default: nothing.
+    fn trace_steal(&self, worker: usize, at: u64) {
+        let _ = (worker, at);
+    }
+
+    /// `worker` slept from `start` to `end`. Default: nothing.
+    fn trace_sleep(&self, worker: usize, start: u64, end: u64) {
+        let _ = (worker, start, end);
+    }
+}
+
+/// A worker loop took a task from another worker's deque: counted, and traced with a clock.
+pub fn stole(probe: &dyn Probe, worker: usize) {
+    probe.worker_counters(worker).steal();
+    if let Some(at) = probe.now() {
+        probe.trace_steal(worker, at);
+    }
+}
+
+/// A worker loop is about to sleep for want of work: counted. Returns what [`slept`] needs.
+pub fn sleeping(probe: &dyn Probe, worker: usize) -> Option<u64> {
+    probe.worker_counters(worker).sleep();
+    probe.now()
+}
+
+/// The worker that called [`sleeping`] (which returned `since`) is awake: traced.
+pub fn slept(probe: &dyn Probe, worker: usize, since: Option<u64>) {
+    if let (Some(start), Some(end)) = (since, probe.now()) {
+        probe.trace_sleep(worker, start, end);
+    }
 }
 
 /// What one node did in a run: read from a probe after the run ([`Stats::node`]).

@@ -13,6 +13,7 @@
 
 use crate::cores::Sleep;
 use crate::graph::{Graph, NodeId, Scheduler, MAX_PRIORITY};
+use crate::stats;
 use crate::sync::spin_hint;
 use crate::Cx;
 
@@ -61,7 +62,6 @@ where
         let mut idle = false;
         let mut empty_rounds = 0u32;
         let mut announced = false;
-        let counters = self.probe().map(|probe| probe.worker_counters(core));
         while !self.is_ended() {
             let progressed = self.scan_once(&mut scan, &mut steps, sleep);
             if progressed && idle {
@@ -86,10 +86,11 @@ where
                     announced = true;
                 }
                 Some(sleep) if announced => {
-                    if let Some(counters) = counters {
-                        counters.sleep();
-                    }
+                    let since = self.probe().and_then(|probe| stats::sleeping(probe, core));
                     (sleep.wait)(core);
+                    if let Some(probe) = self.probe() {
+                        stats::slept(probe, core, since);
+                    }
                 }
                 _ => spin_hint(),
             }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL]
-//!     [--dot FILE] [--stats] [--stats-dot FILE]
+//!     [--dot FILE] [--stats] [--stats-dot FILE] [--trace FILE]
 //! ```
 //!
 //! Without INPUT it compresses a generated, deterministic 64 MiB text (to a file in the
@@ -28,14 +28,16 @@ const PROGRESS_ABOVE: u64 = 4 << 20;
 const DEMO_SIZE: usize = 64 << 20;
 
 const USAGE: &str = "usage: compress [INPUT] [-o OUTPUT] [-t THREADS] [-l LEVEL] [--dot FILE]
-                [--stats] [--stats-dot FILE]
+                [--stats] [--stats-dot FILE] [--trace FILE]
   INPUT        the file to compress (default: a generated 64 MiB text)
   -o           the gzip file to write (default: INPUT.gz)
   -t           worker threads (default: every core)
   -l           zlib level 0-9 (default: 6)
   --dot        also write the pipeline's graph to FILE (Graphviz DOT: `dot -Tsvg FILE`)
   --stats      print what each stage and worker did (items, steps, busy time, load)
-  --stats-dot  write the graph with those figures on it, the busiest stage in red, to FILE";
+  --stats-dot  write the graph with those figures on it, the busiest stage in red, to FILE
+  --trace      write the run's timeline to FILE (Chrome trace-event JSON: open it in
+               https://ui.perfetto.dev or chrome://tracing): per worker, its steps and sleeps";
 
 struct Args {
     input: Option<PathBuf>,
@@ -45,6 +47,7 @@ struct Args {
     dot: Option<PathBuf>,
     stats: bool,
     stats_dot: Option<PathBuf>,
+    trace: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -56,6 +59,7 @@ fn parse_args() -> Result<Args, String> {
         dot: None,
         stats: false,
         stats_dot: None,
+        trace: None,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
@@ -70,6 +74,7 @@ fn parse_args() -> Result<Args, String> {
             Some("--dot") => args.dot = Some(PathBuf::from(value("--dot")?)),
             Some("--stats") => args.stats = true,
             Some("--stats-dot") => args.stats_dot = Some(PathBuf::from(value("--stats-dot")?)),
+            Some("--trace") => args.trace = Some(PathBuf::from(value("--trace")?)),
             Some("-t") => {
                 args.threads = value("-t")?
                     .parse()
@@ -167,7 +172,11 @@ fn run(args: &Args) -> Result<(), String> {
     };
 
     let started = Instant::now();
-    let mut run_stats = para_std::Stats::new();
+    let mut run_stats = match args.trace {
+        // Every step of a run of this size fits (512 chunks of 64 MiB take ~200 steps).
+        Some(_) => para_std::Stats::new().with_trace(1 << 16),
+        None => para_std::Stats::new(),
+    };
     let watch = compress::Watch {
         progress: Some(&|chunks| bar.inc(chunks as u64)),
         stats: Some(&mut run_stats),
@@ -177,6 +186,13 @@ fn run(args: &Args) -> Result<(), String> {
     bar.finish_and_clear();
     if args.stats {
         eprintln!("{run_stats}");
+    }
+    if let Some(path) = &args.trace {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        run_stats
+            .write_trace(file)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.stats_dot {
         std::fs::write(path, run_stats.dot())

@@ -22,6 +22,7 @@ mod sleep;
 mod source;
 mod stats;
 mod threads;
+mod trace;
 mod worker;
 
 pub use para_core::stats::{NodeStats, RunStats, WorkerStats};

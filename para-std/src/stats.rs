@@ -12,6 +12,7 @@ use para_core::stats::{
 use para_core::{NodeId, NodeInfo};
 
 use crate::threads::Threads;
+use crate::trace::Trace;
 
 /// Statistics of a run: `pipeline!(…, stats = &mut stats, …)` fills it; the program reads it
 /// after the run.
@@ -48,6 +49,8 @@ pub struct Stats {
     start: Instant,
     /// Nanoseconds from `start` to the run's end.
     wall: AtomicU64,
+    /// The timeline, if asked for ([`Stats::with_trace`]).
+    trace: Option<Trace>,
 }
 
 impl Stats {
@@ -59,7 +62,41 @@ impl Stats {
             workers: Vec::new(),
             start: Instant::now(),
             wall: AtomicU64::new(0),
+            trace: None,
         }
+    }
+
+    /// The same, also keeping a timeline of the run: per worker, a span for each step that did
+    /// work (its node and items), each sleep, and a mark for each steal — the last
+    /// `events_per_worker` of them (a ring per worker; older ones are let go and counted in
+    /// [`trace_dropped`](Self::trace_dropped)). Write it with [`write_trace`](Self::write_trace).
+    /// Each event takes 32 bytes.
+    pub fn with_trace(mut self, events_per_worker: usize) -> Self {
+        self.trace = Some(Trace::new(events_per_worker));
+        self
+    }
+
+    /// Writes the timeline of the last run as Chrome trace-event JSON (open it in
+    /// [Perfetto](https://ui.perfetto.dev) or `chrome://tracing`): one row per worker, times in
+    /// microseconds from the run's start.
+    ///
+    /// # Errors
+    /// Those of `out`; [`io::ErrorKind::InvalidInput`](std::io::ErrorKind::InvalidInput) if
+    /// these statistics keep no trace (made without [`with_trace`](Self::with_trace)).
+    pub fn write_trace(&self, out: impl std::io::Write) -> std::io::Result<()> {
+        match &self.trace {
+            Some(trace) => trace.write(self.table, out),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "para: these statistics keep no trace: make them with `Stats::with_trace`",
+            )),
+        }
+    }
+
+    /// Events of the last run's trace that did not fit in their worker's ring (0 without a
+    /// trace).
+    pub fn trace_dropped(&self) -> u64 {
+        self.trace.as_ref().map_or(0, Trace::dropped)
     }
 
     /// What node `node` did, summed over the workers.
@@ -116,6 +153,24 @@ impl Probe for Stats {
     fn worker_counters(&self, worker: usize) -> &WorkerCounters {
         &self.workers[worker % self.workers.len()]
     }
+
+    fn trace_step(&self, worker: usize, node: NodeId, start: u64, end: u64, items: usize) {
+        if let Some(trace) = &self.trace {
+            trace.step(worker, node, start, end, items);
+        }
+    }
+
+    fn trace_steal(&self, worker: usize, at: u64) {
+        if let Some(trace) = &self.trace {
+            trace.steal(worker, at);
+        }
+    }
+
+    fn trace_sleep(&self, worker: usize, start: u64, end: u64) {
+        if let Some(trace) = &self.trace {
+            trace.sleep(worker, start, end);
+        }
+    }
 }
 
 impl RunStats for Stats {
@@ -159,6 +214,9 @@ impl StatsArg for Stats {
             .collect();
         self.workers = (0..workers).map(|_| WorkerCounters::new()).collect();
         self.wall.store(0, Ordering::Relaxed);
+        if let Some(trace) = &mut self.trace {
+            trace.begin(workers);
+        }
         self.start = Instant::now();
     }
 

@@ -31,6 +31,7 @@
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::{Backoff, CachePadded};
+use para_core::stats;
 use para_core::{NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -268,11 +269,11 @@ impl<'s> WorkerCx<'s> {
         let backoff = Backoff::new();
         let mut idle_yields = 0;
         let mut idle = false;
-        let counters = graph.probe().map(|probe| probe.worker_counters(self.index));
+        let probe = graph.probe();
         while !graph.is_ended() {
             if let Some((node, stolen)) = self.find_task() {
-                if let (true, Some(counters)) = (stolen, counters) {
-                    counters.steal();
+                if let (true, Some(probe)) = (stolen, probe) {
+                    stats::stole(probe, self.index);
                 }
                 if std::mem::take(&mut idle) {
                     graph.leave_idle();
@@ -311,10 +312,11 @@ impl<'s> WorkerCx<'s> {
                 self.shared.return_token(node);
                 graph.run_node(node, self);
             } else {
-                if let Some(counters) = counters {
-                    counters.sleep();
-                }
+                let since = probe.and_then(|probe| stats::sleeping(probe, self.index));
                 sleep.wait(epoch, || graph.is_ended());
+                if let Some(probe) = probe {
+                    stats::slept(probe, self.index, since);
+                }
             }
             backoff.reset();
         }

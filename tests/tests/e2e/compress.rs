@@ -373,7 +373,7 @@ fn the_statistics_of_a_run_add_up() {
     let len = 20 * CHUNK + 99;
     let data = sample(len, 21);
     for threads in THREADS {
-        let mut stats = para_std::Stats::new();
+        let mut stats = para_std::Stats::new().with_trace(1 << 16);
         let watch = Watch {
             progress: None,
             stats: Some(&mut stats),
@@ -402,5 +402,18 @@ fn the_statistics_of_a_run_add_up() {
         // Deflating is the work: it is the most loaded stage.
         assert_eq!(para_std::RunStats::bottleneck(&stats), Some(1), "{stats}");
         assert!(nodes[1].busy > nodes[2].busy, "{stats}");
+        // The timeline: a span per step, named by its node.
+        let mut json = Vec::new();
+        stats.write_trace(&mut json).unwrap();
+        let trace: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+        let events = trace["traceEvents"].as_array().unwrap();
+        for (i, node) in nodes.iter().enumerate() {
+            let spans = events
+                .iter()
+                .filter(|e| e["cat"] == "step" && e["args"]["node"] == i)
+                .inspect(|e| assert_eq!(e["name"], node.name))
+                .count();
+            assert_eq!(spans as u64, node.steps, "node {i}:\n{stats}");
+        }
     }
 }

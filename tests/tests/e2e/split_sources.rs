@@ -50,7 +50,7 @@ fn ranges_slices_and_vecs_give_every_item_once() {
             assert_eq!(from_vec.len(), 1_000);
             assert_eq!(
                 from_vec.iter().sum::<usize>(),
-                (0..1_000).map(|i: i32| i.to_string().len()).sum()
+                (0..1_000).map(|i: i32| i.to_string().len()).sum::<usize>()
             );
         });
     }

@@ -194,3 +194,91 @@ fn progress_reports_fold_sinks_during_the_run() {
         assert!(seen_during.load(Ordering::Relaxed) > 0);
     });
 }
+
+/// The trace-event JSON of `stats`, parsed; asserts it is an object with a `traceEvents` array.
+fn trace_events(stats: &Stats) -> Vec<serde_json::Value> {
+    let mut json = Vec::new();
+    stats.write_trace(&mut json).expect("writes into memory");
+    let value: serde_json::Value = serde_json::from_slice(&json).expect("the trace is JSON");
+    value["traceEvents"]
+        .as_array()
+        .expect("a traceEvents array")
+        .clone()
+}
+
+fn of_category<'a>(
+    events: &'a [serde_json::Value],
+    cat: &'a str,
+) -> impl Iterator<Item = &'a serde_json::Value> + 'a {
+    events.iter().filter(move |e| e["cat"] == cat)
+}
+
+#[test]
+fn the_trace_has_a_span_per_step_and_a_mark_per_steal_and_sleep() {
+    for threads in [1, 4] {
+        watchdog(60, || {
+            let mut stats = Stats::new().with_trace(1 << 20);
+            let mut n = 0;
+            pipeline!(threads, stats = &mut stats,
+                0..3000u32 => |x| { if x % 100 == 0 { sleep(Duration::from_micros(300)) } x }
+                    => filter |x| x % 3 == 0 => serial |_x| n += 1);
+            assert_eq!(n, 1000);
+            assert_eq!(stats.trace_dropped(), 0);
+            let events = trace_events(&stats);
+            let steps: Vec<_> = of_category(&events, "step").collect();
+            let total_steps: u64 = stats.nodes().map(|node| node.steps).sum();
+            assert_eq!(steps.len() as u64, total_steps, "{stats}");
+            // Each span names its node, counts its items, and sits on a worker's row.
+            for node in 0..RunStats::nodes(&stats).len() {
+                let named = steps
+                    .iter()
+                    .filter(|e| e["args"]["node"] == node)
+                    .inspect(|e| assert_eq!(e["name"], stats.node(node as u16).name))
+                    .count();
+                assert_eq!(named as u64, stats.node(node as u16).steps);
+            }
+            let items: u64 = steps
+                .iter()
+                .map(|e| e["args"]["items"].as_u64().unwrap())
+                .sum();
+            let counted: u64 = stats.nodes().map(|n| n.items_in + n.items_out).sum();
+            assert_eq!(items, counted);
+            for e in &steps {
+                assert!(e["tid"].as_u64().unwrap() < threads as u64);
+                assert!(e["dur"].as_f64().unwrap() >= 0.0 && e["ts"].as_f64().unwrap() >= 0.0);
+            }
+            let steals: u64 = (0..threads).map(|w| stats.worker(w).steals).sum();
+            let sleeps: u64 = (0..threads).map(|w| stats.worker(w).sleeps).sum();
+            assert_eq!(of_category(&events, "steal").count() as u64, steals);
+            assert_eq!(of_category(&events, "sleep").count() as u64, sleeps);
+            // A row name per worker.
+            let rows = events.iter().filter(|e| e["name"] == "thread_name").count();
+            assert_eq!(rows, threads);
+        });
+    }
+}
+
+#[test]
+fn the_trace_keeps_the_last_events_of_each_worker() {
+    watchdog(60, || {
+        let mut stats = Stats::new().with_trace(8);
+        let mut n = 0;
+        pipeline!(2, stats = &mut stats, 0..20_000u32 => |x| x + 1 => serial |_x| n += 1);
+        let events = trace_events(&stats);
+        let kept = events.iter().filter(|e| e["ph"] != "M").count();
+        assert!(kept <= 16, "{kept} events kept");
+        let steps: u64 = stats.nodes().map(|node| node.steps).sum();
+        assert!(stats.trace_dropped() > 0);
+        assert!(stats.trace_dropped() + kept as u64 >= steps);
+    });
+}
+
+#[test]
+fn stats_without_a_trace_say_so() {
+    let mut stats = Stats::new();
+    let mut n = 0;
+    pipeline!(2, stats = &mut stats, 0..10 => serial |_x| n += 1);
+    let error = stats.write_trace(Vec::new()).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("with_trace"), "{error}");
+}
