@@ -9,11 +9,11 @@
 //! ring during the run, so the locks are uncontended; they are read after the run.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::io::{self, Write};
 use std::sync::{Mutex, PoisonError};
 
 use para_core::{NodeId, NodeInfo};
-use serde_json::json;
 
 /// What happened on a worker.
 #[derive(Clone, Copy, Debug)]
@@ -107,56 +107,99 @@ impl Trace {
     }
 
     /// Writes the trace-event JSON of the events kept; `nodes` names the steps' nodes.
+    ///
+    /// Written by hand rather than with serde_json: serde_json's `PartialEq<Value>` impls for
+    /// the integer types would be seen by every crate that depends on para-std and break type
+    /// inference there (`assert_eq!(n, iter.sum())`); the format is a few fixed shapes and one
+    /// string escape ([`Json`]).
     pub(crate) fn write(&self, nodes: &[NodeInfo], out: impl Write) -> io::Result<()> {
         let mut out = io::BufWriter::new(out);
         out.write_all(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")?;
-        let mut first = true;
-        let mut event = |out: &mut io::BufWriter<_>, value: serde_json::Value| -> io::Result<()> {
-            if !std::mem::take(&mut first) {
-                out.write_all(b",\n")?;
-            }
-            serde_json::to_writer(&mut *out, &value).map_err(io::Error::from)
-        };
-        event(
-            &mut out,
-            json!({"ph": "M", "pid": 1, "name": "process_name", "args": {"name": "para run"}}),
-        )?;
+        out.write_all(br#"{"ph":"M","pid":1,"name":"process_name","args":{"name":"para run"}}"#)?;
         for (worker, ring) in self.rings.iter().enumerate() {
             let ring = ring.lock().unwrap_or_else(PoisonError::into_inner);
-            let name = format!("worker {worker}");
-            event(
-                &mut out,
-                json!({"ph": "M", "pid": 1, "tid": worker, "name": "thread_name",
-                       "args": {"name": name}}),
+            write!(
+                out,
+                ",\n{{\"ph\":\"M\",\"pid\":1,\"tid\":{worker},\"name\":\"thread_name\",\
+                 \"args\":{{\"name\":\"worker {worker}\"}}}}"
             )?;
-            for &e in &ring.events {
-                // Trace-event times are microseconds; ours are nanoseconds.
-                let us = |ns: u64| ns as f64 / 1000.0;
-                let value = match e {
+            for &event in &ring.events {
+                out.write_all(b",\n")?;
+                match event {
                     Event::Step {
                         node,
                         start,
                         end,
                         items,
-                    } => {
-                        let info = &nodes[usize::from(node)];
-                        json!({"ph": "X", "pid": 1, "tid": worker, "name": info.name(),
-                               "cat": "step", "ts": us(start), "dur": us(end - start),
-                               "args": {"node": node, "items": items}})
-                    }
-                    Event::Sleep { start, end } => {
-                        json!({"ph": "X", "pid": 1, "tid": worker, "name": "sleep",
-                               "cat": "sleep", "ts": us(start), "dur": us(end - start)})
-                    }
-                    Event::Steal { at } => {
-                        json!({"ph": "i", "s": "t", "pid": 1, "tid": worker, "name": "steal",
-                               "cat": "steal", "ts": us(at)})
-                    }
-                };
-                event(&mut out, value)?;
+                    } => write!(
+                        out,
+                        "{{\"ph\":\"X\",\"pid\":1,\"tid\":{worker},\"name\":{},\"cat\":\"step\",\
+                         \"ts\":{},\"dur\":{},\"args\":{{\"node\":{node},\"items\":{items}}}}}",
+                        Json(nodes[usize::from(node)].name()),
+                        Micros(start),
+                        Micros(end.saturating_sub(start)),
+                    )?,
+                    Event::Sleep { start, end } => write!(
+                        out,
+                        "{{\"ph\":\"X\",\"pid\":1,\"tid\":{worker},\"name\":\"sleep\",\
+                         \"cat\":\"sleep\",\"ts\":{},\"dur\":{}}}",
+                        Micros(start),
+                        Micros(end.saturating_sub(start)),
+                    )?,
+                    Event::Steal { at } => write!(
+                        out,
+                        "{{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":{worker},\
+                         \"name\":\"steal\",\"cat\":\"steal\",\"ts\":{}}}",
+                        Micros(at),
+                    )?,
+                }
             }
         }
         out.write_all(b"\n]}\n")?;
         out.flush()
+    }
+}
+
+/// Nanoseconds as trace-event microseconds, exactly: `1234567` is `1234.567`.
+struct Micros(u64);
+
+impl fmt::Display for Micros {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+    }
+}
+
+/// A string as a JSON string literal (RFC 8259: quote, backslash and control characters
+/// escaped).
+struct Json<'a>(&'a str);
+
+impl fmt::Display for Json<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                c if u32::from(c) < 0x20 => write!(f, "\\u{:04x}", u32::from(c))?,
+                c => write!(f, "{c}")?,
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Json, Micros};
+
+    #[test]
+    fn strings_and_times_are_valid_json() {
+        assert_eq!(
+            Json("|x| \"a\\b\"\n\t").to_string(),
+            r#""|x| \"a\\b\"\n\u0009""#
+        );
+        assert_eq!(Micros(1_234_567).to_string(), "1234.567");
+        assert_eq!(Micros(5).to_string(), "0.005");
     }
 }
