@@ -238,6 +238,10 @@ fn statistics_without_an_allocator() {
         }
         assert_eq!(stats.node(4).items_in, N as u64, "{stats}");
         assert_eq!(stats.node(4).busy, 0);
+        // The queues' bound, computed by the macro: four queues of para-core's default 64.
+        let bound = para_macros::pipeline_bound!(Scoped(3),
+            0..N => filter |x| x % 2 == 0 => (|x| x + 1, |x| x - 1) => |x| sum += x);
+        assert_eq!(bound, 4 * para_core::DEFAULT_CAPACITY);
         assert_eq!(stats.load(1), None);
         assert_eq!(stats.workers(), 3);
 

@@ -78,6 +78,25 @@ pub(crate) fn expand(
     })
 }
 
+/// The block that computes the bound on the items the queues and windows of `nodes` hold: the
+/// number `pipeline_dot!` prints in the graph's label, as a `usize`.
+pub(crate) fn bound(
+    krate: &TokenStream,
+    settings: &Settings<'_>,
+    nodes: &[Node<'_>],
+    plan: &OrderPlan,
+) -> TokenStream {
+    let capacity = match settings.capacity {
+        Some(capacity) => quote!(#capacity),
+        None => quote!(#krate::__private::DEFAULT_CAPACITY),
+    };
+    let total: usize = (0..nodes.len()).map(|n| slots(nodes, plan, n)).sum();
+    quote!({
+        let cap: usize = #capacity;
+        #total * cap
+    })
+}
+
 /// How many times the capacity node `node`'s input holds: 1 for a queue; an ordered stage's
 /// parts times windows, plus its streams' windows (the same sizes `codegen.rs` allocates).
 fn slots(nodes: &[Node<'_>], plan: &OrderPlan, n: usize) -> usize {

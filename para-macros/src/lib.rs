@@ -118,6 +118,22 @@ pub fn pipeline_dot_impl(input: TokenStream) -> TokenStream {
     with_graph(input.into(), dot::expand).into()
 }
 
+/// The bound on the items the queues and windows of the graph a [`pipeline!`] of the same
+/// arguments would run hold at any moment, as a `usize`, without running it (para-std's
+/// `pipeline_bound!` documents it); with para-core's default capacity here.
+#[proc_macro]
+pub fn pipeline_bound(input: TokenStream) -> TokenStream {
+    let input: proc_macro2::TokenStream = input.into();
+    with_graph(quote::quote!([::para_core] #input), dot::bound).into()
+}
+
+/// Expands `[krate] pipeline-body` into the bound on the items the queues and windows of the
+/// graph `pipeline!` would run hold (a `usize`). Called by `para_std::pipeline_bound!`.
+#[proc_macro]
+pub fn pipeline_bound_impl(input: TokenStream) -> TokenStream {
+    with_graph(input.into(), dot::bound).into()
+}
+
 /// The whole macro on `proc_macro2` tokens, so unit tests can run it.
 fn expand(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     with_graph(input, codegen::expand)

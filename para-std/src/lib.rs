@@ -139,6 +139,30 @@ macro_rules! pipeline_dot {
     };
 }
 
+/// The bound on the items a [`pipeline!`] of the same arguments holds in its queues and
+/// ordered windows at any moment, as a `usize`, without running it: the number
+/// [`pipeline_dot!`] prints under its graph. It does not depend on the thread count: a step
+/// reserves room downstream before it computes and an item keeps its queue slot until the step
+/// that consumed it ends, so the items in workers' hands are inside it. Not counted: what a
+/// source's iterator or a flat-map's iterator holds before it yields (the user's), and fold
+/// sinks' accumulators (one per worker).
+///
+/// ```
+/// use para_std::{pipeline_bound, pipeline};
+///
+/// let mut sum = 0;
+/// // Two queues of 16: the fused stages' and the sink's.
+/// let bound = pipeline_bound!(4, capacity = 16, 0..100i64 => |x| x * 2 => |x| sum += x);
+/// assert_eq!(bound, 32);
+/// # pipeline!(4, capacity = 16, 0..100i64 => |x| x * 2 => |x| sum += x);
+/// ```
+#[macro_export]
+macro_rules! pipeline_bound {
+    ($($tokens:tt)*) => {
+        $crate::__private::pipeline_bound_impl! { [$crate] $($tokens)* }
+    };
+}
+
 /// README.md's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -158,5 +182,5 @@ pub mod __private {
     pub use crate::threads::{default_threads as all_cores, thread_count, Threads};
     pub use crate::DEFAULT_CAPACITY;
     pub use para_core::__private::*;
-    pub use para_macros::{pipeline_dot_impl, pipeline_impl};
+    pub use para_macros::{pipeline_bound_impl, pipeline_dot_impl, pipeline_impl};
 }

@@ -167,3 +167,67 @@ fn the_bound_the_macro_states_holds_in_real_runs() {
         );
     }
 }
+
+/// Runs the same pipeline text through `pipeline_bound!` and `pipeline!` (so that the bound is
+/// of the graph that runs); returns the bound and the peak of items alive.
+macro_rules! bound_and_peak {
+    ($threads:expr, $counters:ident, $($pipeline:tt)*) => {{
+        let bound = para_std::pipeline_bound!($threads, $($pipeline)*);
+        watchdog(120, || pipeline!($threads, $($pipeline)*));
+        assert_eq!($counters.live(), 0);
+        (bound, $counters.peak())
+    }};
+}
+
+#[test]
+fn the_computed_bound_holds_in_real_runs() {
+    for threads in [1, 2, 8] {
+        let what = format!("threads={threads}");
+        // A chain into a slow sink: the queues fill up to the bound.
+        let counters = Counters::new();
+        let mut seen = 0;
+        let (bound, peak) = bound_and_peak!(threads, counters, capacity = 8,
+            (0..20_000).map(|i| counters.item(i)) => |t: Tracked| t.map(|v| v + 1)
+                => serial |t: Tracked| { busy(t.value, 20); t } => |_t: Tracked| seen += 1);
+        assert_eq!(bound, 24, "{what}");
+        assert!(
+            peak <= bound && peak >= 8,
+            "{what}: peak {peak}, bound {bound}"
+        );
+
+        // A fan-out and a merge, a filter, and an ordered sink with its windows.
+        let counters = Counters::new();
+        let mut last = -1;
+        let (bound, peak) = bound_and_peak!(threads, counters, capacity = 4,
+            (0..20_000).map(|i| counters.item(i))
+                => (|t: Tracked| t, filter |t: &Tracked| t.value % 2 == 0)
+                => ordered |t: Tracked| { assert!(t.value >= last); last = t.value; });
+        assert!(peak <= bound, "{what}: peak {peak}, bound {bound}");
+        assert_eq!(
+            bound,
+            para_std::pipeline_dot!(threads, capacity = 4,
+                (0..20_000).map(|i| counters.item(i))
+                    => (|t: Tracked| t, filter |t: &Tracked| t.value % 2 == 0)
+                    => ordered |t: Tracked| { assert!(t.value >= last); last = t.value; })
+            .split("at most ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .expect("the DOT label states the bound"),
+            "{what}: pipeline_bound! and pipeline_dot! agree"
+        );
+
+        // A flat-map: its outputs are made on demand, so a million of them stay bounded.
+        let counters = Counters::new();
+        let mut outputs = 0;
+        let (bound, peak) = bound_and_peak!(threads, counters, capacity = 16,
+            (0..10).map(|i| counters.item(i))
+                => flat_map |t: Tracked| (0..100_000).map(move |k| t.counters().item(k))
+                => serial |t: Tracked| { busy(t.value, 2); t } => |_t: Tracked| outputs += 1);
+        assert_eq!(outputs, 1_000_000, "{what}");
+        assert!(
+            peak <= bound + 10,
+            "{what}: peak {peak}, bound {bound} + 10 inputs held by flat-map iterators"
+        );
+    }
+}
