@@ -176,6 +176,7 @@ where
     }
 
     cx.count(this, consumed, emitted);
+    cx.count_left(this, || input.len());
     if input.release(consumed) {
         cx.wake_producers(this);
     }
@@ -371,6 +372,9 @@ where
     }
     let parked_left = parked.iter.is_some();
     cx.count(this, consumed, emitted);
+    if !parked_left {
+        cx.count_left(this, || input.len());
+    }
 
     let notified = claim.release();
     if input.release(consumed) {

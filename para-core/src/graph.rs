@@ -226,6 +226,8 @@ pub struct Cx<'a> {
     progress: Option<Progress<'a>>,
     /// Items this step counted in and out, for a trace (only kept when observed).
     step_items: usize,
+    /// When this step began on the probe's clock, if it has one (only kept when observed).
+    step_start: Option<u64>,
 }
 
 impl Cx<'_> {
@@ -350,9 +352,12 @@ impl Cx<'_> {
             // What a sink's closure returns goes nowhere: it gives out no items.
             let items_out = if sink { 0 } else { items_out };
             self.step_items += items_in + items_out;
-            probe
-                .node_counters(self.sched.worker(), node)
-                .items(items_in, items_out);
+            let counters = probe.node_counters(self.sched.worker(), node);
+            counters.items(items_in, items_out);
+            if let Some(start) = self.step_start {
+                // This step found room and items: waits that began before it are over.
+                probe.node_marks(node).end_waits(start, counters);
+            }
         }
         if let (Some(progress), true) = (self.progress, sink && items_in > 0) {
             progress(items_in);
@@ -364,6 +369,18 @@ impl Cx<'_> {
     pub fn count_blocked(&mut self, node: NodeId) {
         if let Some(probe) = self.probe {
             count_blocked(probe, self.sched.worker(), node);
+        }
+    }
+
+    /// A step of `node` that took items ends with `queued()` items left in its input: if none,
+    /// the node waits on the nodes before it from now on (`queued` is only called when
+    /// statistics are kept with a clock).
+    #[inline]
+    pub fn count_left(&mut self, node: NodeId, queued: impl FnOnce() -> usize) {
+        if let Some(probe) = self.probe {
+            if queued() == 0 {
+                count_emptied(probe, node);
+            }
         }
     }
 
@@ -391,6 +408,17 @@ impl fmt::Debug for Cx<'_> {
 #[inline(never)]
 fn count_blocked(probe: &dyn Probe, worker: usize, node: NodeId) {
     probe.node_counters(worker, node).blocked();
+    if let Some(now) = probe.now() {
+        probe.node_marks(node).output_full(now);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn count_emptied(probe: &dyn Probe, node: NodeId) {
+    if let Some(now) = probe.now() {
+        probe.node_marks(node).input_empty(now);
+    }
 }
 
 /// A runnable graph: node table, dispatch closure, run state, and what observes the run.
@@ -447,6 +475,7 @@ where
             probe: self.probe,
             progress: self.progress,
             step_items: 0,
+            step_start: None,
         };
         match self.probe {
             None => (self.dispatch)(node, &mut cx),
@@ -460,6 +489,7 @@ where
     fn run_node_probed(&self, node: NodeId, mut cx: Cx<'_>, probe: &dyn Probe) -> bool {
         let worker = cx.worker();
         let start = probe.now();
+        cx.step_start = start;
         let worked = (self.dispatch)(node, &mut cx);
         let mut ticks = 0;
         if let (Some(start), Some(end)) = (start, probe.now()) {

@@ -409,6 +409,7 @@ where
         out.push_all(&mut outbox);
     }
     cx.count(this, done, emitted);
+    cx.count_left(this, || input.len());
     if input.release(done) {
         cx.wake_producers(this);
     }

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::graph::{NodeId, NodeInfo, NodeKind};
-use crate::stats::{Clock, NodeCounters, NodeStats, Probe, WorkerCounters, WorkerStats};
+use crate::stats::{Clock, NodeCounters, NodeMarks, NodeStats, Probe, WorkerCounters, WorkerStats};
 use crate::sync::{AtomicUsize, Ordering};
 
 /// The totals of a run, however they were counted: what the table and the picture print.
@@ -54,8 +54,18 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
     let time = Time(stats.ticks_per_second());
     writeln!(
         f,
-        "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>8}  stage",
-        "node", "kind", "items in", "items out", "steps", "blocked", "busy", "load", "peak"
+        "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>10} {:>10} {:>6}  stage",
+        "node",
+        "kind",
+        "items in",
+        "items out",
+        "steps",
+        "blocked",
+        "busy",
+        "load",
+        "out full",
+        "in empty",
+        "peak"
     )?;
     let bottleneck = stats.bottleneck();
     for i in 0..stats.nodes().len() {
@@ -63,7 +73,7 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
         let load = stats.load(i as NodeId);
         writeln!(
             f,
-            "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>8}  {}{}",
+            "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>10} {:>10} {:>6}  {}{}",
             i,
             kind(node.kind),
             node.items_in,
@@ -72,6 +82,8 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
             node.blocked,
             time.show(node.busy),
             Load(load),
+            time.show(node.waited_full),
+            time.show(node.waited_empty),
             node.queue_peak,
             first_line(node.name),
             if bottleneck == Some(i as NodeId) {
@@ -123,7 +135,13 @@ pub fn write_dot(stats: &dyn RunStats, out: &mut dyn fmt::Write) -> fmt::Result 
             node.items_in, node.items_out, node.steps, node.blocked
         )?;
         if let Some(load) = stats.load(i as NodeId) {
-            write!(out, "\\nbusy {} / load {load:.2}", time.show(node.busy))?;
+            write!(
+                out,
+                "\\nbusy {} / load {load:.2}\\nwaited: output full {} / input empty {}",
+                time.show(node.busy),
+                time.show(node.waited_full),
+                time.show(node.waited_empty)
+            )?;
         }
         out.write_str("\"")?;
         if bottleneck == Some(i as NodeId) {
@@ -229,6 +247,7 @@ impl fmt::Display for Escaped<'_> {
 pub struct Stats<const NODES: usize = 32, const WORKERS: usize = 8> {
     table: &'static [NodeInfo],
     counters: [NodeCounters; NODES],
+    marks: [NodeMarks; NODES],
     worker_counters: [WorkerCounters; WORKERS],
     workers: usize,
     clock: Option<(Clock, u64)>,
@@ -243,6 +262,7 @@ impl<const NODES: usize, const WORKERS: usize> Stats<NODES, WORKERS> {
         Stats {
             table: &[],
             counters: core::array::from_fn(|_| NodeCounters::new()),
+            marks: core::array::from_fn(|_| NodeMarks::new()),
             worker_counters: core::array::from_fn(|_| WorkerCounters::new()),
             workers: 0,
             clock: None,
@@ -274,6 +294,12 @@ impl<const NODES: usize, const WORKERS: usize> Stats<NODES, WORKERS> {
         self.worker_counters.iter().for_each(WorkerCounters::reset);
         self.wall.store(0, Ordering::Relaxed);
         self.started = self.now().unwrap_or(0);
+        for (info, marks) in table.iter().zip(&self.marks) {
+            marks.reset();
+            if info.kind() != NodeKind::Source && self.clock.is_some() {
+                marks.input_empty(self.started); // nothing has arrived yet
+            }
+        }
     }
 
     /// The run has ended: its length is taken.
@@ -281,6 +307,9 @@ impl<const NODES: usize, const WORKERS: usize> Stats<NODES, WORKERS> {
         if let Some(now) = self.now() {
             let wall = now.wrapping_sub(self.started) as usize;
             self.wall.store(wall, Ordering::Relaxed);
+            for (marks, counters) in self.marks.iter().zip(&self.counters) {
+                marks.end_run(now, counters);
+            }
         }
     }
 }
@@ -302,6 +331,10 @@ impl<const NODES: usize, const WORKERS: usize> Probe for Stats<NODES, WORKERS> {
 
     fn worker_counters(&self, worker: usize) -> &WorkerCounters {
         &self.worker_counters[worker % WORKERS]
+    }
+
+    fn node_marks(&self, node: NodeId) -> &NodeMarks {
+        &self.marks[usize::from(node)]
     }
 }
 

@@ -23,6 +23,17 @@
 //! chip they wrap at 2^32, so give such a chip a clock of coarse ticks (microseconds: 71
 //! minutes).
 //!
+//! # Waits
+//!
+//! How long a node waited on its neighbours is measured between steps, by whichever workers
+//! run them: a step that finds no room downstream marks the start of a wait on the output, a
+//! step that leaves its input empty the start of a wait on the input (shared [`NodeMarks`],
+//! set only if not set); the next step of the node that did work and *began after the mark*
+//! ends the wait at its start and adds it to its worker's row. A step that began before the
+//! mark (another worker, still on its batch) leaves it open. The run's end closes what is
+//! open. So a wait includes the time the node's next step took to be scheduled, which is part
+//! of waiting too.
+//!
 //! # What the counts say
 //!
 //! * A node's `busy` time against the run's `wall` time (times the calls it may run at once)
@@ -52,6 +63,8 @@ pub struct NodeCounters {
     items_out: AtomicUsize,
     busy: AtomicUsize,
     queue_peak: AtomicUsize,
+    waited_full: AtomicUsize,
+    waited_empty: AtomicUsize,
 }
 
 impl NodeCounters {
@@ -66,6 +79,8 @@ impl NodeCounters {
             items_out: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
             queue_peak: AtomicUsize::new(0),
+            waited_full: AtomicUsize::new(0),
+            waited_empty: AtomicUsize::new(0),
         }
     }
 
@@ -108,6 +123,8 @@ impl NodeCounters {
         stats.items_in += read(&self.items_in);
         stats.items_out += read(&self.items_out);
         stats.busy += read(&self.busy);
+        stats.waited_full += read(&self.waited_full);
+        stats.waited_empty += read(&self.waited_empty);
         stats.queue_peak = stats
             .queue_peak
             .max(self.queue_peak.load(Ordering::Relaxed));
@@ -123,9 +140,102 @@ impl NodeCounters {
             &self.items_out,
             &self.busy,
             &self.queue_peak,
+            &self.waited_full,
+            &self.waited_empty,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
+    }
+}
+
+/// When a node began to wait, shared by the workers (module docs, "Waits"): the start of a
+/// wait on a full output, and of a wait on an empty input, in the probe's ticks (0: none).
+#[derive(Debug, Default)]
+pub struct NodeMarks {
+    full_since: AtomicUsize,
+    empty_since: AtomicUsize,
+}
+
+impl NodeMarks {
+    /// No wait begun.
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        NodeMarks {
+            full_since: AtomicUsize::new(0),
+            empty_since: AtomicUsize::new(0),
+        }
+    }
+
+    /// No wait begun.
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A tick as a mark: never 0, which means "no wait".
+    fn mark(now: u64) -> usize {
+        (now as usize).max(1)
+    }
+
+    /// A step found no room downstream at `now`: a wait on the output begins, unless one has.
+    pub(crate) fn output_full(&self, now: u64) {
+        let _ = self.full_since.compare_exchange(
+            0,
+            Self::mark(now),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// A step left the input empty at `now`: a wait on the input begins, unless one has.
+    pub fn input_empty(&self, now: u64) {
+        let _ = self.empty_since.compare_exchange(
+            0,
+            Self::mark(now),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// A step that began at `start` found room and items: the waits that began before it end
+    /// there, and are added to `counters` (a wait that began after it is left open).
+    pub(crate) fn end_waits(&self, start: u64, counters: &NodeCounters) {
+        let start = start as usize;
+        for (since, total) in [
+            (&self.full_since, &counters.waited_full),
+            (&self.empty_since, &counters.waited_empty),
+        ] {
+            let began = since.load(Ordering::Relaxed);
+            // Wrapping comparison: ticks may wrap a 32-bit `usize`.
+            if began != 0
+                && (start.wrapping_sub(began) as isize) > 0
+                && since
+                    .compare_exchange(began, 0, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                total.fetch_add(start.wrapping_sub(began), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The run ended at `end`: the waits still open end there.
+    pub fn end_run(&self, end: u64, counters: &NodeCounters) {
+        let end = end as usize;
+        for (since, total) in [
+            (&self.full_since, &counters.waited_full),
+            (&self.empty_since, &counters.waited_empty),
+        ] {
+            let began = since.swap(0, Ordering::Relaxed);
+            if began != 0 && (end.wrapping_sub(began) as isize) > 0 {
+                total.fetch_add(end.wrapping_sub(began), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Back to no wait, for the next run.
+    pub fn reset(&self) {
+        self.full_since.store(0, Ordering::Relaxed);
+        self.empty_since.store(0, Ordering::Relaxed);
     }
 }
 
@@ -204,6 +314,9 @@ pub trait Probe: Sync {
     /// The counters of worker `worker`.
     fn worker_counters(&self, worker: usize) -> &WorkerCounters;
 
+    /// The marks of `node`'s waits, shared by every worker.
+    fn node_marks(&self, node: NodeId) -> &NodeMarks;
+
     /// A step of `node` on `worker` did work from `start` to `end` (ticks), moving `items`
     /// items (in and out): for a timeline trace. Called only with a clock. Default: nothing.
     fn trace_step(&self, worker: usize, node: NodeId, start: u64, end: u64, items: usize) {
@@ -264,6 +377,13 @@ pub struct NodeStats {
     pub items_out: u64,
     /// Ticks spent in steps that did work (0 without a clock).
     pub busy: u64,
+    /// Ticks its output was full: from a step that found no room downstream to the start of
+    /// the next step that did work (0 without a clock).
+    pub waited_full: u64,
+    /// Ticks its input was empty: from the run's start, and from each step that left its queue
+    /// empty, to the start of the next step that did work (0 without a clock; for a source, 0;
+    /// for an ordered stage, only the wait for its first items).
+    pub waited_empty: u64,
     /// The most items its input queue held when one of its steps began.
     pub queue_peak: usize,
 }
@@ -280,6 +400,8 @@ impl NodeStats {
             items_in: 0,
             items_out: 0,
             busy: 0,
+            waited_full: 0,
+            waited_empty: 0,
             queue_peak: 0,
         }
     }

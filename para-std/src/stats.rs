@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use para_core::__private::StatsArg;
 use para_core::stats::{
-    self, NodeCounters, NodeStats, Probe, RunStats, WorkerCounters, WorkerStats,
+    self, NodeCounters, NodeMarks, NodeStats, Probe, RunStats, WorkerCounters, WorkerStats,
 };
-use para_core::{NodeId, NodeInfo};
+use para_core::{NodeId, NodeInfo, NodeKind};
 
 use crate::threads::Threads;
 use crate::trace::Trace;
@@ -45,6 +45,8 @@ pub struct Stats {
     table: &'static [NodeInfo],
     /// `rows[worker][node]`.
     rows: Vec<Box<[NodeCounters]>>,
+    /// The nodes' waits, shared by the workers.
+    marks: Vec<NodeMarks>,
     workers: Vec<WorkerCounters>,
     start: Instant,
     /// Nanoseconds from `start` to the run's end.
@@ -59,6 +61,7 @@ impl Stats {
         Stats {
             table: &[],
             rows: Vec::new(),
+            marks: Vec::new(),
             workers: Vec::new(),
             start: Instant::now(),
             wall: AtomicU64::new(0),
@@ -154,6 +157,10 @@ impl Probe for Stats {
         &self.workers[worker % self.workers.len()]
     }
 
+    fn node_marks(&self, node: NodeId) -> &NodeMarks {
+        &self.marks[usize::from(node)]
+    }
+
     fn trace_step(&self, worker: usize, node: NodeId, start: u64, end: u64, items: usize) {
         if let Some(trace) = &self.trace {
             trace.step(worker, node, start, end, items);
@@ -213,6 +220,17 @@ impl StatsArg for Stats {
             .map(|_| table.iter().map(|_| NodeCounters::new()).collect())
             .collect();
         self.workers = (0..workers).map(|_| WorkerCounters::new()).collect();
+        // Every node but a source waits for its first items from the start.
+        self.marks = table
+            .iter()
+            .map(|info| {
+                let marks = NodeMarks::new();
+                if info.kind() != NodeKind::Source {
+                    marks.input_empty(0);
+                }
+                marks
+            })
+            .collect();
         self.wall.store(0, Ordering::Relaxed);
         if let Some(trace) = &mut self.trace {
             trace.begin(workers);
@@ -223,6 +241,9 @@ impl StatsArg for Stats {
     fn end(&self) {
         let wall = self.start.elapsed().as_nanos() as u64;
         self.wall.store(wall, Ordering::Relaxed);
+        for (node, marks) in self.marks.iter().enumerate() {
+            marks.end_run(wall, &self.rows[0][node]);
+        }
     }
 }
 

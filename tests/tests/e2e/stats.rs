@@ -282,3 +282,33 @@ fn stats_without_a_trace_say_so() {
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
     assert!(error.to_string().contains("with_trace"), "{error}");
 }
+
+#[test]
+fn waits_show_who_waits_on_whom() {
+    watchdog(60, || {
+        let mut stats = Stats::new();
+        let mut sum = 0u64;
+        // A fast source and stage before a slow serial stage, a fast sink after it.
+        pipeline!(4, capacity = 8, stats = &mut stats,
+            0..600u64 => |x| x * 2
+                => serial |x| { sleep(Duration::from_micros(500)); x }
+                => serial |x| sum += x);
+        assert_eq!(sum, (0..600u64).map(|x| x * 2).sum::<u64>());
+        let wall = RunStats::wall(&stats);
+        let slow = stats
+            .nodes()
+            .position(|n| n.name.contains("sleep"))
+            .unwrap();
+        let (before, slow, after) = (stats.node(0), stats.node(slow as u16), stats.node(3));
+        // Upstream of the slow stage, outputs are full most of the run; the slow stage itself
+        // neither waits for room nor, much, for items; the sink after it waits for items.
+        assert!(before.waited_full > wall / 2, "{stats}");
+        assert!(slow.waited_full < wall / 10, "{stats}");
+        assert!(slow.waited_empty < wall / 3, "{stats}");
+        assert!(after.waited_empty > wall / 2, "{stats}");
+        assert!(
+            after.waited_full == 0 && after.waited_empty <= wall,
+            "{stats}"
+        );
+    });
+}
