@@ -26,10 +26,7 @@ pub(crate) fn expand(
     nodes: &[Node<'_>],
     plan: &OrderPlan,
 ) -> TokenStream {
-    let capacity = match settings.capacity {
-        Some(capacity) => quote!(#capacity),
-        None => quote!(#krate::__private::DEFAULT_CAPACITY),
-    };
+    let capacity = capacity(krate, settings);
     // Each node's queue or windows hold `slots × capacity` items.
     let slots: Vec<usize> = (0..nodes.len()).map(|n| slots(nodes, plan, n)).collect();
     let total: usize = slots.iter().sum();
@@ -78,6 +75,14 @@ pub(crate) fn expand(
     })
 }
 
+/// The capacity of every queue: the `capacity` option, or the backend's default.
+fn capacity(krate: &TokenStream, settings: &Settings<'_>) -> TokenStream {
+    match settings.capacity {
+        Some(capacity) => quote!(#capacity),
+        None => quote!(#krate::__private::DEFAULT_CAPACITY),
+    }
+}
+
 /// The block that computes the bound on the items the queues and windows of `nodes` hold: the
 /// number `pipeline_dot!` prints in the graph's label, as a `usize`.
 pub(crate) fn bound(
@@ -86,10 +91,7 @@ pub(crate) fn bound(
     nodes: &[Node<'_>],
     plan: &OrderPlan,
 ) -> TokenStream {
-    let capacity = match settings.capacity {
-        Some(capacity) => quote!(#capacity),
-        None => quote!(#krate::__private::DEFAULT_CAPACITY),
-    };
+    let capacity = capacity(krate, settings);
     let total: usize = (0..nodes.len()).map(|n| slots(nodes, plan, n)).sum();
     quote!({
         let cap: usize = #capacity;
