@@ -28,6 +28,7 @@ para_qemu::main!(
     every_value_dropped_once,
     abort_drops_what_is_in_flight,
     empty_source_finishes,
+    statistics_on_every_core,
 );
 
 /// Items per run: small enough for the micro:bit's 16 KiB of RAM (bitmaps on the stack).
@@ -514,5 +515,42 @@ fn empty_source_finishes() -> Outcome {
     let mut count = 0usize;
     pipeline!(&CORES, 0..0u32 => |x| x + 1 => |_| count += 1);
     ensure_eq!(count, 0);
+    Outcome::Pass
+}
+
+/// `stats = &mut Stats` on the chip's cores, with no allocator: the counts add up along the
+/// edges, every core counted steps, and on RISC-V, timed by the CLINT's `mtime`, the heavy
+/// stage is the most loaded node. (The other machines have no clock here: counts only.)
+fn statistics_on_every_core() -> Outcome {
+    use para_core::{RunStats, Stats};
+    let stats = Stats::<8, HARTS>::new();
+    #[cfg(any(target_arch = "riscv32", target_arch = "riscv64"))]
+    let stats = stats.with_clock(para_qemu::platform::mtime, para_qemu::platform::TIMER_HZ);
+    let mut stats = stats;
+    let mut sum = 0u64;
+    pipeline!(&CORES, stats = &mut stats, 0..N as u32
+        => |x| heavy_for(x, 200)
+        => filter |x: &u32| x % 2 == 0
+        => |x| sum += u64::from(x));
+    println!("{stats}");
+    let heavy = stats.node(1);
+    ensure_eq!(heavy.items_in, N as u64);
+    let passed = heavy.items_out;
+    ensure!(
+        passed > 0 && passed < N as u64,
+        "the filter kept {passed} of {N}"
+    );
+    ensure_eq!(stats.node(2).items_in, passed);
+    ensure_eq!(stats.node(0).items_out, N as u64);
+    ensure_eq!(stats.workers(), HARTS);
+    let steps: u64 = (0..HARTS).map(|w| stats.worker(w).steps).sum();
+    let node_steps: u64 = (0..3).map(|n| stats.node(n).steps).sum();
+    ensure_eq!(steps, node_steps);
+    if stats.ticks_per_second().is_some() {
+        ensure_eq!(stats.bottleneck(), Some(1));
+        ensure!(stats.wall() > 0, "a timed run took no time");
+    } else {
+        ensure_eq!(stats.bottleneck(), None);
+    }
     Outcome::Pass
 }
