@@ -111,7 +111,7 @@ fn a_parallel_stage_that_waits_has_every_worker_inside() {
             let mut stats = Stats::new();
             let done = AtomicUsize::new(0);
             pipeline!(threads, stats = &mut stats,
-                0..(threads as u32 * 20) => |x| { sleep(Duration::from_millis(4)); x }
+                0..(threads as u32 * 20) => |x| { sleep(Duration::from_millis(8)); x }
                     => |_x| { done.fetch_add(1, Ordering::Relaxed); });
             let stage = stats
                 .nodes()
