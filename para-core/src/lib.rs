@@ -59,6 +59,7 @@ mod fold;
 mod graph;
 mod limit;
 mod node;
+mod observe;
 mod ordered;
 mod outbox;
 mod pad;
