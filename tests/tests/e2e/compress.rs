@@ -399,8 +399,9 @@ fn the_statistics_of_a_run_add_up() {
             (chunks, 0),
             "{stats}"
         );
-        // Deflating is the work: it is the most loaded stage.
-        assert_eq!(para_std::RunStats::bottleneck(&stats), Some(1), "{stats}");
+        // Deflating is the work: the stage with the most busy time. (Not `bottleneck()`: with
+        // more threads than cores, a parallel stage's load over T understates it.)
+        assert!(nodes[1].busy > nodes[0].busy, "{stats}");
         assert!(nodes[1].busy > nodes[2].busy, "{stats}");
         // The timeline: a span per step, named by its node.
         let mut json = Vec::new();
