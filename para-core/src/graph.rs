@@ -55,6 +55,8 @@ pub enum NodeKind {
     Sink,
     /// A stateless `Fn + Sync` final stage; any number of workers run it at once.
     ParallelSink,
+    /// An `async` stage: keeps futures in flight, polled by one worker at a time.
+    Async,
 }
 
 impl NodeKind {
@@ -70,7 +72,7 @@ impl NodeKind {
         match self {
             NodeKind::Source => 0,
             NodeKind::Parallel | NodeKind::ParallelSink => 1,
-            NodeKind::Serial | NodeKind::Sink => 2,
+            NodeKind::Serial | NodeKind::Sink | NodeKind::Async => 2,
         }
     }
 }
@@ -163,6 +165,24 @@ pub trait Scheduler {
 
     /// The run has ended (finished or aborted): every worker should return.
     fn end(&mut self) {}
+
+    /// A waker for the futures of async node `node`: waking it must make the node run at some
+    /// point after the call, as [`notify`](Scheduler::notify) does, and it may be kept and
+    /// called after the run has ended (it must then do no harm). The default counts the
+    /// wake-up in a process-wide counter and holds no pointer (`wake.rs`): enough for a
+    /// scheduler that runs every node in turn, as [`Scan`](crate::Scan) does.
+    fn waker(&mut self, node: NodeId) -> core::task::Waker {
+        let _ = node;
+        crate::wake::counting_waker()
+    }
+
+    /// How many times the wakers of `node` have been woken (wrapping): an async node polls its
+    /// futures when this has changed since it last did. Pairs with [`waker`](Scheduler::waker);
+    /// the default reads the process-wide counter.
+    fn wakes(&self, node: NodeId) -> usize {
+        let _ = node;
+        crate::wake::wakes()
+    }
 
     /// This worker's index among the run's workers (`0..workers`), if the loop knows it:
     /// a fold sink's step tries that accumulator slot first (`fold.rs`). Defaults to 0.
@@ -314,6 +334,18 @@ impl Cx<'_> {
     #[inline]
     pub fn workers(&self) -> usize {
         self.state.workers.load(Ordering::Relaxed).max(1)
+    }
+
+    /// A waker that makes async node `node` run again ([`Scheduler::waker`]).
+    #[inline]
+    pub fn waker(&mut self, node: NodeId) -> core::task::Waker {
+        self.sched.waker(node)
+    }
+
+    /// How often the wakers of `node` were woken ([`Scheduler::wakes`]).
+    #[inline]
+    pub fn wakes(&self, node: NodeId) -> usize {
+        self.sched.wakes(node)
     }
 
     /// This worker's index, as its loop reports it ([`Scheduler::worker`]).

@@ -49,6 +49,7 @@
     clippy::std_instead_of_alloc
 )]
 
+mod async_node;
 mod cores;
 mod drop_all;
 mod expansion;
@@ -73,6 +74,7 @@ mod split;
 mod stage;
 pub mod stats;
 mod sync;
+mod wake;
 mod wiring;
 mod worker;
 

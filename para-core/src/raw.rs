@@ -57,6 +57,9 @@
 //! assert_eq!(sum, 999 * 1000);
 //! ```
 
+pub use crate::async_node::{
+    run_async, AsyncMap, AsyncNode, AsyncStage, AsyncStageOf, Start, ASYNC_IN_FLIGHT,
+};
 pub use crate::feed::FeedNode;
 pub use crate::flat_fold::{flat_fold, run_flat_fold, FlatFoldNode, FLAT_FOLD_BATCH};
 pub use crate::flat_map::PARKING;

@@ -167,6 +167,7 @@ fn kind(kind: NodeKind) -> &'static str {
         NodeKind::Serial => "serial",
         NodeKind::Sink => "sink",
         NodeKind::ParallelSink => "sink",
+        NodeKind::Async => "async",
     }
 }
 

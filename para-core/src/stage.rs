@@ -238,8 +238,8 @@ impl<E> Default for ErrorSlot<E> {
 /// `Result`s): a fallible stage; the first error stops the run and is returned.
 #[derive(Debug)]
 pub struct Fallible<'e, S, E> {
-    stage: S,
-    errors: &'e ErrorSlot<E>,
+    pub(crate) stage: S,
+    pub(crate) errors: &'e ErrorSlot<E>,
 }
 
 impl<'e, S, E> Fallible<'e, S, E> {
@@ -251,7 +251,7 @@ impl<'e, S, E> Fallible<'e, S, E> {
 
 /// Turns a `Flow<Result<T, E>>` into a `Flow<T>`, recording an error.
 #[inline]
-fn settle<T, E>(flow: Flow<Result<T, E>>, errors: &ErrorSlot<E>) -> Flow<T> {
+pub(crate) fn settle<T, E>(flow: Flow<Result<T, E>>, errors: &ErrorSlot<E>) -> Flow<T> {
     match flow {
         Flow::Emit(Ok(value)) => Flow::Emit(value),
         Flow::Emit(Err(error)) => {

@@ -8,6 +8,7 @@
 
 use core::marker::PhantomData;
 
+use crate::async_node::{AsyncMap, AsyncNode, AsyncStage, AsyncStageOf};
 use crate::flat_map::{FlatMapNode, SerialFlatMapNode};
 use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage, Untag};
@@ -359,6 +360,58 @@ impl<S, It> WrapStage for SerialFlatMapNode<S, It> {
 pub fn fuse<A, N: WrapStage>(head: ParallelNode<A>, tail: N) -> N::With<Fused<A, N::Stage>> {
     let head = head.into_stage();
     tail.wrap_stage(|tail| Fused(head, tail))
+}
+
+impl<S> WrapStage for AsyncStageOf<S> {
+    type Stage = S;
+    type With<W> = AsyncStageOf<W>;
+    fn wrap_stage<W>(self, wrap: impl FnOnce(S) -> W) -> AsyncStageOf<W> {
+        AsyncStageOf(wrap(self.0))
+    }
+}
+
+/// `async f` on items of type `I`: `f` itself, given to a bound that tells an async closure its
+/// argument's type (as [`parallel_map`]'s bound does for a closure).
+pub fn async_fn<I, O, F: core::ops::AsyncFn(I) -> O>(_input: Ty<I>, f: F) -> F {
+    f
+}
+
+/// `async |x| …`: the stage that calls `starter` (`move |x| f(x)`, for the `f` that
+/// [`async_fn`] returned) and waits for its future; a node once [`async_node`] gives it slots.
+pub fn async_map<I, O, F, Fut>(_input: Ty<I>, starter: F) -> (AsyncStageOf<AsyncMap<F>>, Ty<O>)
+where
+    F: Fn(I) -> Fut,
+    Fut: core::future::Future<Output = O>,
+{
+    (AsyncStageOf(AsyncMap(starter)), ty())
+}
+
+/// `try async |x| …`: the same for a future that gives a `Result`; the first error stops the
+/// run.
+pub fn async_try_map<'e, I, T, E, F, Fut>(
+    _input: Ty<I>,
+    errors: &'e ErrorSlot<E>,
+    starter: F,
+) -> (AsyncStageOf<Fallible<'e, AsyncMap<F>, E>>, Ty<T>)
+where
+    F: Fn(I) -> Fut,
+    Fut: core::future::Future<Output = Result<T, E>>,
+{
+    (AsyncStageOf(Fallible::new(AsyncMap(starter), errors)), ty())
+}
+
+/// The async node of `stage` on inputs of type `I`, with `K` futures in flight at most: built
+/// after the stage is wrapped for tags, when its input type is known.
+pub fn async_node<S: AsyncStage<I>, I, const K: usize>(
+    stage: AsyncStageOf<S>,
+    _input: Ty<I>,
+) -> AsyncNode<S, I, K> {
+    AsyncNode::new(stage.0)
+}
+
+/// The type of the items in a queue before an ordered stage: `T`, tagged.
+pub fn tagged<T>(_input: Ty<T>) -> Ty<Tagged<T>> {
+    ty()
 }
 
 /// A node before an ordered stage (or a transparent ordered stage): works on tagged items and

@@ -258,3 +258,65 @@ fn statistics_without_an_allocator() {
         assert!(stats.wall() >= stats.node(1).busy, "{stats}");
     });
 }
+
+/// A value a thread hands over a little later: a future woken from that thread.
+struct Later {
+    state: std::sync::Arc<(
+        std::sync::atomic::AtomicBool,
+        Mutex<Option<std::task::Waker>>,
+    )>,
+    value: u64,
+}
+
+fn later(value: u64) -> Later {
+    let state = std::sync::Arc::new((
+        std::sync::atomic::AtomicBool::new(false),
+        Mutex::new(None::<std::task::Waker>),
+    ));
+    let theirs = state.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_micros(value % 100));
+        theirs.0.store(true, Ordering::SeqCst);
+        if let Some(waker) = theirs.1.lock().unwrap().take() {
+            waker.wake();
+        }
+    });
+    Later { state, value }
+}
+
+impl std::future::Future for Later {
+    type Output = u64;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u64> {
+        // The waker first, then the flag: the thread sets the flag, then takes the waker.
+        *self.state.1.lock().unwrap() = Some(cx.waker().clone());
+        if self.state.0.load(Ordering::SeqCst) {
+            std::task::Poll::Ready(self.value)
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// An `async` stage on para-core alone: futures completed by other threads, woken through the
+/// counting waker (`wake.rs`), found again by the cores' scan; source order kept for an
+/// `ordered` sink; on each kind of cores.
+#[test]
+fn async_stages_woken_from_other_threads() {
+    let n: u64 = if cfg!(miri) { 12 } else { 1000 };
+    let expected: Vec<u64> = (0..n).map(|x| x * 2).collect();
+    watchdog(60, move || {
+        let mut seen = Vec::new();
+        pipeline!(Scoped(3), 0..n => limit(64) async |x| later(x).await * 2 => ordered |y| seen.push(y));
+        assert_eq!(seen, expected);
+        let mut seen = Vec::new();
+        pipeline!(OneCore, 0..n => async |x| later(x).await * 2 => ordered |y| seen.push(y));
+        assert_eq!(seen, expected);
+        let (_guard, cores) = harts();
+        let mut sum = 0;
+        pipeline!(cores, 0..n => async |x| later(x).await * 2 => |y| sum += y);
+        assert_eq!(sum, expected.iter().sum::<u64>());
+    });
+}

@@ -24,6 +24,11 @@ const OPTIONS: [&str; 6] = [
     "stats",
 ];
 
+/// Why `async` takes no other kind marker.
+const ASYNC_ALONE: &str = "an `async` stage keeps futures in flight and passes their outputs on \
+                           as they complete; it cannot be `serial`, `parallel` or `ordered` \
+                           (put an `ordered` stage after it to see source order)";
+
 /// What the expansion uses, with every value that failed a check removed.
 pub(crate) struct Settings<'a> {
     pub(crate) threads: Option<&'a Expr>,
@@ -198,6 +203,20 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 "parallel" if has("ordered") => {
                     error("an `ordered` stage is serial; it cannot be `parallel`".to_owned())
                 }
+                "async" if is_sink => error(
+                    "an `async` stage passes its futures' outputs on, so it needs a node after \
+                     it: `async |x| … => |y| …`"
+                        .to_owned(),
+                ),
+                "async" if node.shape != Shape::Map => error(
+                    "`async` cannot be combined with `filter`, `filter_map` or `flat_map` yet: \
+                     give the future's output to a stage after it (`async |x| … => filter |y| …`)"
+                        .to_owned(),
+                ),
+                "async" if has("serial") || has("parallel") || has("ordered") => {
+                    error(ASYNC_ALONE.to_owned())
+                }
+                "serial" | "parallel" | "ordered" if has("async") => error(ASYNC_ALONE.to_owned()),
                 "serial" if has("parallel") => {
                     error("a node is either `serial` or `parallel`, not both".to_owned())
                 }
@@ -241,7 +260,12 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                              limited to 0 calls would never run): write `limit(1)` or more",
                         ))
                     }
-                    Some(_) if node.kind != Kind::Parallel && node.kind != Kind::ParallelSink => {
+                    Some(_)
+                        if !matches!(
+                            node.kind,
+                            Kind::Parallel | Kind::ParallelSink | Kind::Async
+                        ) =>
+                    {
                         error(
                             "`limit` applies to parallel stages and `parallel` sinks; this one \
                              is serial and runs one call at a time already"

@@ -134,6 +134,24 @@ pub(crate) fn expand(
                         });
                         (call, merge)
                     }
+                    None if kind == Kind::Async => {
+                        // The user's async closure, given its argument type by a bound, then
+                        // called through a reference by a plain closure, whose future type
+                        // the node's slots then hold (para-core's `async_node.rs`).
+                        let a = g.local("__para_a", i, "");
+                        let body = async_closure(node);
+                        let wrap = g.call("async_fn", place, quote!(#input, #body));
+                        prefix.push(quote!(let #a = #wrap;));
+                        let starter =
+                            quote!({ let __para_f = &#a; move |__para_x| __para_f(__para_x) });
+                        let func = constructor(kind, node.shape, node.fallible);
+                        let args = if node.fallible {
+                            quote!(#input, &#errors, #starter)
+                        } else {
+                            quote!(#input, #starter)
+                        };
+                        (g.call(func, place, args), None)
+                    }
                     None => {
                         let func = constructor(kind, node.shape, node.fallible);
                         let args = if node.fallible {
@@ -181,6 +199,30 @@ pub(crate) fn expand(
                     quote!(let #n = #n.with_parking::<#sources>();)
                 } else {
                     quote!()
+                };
+                // An async stage gets its slots once its input type is known (tags included),
+                // pinned on the stack: its futures are polled in place.
+                let parking = if kind == Kind::Async {
+                    let input = g.input_ty(i);
+                    let input = if plan[i].tagged_in {
+                        quote!(#k::tagged(#input))
+                    } else {
+                        quote!(#input)
+                    };
+                    let slots = match node.limit {
+                        Some(limit) => {
+                            let limit = limit as usize;
+                            quote!(#limit)
+                        }
+                        None => quote!(#k::ASYNC_IN_FLIGHT),
+                    };
+                    quote! {
+                        #parking
+                        let #n = #k::async_node::<_, _, { #slots }>(#n, #input);
+                        let #n = ::core::pin::pin!(#n);
+                    }
+                } else {
+                    parking
                 };
                 if matches!(kind, Kind::Sink | Kind::ParallelSink) {
                     quote!(#(#prefix)* let #n = #call; #merge #fuse #tag)
@@ -253,6 +295,7 @@ pub(crate) fn expand(
             Kind::Serial => quote!(Serial),
             Kind::Sink => quote!(Sink),
             Kind::ParallelSink => quote!(ParallelSink),
+            Kind::Async => quote!(Async),
         };
         let preds = node.preds.iter().map(|&p| id_lit(p));
         let priority = node.priority.map(|level| quote!(.with_priority(#level)));
@@ -290,6 +333,14 @@ pub(crate) fn expand(
             Kind::Source => {
                 let out = out();
                 g.call("run_source", place, quote!(#lit, &#n, #out, #cx))
+            }
+            Kind::Async => {
+                let out = out();
+                g.call(
+                    "run_async",
+                    place,
+                    quote!(#lit, &*#q, #n.as_ref(), #out, #cx),
+                )
             }
             Kind::Parallel if node.shape == Shape::FlatMap => {
                 let out = out();
@@ -549,7 +600,27 @@ fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
         (Kind::Sink, _, true) => "try_sink",
         (Kind::ParallelSink, _, false) => "parallel_sink",
         (Kind::ParallelSink, _, true) => "parallel_try_sink",
+        (Kind::Async, _, false) => "async_map",
+        (Kind::Async, _, true) => "async_try_map",
         (Kind::Source, ..) => unreachable!("sources are built by `source`"),
+    }
+}
+
+/// An `async` node's expression as the user meant it: a closure after the marker `async` is an
+/// async closure (the marker was parsed apart from it); a path stays as it is (an `async fn`).
+fn async_closure(node: &Node<'_>) -> TokenStream {
+    match node.expr {
+        Expr::Closure(closure) if closure.asyncness.is_none() => {
+            let span = node
+                .markers
+                .iter()
+                .find(|m| m.name == "async")
+                .map_or_else(Span::call_site, |m| m.name.span());
+            let mut closure = closure.clone();
+            closure.asyncness = Some(syn::Token![async](span));
+            quote!(#closure)
+        }
+        expr => quote!(#expr),
     }
 }
 

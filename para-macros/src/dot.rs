@@ -132,6 +132,7 @@ fn kind(node: &Node<'_>) -> String {
         (Kind::Serial, true) => "ordered",
         (Kind::Serial, false) => "serial",
         (Kind::Parallel, _) => "parallel",
+        (Kind::Async, _) => "async",
     });
     words.push(match node.shape {
         Shape::Filter => "filter",

@@ -24,6 +24,8 @@ pub(crate) enum Kind {
     Sink,
     /// `parallel`, without successors: a stateless final stage.
     ParallelSink,
+    /// `async`, with successors: keeps futures in flight, one worker at a time polling them.
+    Async,
 }
 
 /// What a node does with each input, from its markers.
@@ -51,7 +53,8 @@ pub(crate) struct Node<'a> {
     pub(crate) fallible: bool,
     /// `priority(N)`, checked to be an integer literal in range.
     pub(crate) priority: Option<u8>,
-    /// `limit(N)`: at most N calls at once, checked to be a positive integer literal.
+    /// `limit(N)`: at most N calls at once (for an `async` stage: N futures in flight), checked
+    /// to be a positive integer literal.
     pub(crate) limit: Option<u32>,
     /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an ordered
     /// stage, which runs as an ordered flat-map (para-core's `ordered` module docs). An ordered
@@ -115,6 +118,7 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             (true, _) => Kind::Source,
             (false, true) if stateless_sink && !node.ordered => Kind::ParallelSink,
             (false, true) => Kind::Sink,
+            (false, false) if has("async") => Kind::Async,
             (false, false) if has("serial") || node.ordered => Kind::Serial,
             (false, false) => Kind::Parallel,
         };

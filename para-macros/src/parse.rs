@@ -66,7 +66,8 @@ pub(crate) struct Marker {
 }
 
 /// The words `parse_markers` takes for markers.
-pub(crate) const MARKERS: [&str; 9] = [
+pub(crate) const MARKERS: [&str; 10] = [
+    "async",
     "serial",
     "parallel",
     "ordered",

@@ -23,6 +23,7 @@ mod source;
 mod stats;
 mod threads;
 mod trace;
+mod wake;
 mod worker;
 
 pub use para_core::stats::{NodeStats, RunStats, WorkerStats};

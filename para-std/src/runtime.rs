@@ -16,7 +16,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use para_core::{Cx, Graph, NodeId};
 
@@ -114,7 +114,16 @@ where
         return; // no source: nothing will ever flow
     }
     graph.set_workers(threads);
-    let shared = Shared::new(graph.nodes(), graph.sources(), &options.on_caller, threads);
+    // In an `Arc`: the wakers of async nodes hold a `Weak` to it (`wake.rs`).
+    let shared = Arc::new_cyclic(|this| {
+        Shared::new(
+            graph.nodes(),
+            graph.sources(),
+            &options.on_caller,
+            threads,
+            this,
+        )
+    });
     let first_panic: Mutex<Option<Payload>> = Mutex::new(None);
 
     let work = |index: usize| {

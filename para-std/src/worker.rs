@@ -34,9 +34,11 @@ use crossbeam_utils::{Backoff, CachePadded};
 use para_core::stats;
 use para_core::{NodeId, NodeInfo, NodeKind, Scheduler, MAX_PRIORITY};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, Weak};
+use std::task::Waker;
 
 use crate::sleep::Sleep;
+use crate::wake::NodeWaker;
 
 /// How many times an idle worker yields, after its spin, before it sleeps.
 const IDLE_YIELDS: u32 = 64;
@@ -76,6 +78,8 @@ pub(crate) struct Shared {
     /// `stealers[worker][level]`, set by each worker when it starts.
     stealers: Box<[CachePadded<OnceLock<Stealers>>]>,
     pub(crate) sleep: Sleep,
+    /// Per node: the waker of its futures, if it is an async node (`wake.rs`).
+    wakers: Box<[Option<Waker>]>,
 }
 
 /// The tokens of one node.
@@ -86,16 +90,20 @@ struct NodeTokens {
     level: usize,
     /// Run by worker 0 only ("Caller tokens").
     on_caller: bool,
+    /// How many times its futures' waker was woken (`wake.rs`).
+    wakes: AtomicUsize,
 }
 
 impl Shared {
     /// Shared state for `threads` workers over a graph of `nodes`, of which the calling thread
-    /// alone runs `on_caller`; seeds one token per source.
+    /// alone runs `on_caller`; seeds one token per source. `this` is the `Arc` it goes into,
+    /// for the async nodes' wakers (`wake.rs`).
     pub(crate) fn new(
         nodes: &[NodeInfo],
         sources: impl Iterator<Item = NodeId>,
         on_caller: &[NodeId],
         threads: usize,
+        this: &Weak<Shared>,
     ) -> Self {
         let shared = Shared {
             nodes: nodes
@@ -115,6 +123,7 @@ impl Shared {
                         },
                         level: usize::from(n.priority().min(MAX_PRIORITY)),
                         on_caller,
+                        wakes: AtomicUsize::new(0),
                     })
                 })
                 .collect(),
@@ -124,6 +133,18 @@ impl Shared {
                 .map(|_| CachePadded::new(OnceLock::new()))
                 .collect(),
             sleep: Sleep::default(),
+            wakers: nodes
+                .iter()
+                .zip(0..)
+                .map(|(n, node)| {
+                    (n.kind() == NodeKind::Async).then(|| {
+                        Waker::from(Arc::new(NodeWaker {
+                            shared: this.clone(),
+                            node,
+                        }))
+                    })
+                })
+                .collect(),
         };
         for source in sources {
             let tokens = &shared.nodes[usize::from(source)];
@@ -156,6 +177,17 @@ impl Shared {
                 Ok(_) => return seen < cap,
                 Err(now) => seen = now,
             }
+        }
+    }
+
+    /// A waker of async node `node` was woken (`wake.rs`, "Protocol").
+    pub(crate) fn wake_node(&self, node: NodeId) {
+        self.nodes[usize::from(node)]
+            .wakes
+            .fetch_add(1, Ordering::Release);
+        if self.take_token(node) {
+            self.injector.push(node);
+            self.sleep.wake_one();
         }
     }
 
@@ -392,5 +424,18 @@ impl Scheduler for WorkerCx<'_> {
 
     fn worker(&self) -> usize {
         self.index
+    }
+
+    fn waker(&mut self, node: NodeId) -> Waker {
+        match &self.shared.wakers[usize::from(node)] {
+            Some(waker) => waker.clone(),
+            None => Waker::noop().clone(),
+        }
+    }
+
+    fn wakes(&self, node: NodeId) -> usize {
+        self.shared.nodes[usize::from(node)]
+            .wakes
+            .load(Ordering::Acquire)
     }
 }

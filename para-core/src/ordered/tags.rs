@@ -2,6 +2,9 @@
 //! stages before an ordered stage ([`TaggedStage`]) and taken off after it ([`Untag`]). See the
 //! module docs of `ordered`.
 
+use core::future::Future;
+
+use crate::async_node::{AsyncStage, Start};
 use crate::stage::{Flow, Stage, StageMut};
 
 /// An item on its way to an ordered stage: its place in the source order, and its value or a
@@ -155,5 +158,52 @@ impl<I, S: StageMut<I>> StageMut<Tagged<I>> for Untag<S> {
             Some(value) => self.0.call_mut(value),
             None => Flow::Skip,
         }
+    }
+}
+
+impl<I, S: AsyncStage<I>> AsyncStage<Tagged<I>> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
+    type Fut = S::Fut;
+    /// The tag, its value taken into the future, and the inner stage's meta.
+    type Meta = (Tagged<()>, S::Meta);
+    #[inline]
+    fn start(&self, t: Tagged<I>) -> Start<S::Fut, Self::Meta, Self::Out> {
+        let mut t = t;
+        let tag = Tagged {
+            seq: t.seq,
+            part: t.part,
+            src: t.src,
+            end: t.end,
+            lane: t.lane,
+            value: None,
+        };
+        match t.value.take() {
+            Some(value) => match self.0.start(value) {
+                Start::Wait(fut, meta) => Start::Wait(fut, (tag, meta)),
+                Start::Done(flow) => Start::Done(retag(&tag, flow)),
+            },
+            None => Start::Done(retag(&tag, Flow::<S::Out>::Skip)),
+        }
+    }
+    #[inline]
+    fn finish(&self, (tag, meta): Self::Meta, done: <S::Fut as Future>::Output) -> Flow<Self::Out> {
+        retag(&tag, self.0.finish(meta, done))
+    }
+}
+
+impl<I, S: AsyncStage<I>> AsyncStage<Tagged<I>> for Untag<S> {
+    type Out = S::Out;
+    type Fut = S::Fut;
+    type Meta = S::Meta;
+    #[inline]
+    fn start(&self, t: Tagged<I>) -> Start<S::Fut, S::Meta, S::Out> {
+        match t.value {
+            Some(value) => self.0.start(value),
+            None => Start::Done(Flow::Skip),
+        }
+    }
+    #[inline]
+    fn finish(&self, meta: S::Meta, done: <S::Fut as Future>::Output) -> Flow<S::Out> {
+        self.0.finish(meta, done)
     }
 }

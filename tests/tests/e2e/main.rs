@@ -6,6 +6,7 @@
 
 mod common;
 
+mod async_stages;
 mod bounded_memory;
 mod caller_sources;
 mod capacity_one;
