@@ -10,6 +10,10 @@
 //! * `observe/*`: the tiny shape (three ~27 ns stages into a summing sink, 10^6 items) as it
 //!   is (`plain`), with `stats = &mut Stats` (`stats`: counters and two clock reads per step)
 //!   and with a `progress` hook (`progress`), at T = 1 and 2: what watching a run costs.
+//! * `async/*`: the same shape with its middle stage `async` (`ready`: a future ready at its
+//!   first poll; `yield`: a future that wakes itself once and is pending once, so each item
+//!   takes the waker's path: a wake-up, a token, a second poll), against `plain`: what an
+//!   async stage costs per item beyond its work.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use para_benches::{size, tiny_stage, work_5us, Timing, THREADS};
@@ -120,5 +124,63 @@ fn observe(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, startup, split_source, observe);
+/// A future that is pending once, waking itself first, then ready.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+fn async_stage(c: &mut Criterion) {
+    let n: u64 = size(1_000_000, 100_000);
+    let timing = Timing::new(10, 1.0, 6.0);
+    let mut group = c.benchmark_group("async");
+    group
+        .throughput(Throughput::Elements(n * 3))
+        .sample_size(timing.sample_size)
+        .warm_up_time(timing.warm_up)
+        .measurement_time(timing.measurement);
+    let a = |x: u64| tiny_stage(x, 1);
+    let b = |x: u64| tiny_stage(x, 2);
+    let z = |x: u64| tiny_stage(x, 3);
+    for threads in THREADS {
+        group.bench_with_input(BenchmarkId::new("plain", threads), &threads, |bench, &t| {
+            bench.iter(|| {
+                let mut sum = 0u64;
+                pipeline!(t, capacity = 64, 0..n => a => b => z
+                    => serial |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("ready", threads), &threads, |bench, &t| {
+            bench.iter(|| {
+                let mut sum = 0u64;
+                pipeline!(t, capacity = 64, 0..n => a => async |x| b(x) => z
+                    => serial |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("yield", threads), &threads, |bench, &t| {
+            bench.iter(|| {
+                let mut sum = 0u64;
+                pipeline!(t, capacity = 64, 0..n => a => async |x| { YieldOnce(false).await; b(x) } => z
+                    => serial |x| sum = sum.wrapping_add(x));
+                sum
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, startup, split_source, observe, async_stage);
 criterion_main!(benches);

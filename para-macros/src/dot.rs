@@ -30,6 +30,7 @@ pub(crate) fn expand(
     // Each node's queue or windows hold `slots × capacity` items.
     let slots: Vec<usize> = (0..nodes.len()).map(|n| slots(nodes, plan, n)).collect();
     let total: usize = slots.iter().sum();
+    let futures = futures(nodes);
     let mut lines = Vec::new();
     lines.push(quote!(dot.push_str("digraph pipeline {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");));
     for (i, node) in nodes.iter().enumerate() {
@@ -45,7 +46,10 @@ pub(crate) fn expand(
             (_, false) => "\\nqueue: ",
         };
         let before = format!("  n{i} [label=\"{label}{held}");
-        let after = "\"];\n";
+        let after = match in_flight(node) {
+            0 => "\"];\n".to_owned(),
+            k => format!("\\nfutures: {k}\"];\n"),
+        };
         if count == 0 {
             lines.push(quote!(dot.push_str(#before); dot.push_str(#after);));
         } else {
@@ -61,10 +65,15 @@ pub(crate) fn expand(
             lines.push(quote!(dot.push_str(#edge);));
         }
     }
+    let in_futures = if futures == 0 {
+        String::new()
+    } else {
+        format!(", futures {futures} more")
+    };
     lines.push(quote! {
         dot.push_str(&::std::format!(
-            "  label=\"queues and windows hold at most {} items ({} × capacity {})\";\n  labelloc=b;\n}}\n",
-            #total * cap, #total, cap
+            "  label=\"queues and windows hold at most {} items ({} × capacity {}){}\";\n  labelloc=b;\n}}\n",
+            #total * cap, #total, cap, #in_futures
         ));
     });
     quote!({
@@ -93,10 +102,26 @@ pub(crate) fn bound(
 ) -> TokenStream {
     let capacity = capacity(krate, settings);
     let total: usize = (0..nodes.len()).map(|n| slots(nodes, plan, n)).sum();
+    let futures = futures(nodes);
     quote!({
         let cap: usize = #capacity;
-        #total * cap
+        #total * cap + #futures
     })
+}
+
+/// The futures async node `node` keeps in flight at most (0 for any other node): each holds
+/// one item.
+fn in_flight(node: &Node<'_>) -> usize {
+    match (node.kind, node.limit) {
+        (Kind::Async, Some(limit)) => limit as usize,
+        (Kind::Async, None) => para_core::raw::ASYNC_IN_FLIGHT,
+        _ => 0,
+    }
+}
+
+/// The futures all async nodes of the graph keep in flight at most.
+fn futures(nodes: &[Node<'_>]) -> usize {
+    nodes.iter().map(in_flight).sum()
 }
 
 /// How many times the capacity node `node`'s input holds: 1 for a queue; an ordered stage's

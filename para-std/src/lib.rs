@@ -141,8 +141,9 @@ macro_rules! pipeline_dot {
 }
 
 /// The bound on the items a [`pipeline!`] of the same arguments holds in its queues and
-/// ordered windows at any moment, as a `usize`, without running it: the number
-/// [`pipeline_dot!`] prints under its graph. It does not depend on the thread count: a step
+/// ordered windows at any moment, plus one per future its `async` stages may keep in flight
+/// (`limit(K)`, or 32 each), as a `usize`, without running it: the number [`pipeline_dot!`]
+/// prints under its graph. It does not depend on the thread count: a step
 /// reserves room downstream before it computes and an item keeps its queue slot until the step
 /// that consumed it ends, so the items in workers' hands are inside it. Not counted: what a
 /// source's iterator or a flat-map's iterator holds before it yields (the user's), and fold

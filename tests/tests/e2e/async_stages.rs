@@ -300,3 +300,19 @@ fn an_async_fn_and_a_closure_in_a_fan_out() {
         );
     });
 }
+
+#[test]
+fn the_memory_bound_counts_the_futures_in_flight() {
+    // Two queues of 16 (the async stage's input, the sink's) and 100 futures.
+    let bound =
+        para_std::pipeline_bound!(capacity = 16, 0..10u32 => limit(100) async |x| x => |_y| ());
+    assert_eq!(bound, 2 * 16 + 100);
+    let bound = para_std::pipeline_bound!(capacity = 16, 0..10u32 => async |x| x => |_y| ());
+    assert_eq!(bound, 2 * 16 + para_core::raw::ASYNC_IN_FLIGHT);
+    let dot = para_std::pipeline_dot!(capacity = 16, 0..10u32 => limit(100) async |x| x => |_y| ());
+    assert!(
+        dot.contains("async, limit 100\\n|x| x\\nqueue: 16 items (1 × 16)\\nfutures: 100"),
+        "{dot}"
+    );
+    assert!(dot.contains("futures 100 more"), "{dot}");
+}
