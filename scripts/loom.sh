@@ -19,7 +19,7 @@ export CARGO_TARGET_DIR=target/loom
 export RUST_BACKTRACE=0 # the broken variants' expected panics print one line each
 
 start=$SECONDS
-cargo test -p para-core -p para-std --release --test loom --test loom_ordered --no-run
+cargo test -p para-core -p para-std --release --test loom --test loom_ordered --test loom_wake --no-run
 built=$SECONDS
-cargo test -p para-core -p para-std --release --test loom --test loom_ordered -- --nocapture --test-threads=1
+cargo test -p para-core -p para-std --release --test loom --test loom_ordered --test loom_wake -- --nocapture --test-threads=1
 echo "loom: ok (build $((built - start)) s, models $((SECONDS - built)) s)"
