@@ -69,7 +69,9 @@ pub const DEFAULT_CAPACITY: usize = 256;
 ///   items in source order), `filter |x| bool` (sees `&item`), `filter_map |x| Option<_>`,
 ///   `flat_map |x| iterable`, `try |x| Result<_, E>` (the first `Err` stops the run and is
 ///   returned: `pipeline!` then returns `Result<(), E>`), `priority(N)`, `limit(N)` (at most N
-///   calls of the stage at once). A sink returning `ControlFlow::Break(())` stops the run.
+///   calls of the stage at once), `async |x| … .await …` (an async closure, or `async f` for an
+///   `async fn`: up to `limit(K)` futures in flight, 32 if not given, none holding a worker
+///   while it waits). A sink returning `ControlFlow::Break(())` stops the run.
 /// - Fold sinks: `fold(|| init, |acc, x| acc', |a, b| merged)` keeps one accumulator per
 ///   worker and merges them after the run; `reduce(|| init, |a, b| c)` when items and
 ///   accumulators are of one type; `try fold(…)` when `add` returns `Result`. `pipeline!`
