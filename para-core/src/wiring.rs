@@ -376,6 +376,16 @@ pub fn async_fn<I, O, F: core::ops::AsyncFn(I) -> O>(_input: Ty<I>, f: F) -> F {
     f
 }
 
+/// Calls the async closure `f` (checked by [`async_fn`]) on `input`: what the starter closure
+/// `pipeline!` passes to [`async_map`] does. Its future is opaque, so a closure that is not
+/// async is reported once, at [`async_fn`], and not again at every node built from it.
+pub fn async_call<'f, I: 'f, O, F: core::ops::AsyncFn(I) -> O>(
+    f: &'f F,
+    input: I,
+) -> impl core::future::Future<Output = O> + 'f {
+    f(input)
+}
+
 /// `async |x| …`: the stage that calls `starter` (`move |x| f(x)`, for the `f` that
 /// [`async_fn`] returned) and waits for its future; a node once [`async_node`] gives it slots.
 pub fn async_map<I, O, F, Fut>(_input: Ty<I>, starter: F) -> (AsyncStageOf<AsyncMap<F>>, Ty<O>)

@@ -143,7 +143,7 @@ pub(crate) fn expand(
                         let wrap = g.call("async_fn", place, quote!(#input, #body));
                         prefix.push(quote!(let #a = #wrap;));
                         let starter =
-                            quote!({ let __para_f = &#a; move |__para_x| __para_f(__para_x) });
+                            quote!({ let __para_f = &#a; move |__para_x| #k::async_call(__para_f, __para_x) });
                         let func = constructor(kind, node.shape, node.fallible);
                         let args = if node.fallible {
                             quote!(#input, &#errors, #starter)
