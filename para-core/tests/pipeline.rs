@@ -274,19 +274,30 @@ fn later(value: u64) -> Later {
         Mutex::new(None::<std::task::Waker>),
     ));
     let theirs = state.clone();
-    let thread = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_micros(value % 100));
-        theirs.0.store(true, Ordering::SeqCst);
-        if let Some(waker) = theirs.1.lock().unwrap().take() {
-            waker.wake();
-        }
-    });
+    // A small stack: under qemu-user a 32-bit target's address space holds few 2 MiB stacks.
+    let thread = std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(move || {
+            std::thread::sleep(Duration::from_micros(value % 100));
+            theirs.0.store(true, Ordering::SeqCst);
+            if let Some(waker) = theirs.1.lock().unwrap().take() {
+                waker.wake();
+            }
+        });
+    let thread = thread.expect("a thread for `later`");
     LATER_THREADS.lock().unwrap().push(thread);
     Later { state, value }
 }
 
-/// The threads `later` started, joined by the test (miri wants every thread joined).
+/// The threads `later` started, joined by the test after each run (miri wants every thread
+/// joined, and an exited thread keeps its stack until it is joined).
 static LATER_THREADS: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
+fn join_later_threads() {
+    for thread in std::mem::take(&mut *LATER_THREADS.lock().unwrap()) {
+        thread.join().unwrap();
+    }
+}
 
 impl std::future::Future for Later {
     type Output = u64;
@@ -314,19 +325,19 @@ fn async_stages_woken_from_other_threads() {
     watchdog(60, move || {
         let mut seen = Vec::new();
         pipeline!(Scoped(3), 0..n => limit(64) async |x| later(x).await * 2 => ordered |y| seen.push(y));
+        join_later_threads();
         assert_eq!(seen, expected);
         let mut seen = Vec::new();
         pipeline!(OneCore, 0..n => async |x| later(x).await * 2 => ordered |y| seen.push(y));
+        join_later_threads();
         assert_eq!(seen, expected);
         if !cfg!(miri) {
             // The harts spin forever on threads of their own, which miri does not allow.
             let (_guard, cores) = harts();
             let mut sum = 0;
             pipeline!(cores, 0..n => async |x| later(x).await * 2 => |y| sum += y);
+            join_later_threads();
             assert_eq!(sum, expected.iter().sum::<u64>());
-        }
-        for thread in std::mem::take(&mut *LATER_THREADS.lock().unwrap()) {
-            thread.join().unwrap();
         }
     });
 }
