@@ -134,30 +134,25 @@ pub(crate) fn expand(
                         });
                         (call, merge)
                     }
-                    None if kind == Kind::Async => {
-                        // The user's async closure, given its argument type by a bound, then
-                        // called through a reference by a plain closure, whose future type
-                        // the node's slots then hold (para-core's `async_node.rs`).
-                        let a = g.local("__para_a", i, "");
-                        let body = async_closure(node);
-                        let wrap = g.call("async_fn", place, quote!(#input, #body));
-                        prefix.push(quote!(let #a = #wrap;));
-                        let starter =
-                            quote!({ let __para_f = &#a; move |__para_x| #k::async_call(__para_f, __para_x) });
-                        let func = constructor(kind, node.shape, node.fallible);
-                        let args = if node.fallible {
-                            quote!(#input, &#errors, #starter)
-                        } else {
-                            quote!(#input, #starter)
-                        };
-                        (g.call(func, place, args), None)
-                    }
                     None => {
+                        // An async node's stage is the user's async closure, given its
+                        // argument type by a bound, then called through a reference by a plain
+                        // closure, whose future type the node's slots hold (para-core's
+                        // `async_node.rs`).
+                        let stage = if kind == Kind::Async {
+                            let a = g.local("__para_a", i, "");
+                            let body = async_closure(node);
+                            let wrap = g.call("async_fn", place, quote!(#input, #body));
+                            prefix.push(quote!(let #a = #wrap;));
+                            quote!({ let __para_f = &#a; move |__para_x| #k::async_call(__para_f, __para_x) })
+                        } else {
+                            quote!(#expr)
+                        };
                         let func = constructor(kind, node.shape, node.fallible);
                         let args = if node.fallible {
-                            quote!(#input, &#errors, #expr)
+                            quote!(#input, &#errors, #stage)
                         } else {
-                            quote!(#input, #expr)
+                            quote!(#input, #stage)
                         };
                         (g.call(func, place, args), None)
                     }
