@@ -5,16 +5,27 @@
 //! # The node
 //!
 //! An [`AsyncNode`] keeps up to `K` futures in flight in slots inside the node (no allocator:
-//! their type is known at compile time). It is claimed by one worker per step, like a serial
-//! node (`serial.rs`); a step
+//! their type is known at compile time). Each future works on a [`Batch`] of up to `B` inputs
+//! (`B` = 1 for `async |x| …`, `B` = N for `batch(N) async |xs| …`: one device launch per
+//! batch) and gives one outcome per input. The node is claimed by one worker per step, like a
+//! serial node (`serial.rs`); a step
 //!
 //! 1. reserves room downstream (none: it returns; the full queue wakes it when it drains);
-//! 2. if the node was woken since its last full poll ([`Scheduler::wakes`]), polls every future
-//!    it holds, and sends the outputs of those that are ready;
-//! 3. starts a future for each queued input while a slot is free, polling each once at once
-//!    (many futures are ready at their first poll);
-//! 4. releases the inputs it took (their items now live in the futures), settles the counts,
+//! 2. sends what earlier steps could not: the outcomes of a completed batch that found too
+//!    little room (a slot keeps them, *unsent*, until they are all sent);
+//! 3. if the node was woken since its last full poll ([`Scheduler::wakes`]), polls every future
+//!    it holds, and sends the outcomes of those that are ready;
+//! 4. starts a future for each batch of queued inputs while a slot is free, polling each once
+//!    at once (many futures are ready at their first poll);
+//! 5. releases the inputs it took (their items now live in the futures), settles the counts,
 //!    and notifies the consumers.
+//!
+//! # Filling batches
+//!
+//! A batch is started when `B` inputs are queued (or the queue is full, if it holds fewer), or
+//! when fewer are queued and no future is running: nothing else would bring the node back for
+//! them, and a run's last items must not wait. So a lightly loaded stage starts small batches
+//! at once, and under load, while futures run, the queue fills and batches are full.
 //!
 //! A pending future is never waited for: the worker goes on to other nodes. Its waker makes
 //! the node run again when it is woken ([`Scheduler::waker`]): para-std's pushes a task for the
@@ -25,8 +36,9 @@
 //!
 //! # Memory and counting
 //!
-//! An item moves from its input slot into a future, which holds it until it completes: the
-//! items alive are at most the queues' capacities plus `K` per async node. Each item stays
+//! An item moves from its input slot into a future, which holds it until it completes, then
+//! its outcome may wait in the slot for room: the items alive are at most the queues'
+//! capacities plus `K × B` per async node. Each item stays
 //! counted in the run's item count (`graph.rs`, "Termination") while its future is pending, so
 //! a run never ends with futures in flight. If the run is stopped (an error, a sink's `Break`,
 //! a panic), the pending futures are dropped with the node, once each.
@@ -42,6 +54,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crate::batch::{Batch, Outcomes};
 use crate::graph::{Cx, NodeId};
 use crate::queue::Queue;
 use crate::sender::Sender;
@@ -51,62 +64,82 @@ use crate::stage::{settle, Fallible, Flow};
 /// The futures one async node keeps in flight unless `limit(K)` says otherwise.
 pub const ASYNC_IN_FLIGHT: usize = 32;
 
-/// What starting an async stage on one input gave.
+/// What starting an async stage on a batch of inputs gave.
 #[derive(Debug)]
-pub enum Start<F, M, O> {
+pub enum Start<F, M, D> {
     /// A future to poll until it completes, and what [`AsyncStage::finish`] needs then.
     Wait(F, M),
-    /// The outcome at once, without a future (a hole in an ordered run, …).
-    Done(Flow<O>),
+    /// The outcomes at once, without a future (a batch of holes in an ordered run, …).
+    Done(D),
 }
 
-/// A node's asynchronous work on one input: a future, then an outcome.
-pub trait AsyncStage<I> {
+/// A node's asynchronous work on a batch of up to `B` inputs: a future, then one outcome per
+/// input, in the inputs' order.
+pub trait AsyncStage<I, const B: usize> {
     /// The output type.
     type Out;
-    /// The future one input starts.
+    /// The future one batch starts.
     type Fut: Future;
-    /// What the outcome needs besides the future's output (an ordered run's tag).
+    /// What the outcomes need besides the future's output (an ordered run's tags).
     type Meta;
-    /// Starts the work on `input`.
-    fn start(&self, input: I) -> Start<Self::Fut, Self::Meta, Self::Out>;
-    /// The outcome, once the future gave `done`.
-    fn finish(&self, meta: Self::Meta, done: <Self::Fut as Future>::Output) -> Flow<Self::Out>;
+    /// Starts the work on `inputs` (at least one).
+    fn start(&self, inputs: Batch<I, B>) -> Start<Self::Fut, Self::Meta, Outcomes<Self::Out, B>>;
+    /// The outcomes, once the future gave `done`.
+    fn finish(
+        &self,
+        meta: Self::Meta,
+        done: <Self::Fut as Future>::Output,
+    ) -> Outcomes<Self::Out, B>;
 }
 
-/// `async |x| y`: one output per input, once its future completes. `F` calls the user's async
-/// closure (`pipeline!` passes `move |x| f(x)`, so the future may borrow the closure).
+/// `async |x| y`: one future per input. `F` calls the user's async closure (`pipeline!` passes
+/// `move |x| f(x)`, so the future may borrow the closure).
 #[derive(Debug)]
 pub struct AsyncMap<F>(pub F);
 
-impl<I, F: Fn(I) -> Fut, Fut: Future> AsyncStage<I> for AsyncMap<F> {
+impl<I, F: Fn(I) -> Fut, Fut: Future> AsyncStage<I, 1> for AsyncMap<F> {
     type Out = Fut::Output;
     type Fut = Fut;
     type Meta = ();
     #[inline]
-    fn start(&self, input: I) -> Start<Fut, (), Fut::Output> {
-        Start::Wait((self.0)(input), ())
+    fn start(&self, inputs: Batch<I, 1>) -> Start<Fut, (), Outcomes<Fut::Output, 1>> {
+        match inputs.into_iter().next() {
+            Some(input) => Start::Wait((self.0)(input), ()),
+            None => Start::Done(Batch::new()),
+        }
     }
     #[inline]
-    fn finish(&self, (): (), done: Fut::Output) -> Flow<Fut::Output> {
-        Flow::Emit(done)
+    fn finish(&self, (): (), done: Fut::Output) -> Outcomes<Fut::Output, 1> {
+        Batch::of_one(Flow::Emit(done))
     }
 }
 
-impl<I, T, E, S: AsyncStage<I, Out = Result<T, E>>> AsyncStage<I> for Fallible<'_, S, E> {
+impl<I, T, E, S, const B: usize> AsyncStage<I, B> for Fallible<'_, S, E>
+where
+    S: AsyncStage<I, B, Out = Result<T, E>>,
+{
     type Out = T;
     type Fut = S::Fut;
     type Meta = S::Meta;
     #[inline]
-    fn start(&self, input: I) -> Start<S::Fut, S::Meta, T> {
-        match self.stage.start(input) {
+    fn start(&self, inputs: Batch<I, B>) -> Start<S::Fut, S::Meta, Outcomes<T, B>> {
+        match self.stage.start(inputs) {
             Start::Wait(fut, meta) => Start::Wait(fut, meta),
-            Start::Done(flow) => Start::Done(settle(flow, self.errors)),
+            Start::Done(flows) => Start::Done(self.settle_all(flows)),
         }
     }
     #[inline]
-    fn finish(&self, meta: S::Meta, done: <S::Fut as Future>::Output) -> Flow<T> {
-        settle(self.stage.finish(meta, done), self.errors)
+    fn finish(&self, meta: S::Meta, done: <S::Fut as Future>::Output) -> Outcomes<T, B> {
+        self.settle_all(self.stage.finish(meta, done))
+    }
+}
+
+impl<S, E> Fallible<'_, S, E> {
+    fn settle_all<T, const B: usize>(&self, flows: Outcomes<Result<T, E>, B>) -> Outcomes<T, B> {
+        flows
+            .into_iter()
+            .map(|flow| settle(flow, self.errors))
+            .collect()
     }
 }
 
@@ -115,33 +148,45 @@ impl<I, T, E, S: AsyncStage<I, Out = Result<T, E>>> AsyncStage<I> for Fallible<'
 #[derive(Debug)]
 pub struct AsyncStageOf<S>(pub S);
 
-/// A node that keeps up to `K` futures of stage `S` in flight (module docs). Run it pinned.
-pub struct AsyncNode<S: AsyncStage<I>, I, const K: usize> {
+/// A node that keeps up to `K` futures of stage `S`, each on up to `B` inputs, in flight
+/// (module docs). Run it pinned.
+pub struct AsyncNode<S: AsyncStage<I, B>, I, const B: usize, const K: usize> {
     stage: S,
-    slots: Serial<Slots<S::Fut, S::Meta, K>>,
+    slots: Serial<Slots<S::Fut, S::Meta, S::Out, B, K>>,
     input: PhantomData<fn(I)>,
 }
 
-/// The futures in flight, each with its stage's `Meta`, and the wake count of the last poll.
-struct Slots<F, M, const K: usize> {
+/// The futures in flight, each with its stage's `Meta`; the outcomes of completed batches not
+/// sent yet; and the wake count of the last poll.
+struct Slots<F, M, O, const B: usize, const K: usize> {
     /// Pinned in place: a future is dropped here, never moved out (module docs, "Pinning").
     futures: [Option<F>; K],
     metas: [Option<M>; K],
-    pending: usize,
-    /// [`Scheduler::wakes`](crate::Scheduler::wakes) when every pending future was last polled.
+    unsent: [Option<arrayvec::IntoIter<Flow<O>, B>>; K],
+    /// Slots with a future.
+    running: usize,
+    /// Slots with a future or unsent outcomes: not free.
+    taken: usize,
+    /// Slots with unsent outcomes.
+    waiting: usize,
+    /// [`Scheduler::wakes`](crate::Scheduler::wakes) when every running future was last polled.
     seen: usize,
 }
 
-impl<S: AsyncStage<I>, I, const K: usize> AsyncNode<S, I, K> {
+impl<S: AsyncStage<I, B>, I, const B: usize, const K: usize> AsyncNode<S, I, B, K> {
     /// A node running `stage` with `K` slots.
     pub fn new(stage: S) -> Self {
         const { assert!(K > 0, "an async stage needs room for one future") };
+        const { assert!(B > 0, "a batch holds at least one item") };
         AsyncNode {
             stage,
             slots: Serial::new(Slots {
                 futures: [const { None }; K],
                 metas: [const { None }; K],
-                pending: 0,
+                unsent: [const { None }; K],
+                running: 0,
+                taken: 0,
+                waiting: 0,
                 seen: 0,
             }),
             input: PhantomData,
@@ -149,9 +194,12 @@ impl<S: AsyncStage<I>, I, const K: usize> AsyncNode<S, I, K> {
     }
 }
 
-impl<S: AsyncStage<I>, I, const K: usize> core::fmt::Debug for AsyncNode<S, I, K> {
+impl<S: AsyncStage<I, B>, I, const B: usize, const K: usize> core::fmt::Debug
+    for AsyncNode<S, I, B, K>
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AsyncNode")
+            .field("batch", &B)
             .field("slots", &K)
             .finish_non_exhaustive()
     }
@@ -162,38 +210,84 @@ struct Tally {
     room: usize,
     emitted: usize,
     completed: usize,
+    /// Cleared when an outcome says the run must stop.
+    going: bool,
 }
 
 impl Tally {
-    /// Sends `flow`'s output; returns `false` if the run must stop.
+    fn has_room(&self) -> bool {
+        self.going && self.emitted < self.room
+    }
+
+    /// Sends what the room allows of `outcomes`; returns whether they were all sent.
     #[inline]
-    fn settle<O, Out: Sender<O>>(&mut self, flow: Flow<O>, out: &Out) -> bool {
-        self.completed += 1;
-        match flow {
-            Flow::Emit(value) => {
-                out.push(value);
-                self.emitted += 1;
-                true
+    fn send<O, Out: Sender<O>, const B: usize>(
+        &mut self,
+        outcomes: &mut arrayvec::IntoIter<Flow<O>, B>,
+        out: &Out,
+    ) -> bool {
+        while self.has_room() {
+            let Some(flow) = outcomes.next() else {
+                return true;
+            };
+            self.completed += 1;
+            match flow {
+                Flow::Emit(value) => {
+                    out.push(value);
+                    self.emitted += 1;
+                }
+                Flow::Skip => {}
+                Flow::Stop => self.going = false,
             }
-            Flow::Skip => true,
-            Flow::Stop => false,
+        }
+        outcomes.len() == 0
+    }
+}
+
+impl<F, M, O, const B: usize, const K: usize> Slots<F, M, O, B, K> {
+    /// Sends the outcomes of slot `i`'s batch; what finds no room stays in the slot.
+    fn complete<Out: Sender<O>>(
+        &mut self,
+        i: usize,
+        outcomes: Outcomes<O, B>,
+        tally: &mut Tally,
+        out: &Out,
+    ) {
+        let mut outcomes = outcomes.into_iter();
+        if tally.send(&mut outcomes, out) {
+            self.taken -= 1;
+        } else {
+            self.unsent[i] = Some(outcomes);
+            self.waiting += 1;
         }
     }
 
-    fn has_room(&self) -> bool {
-        self.emitted < self.room
+    /// Sends the outcomes earlier steps kept for lack of room.
+    fn send_unsent<Out: Sender<O>>(&mut self, tally: &mut Tally, out: &Out) {
+        for unsent in &mut self.unsent {
+            if !tally.has_room() {
+                return;
+            }
+            if let Some(outcomes) = unsent {
+                if tally.send(outcomes, out) {
+                    *unsent = None;
+                    self.waiting -= 1;
+                    self.taken -= 1;
+                }
+            }
+        }
     }
 }
 
 /// Polls the future in `slot` once; if it completed, drops it in place and returns its
-/// outcome.
+/// outcomes.
 #[inline]
-fn poll_slot<S: AsyncStage<I>, I>(
+fn poll_slot<S: AsyncStage<I, B>, I, const B: usize>(
     stage: &S,
     future: &mut Option<S::Fut>,
     meta: &mut Option<S::Meta>,
     cx: &mut Context<'_>,
-) -> Option<Flow<S::Out>> {
+) -> Option<Outcomes<S::Out, B>> {
     let fut = future.as_mut()?;
     // SAFETY: the future sits in a slot of a node reached through a `Pin` (`run_async`), so it
     // never moves until it is dropped: it leaves the slot only by `*future = None` below, which
@@ -207,30 +301,47 @@ fn poll_slot<S: AsyncStage<I>, I>(
     Some(stage.finish(meta, done))
 }
 
+/// The next batch of queued inputs to start, if one is due ("Filling batches").
+fn next_batch<I, const Q: usize, const B: usize>(
+    input: &Queue<I, Q>,
+    running: usize,
+) -> Option<Batch<I, B>> {
+    let queued = input.len();
+    if queued == 0 || (queued < B.min(Q) && running > 0) {
+        return None;
+    }
+    let mut batch = Batch::new();
+    while !batch.is_full() {
+        let Some(item) = input.pop() else { break };
+        let _ = batch.push(item); // cannot fail: not full
+    }
+    Some(batch)
+}
+
 /// One step of async node `this` (module docs).
-pub fn run_async<I, St, S, const N: usize, const K: usize>(
+pub fn run_async<I, St, S, const Q: usize, const B: usize, const K: usize>(
     this: NodeId,
-    input: &Queue<I, N>,
-    node: Pin<&AsyncNode<St, I, K>>,
+    input: &Queue<I, Q>,
+    node: Pin<&AsyncNode<St, I, B, K>>,
     out: S,
     cx: &mut Cx<'_>,
 ) -> bool
 where
-    St: AsyncStage<I>,
+    St: AsyncStage<I, B>,
     S: Sender<St::Out>,
 {
     let node = node.get_ref();
     let Some(mut claim) = node.slots.try_claim() else {
         return false; // the holder is told and re-notifies us
     };
-    if cx.is_ended() || (claim.pending == 0 && input.is_empty()) {
+    if cx.is_ended() || (claim.taken == 0 && input.is_empty()) {
         if claim.release() {
             cx.notify(this);
         }
         return false;
     }
     cx.count_queued(this, || input.len());
-    let room = out.reserve(crate::node::BATCH, cx);
+    let room = out.reserve(crate::node::BATCH.max(B), cx);
     if room == 0 {
         cx.count_blocked(this);
         if claim.release() {
@@ -244,27 +355,28 @@ where
         room,
         emitted: 0,
         completed: 0,
+        going: true,
     };
     // Read before polling (`wake.rs`, "Memory ordering").
     let wakes = cx.wakes(this);
     let waker = cx.waker(this);
     let mut context = Context::from_waker(&waker);
     let slots = &mut *claim;
-    let mut going = true;
 
-    if wakes != slots.seen && slots.pending > 0 {
+    if slots.waiting > 0 {
+        slots.send_unsent(&mut tally, &out);
+    }
+    if wakes != slots.seen && slots.running > 0 {
         let mut all = true;
-        for (future, meta) in slots.futures.iter_mut().zip(&mut slots.metas) {
+        for i in 0..K {
             if !tally.has_room() {
                 all = false; // the rest next step: `seen` stays behind
                 break;
             }
-            if let Some(flow) = poll_slot(&node.stage, future, meta, &mut context) {
-                slots.pending -= 1;
-                going = tally.settle(flow, &out);
-                if !going {
-                    break;
-                }
+            let (future, meta) = (&mut slots.futures[i], &mut slots.metas[i]);
+            if let Some(outcomes) = poll_slot(&node.stage, future, meta, &mut context) {
+                slots.running -= 1;
+                slots.complete(i, outcomes, &mut tally, &out);
             }
         }
         if all {
@@ -273,30 +385,33 @@ where
     }
 
     let mut taken = 0;
-    while going && slots.pending < K && tally.has_room() {
-        let Some(item) = input.pop() else { break };
-        taken += 1;
-        let flow = match node.stage.start(item) {
-            Start::Done(flow) => flow,
+    while slots.taken < K && tally.has_room() {
+        let Some(batch) = next_batch::<I, Q, B>(input, slots.running) else {
+            break;
+        };
+        taken += batch.len();
+        let free = (0..K).find(|&i| slots.futures[i].is_none() && slots.unsent[i].is_none());
+        let free = free.expect("fewer than K slots taken leaves one free");
+        slots.taken += 1;
+        let outcomes = match node.stage.start(batch) {
+            Start::Done(outcomes) => outcomes,
             Start::Wait(fut, meta) => {
-                let free = slots.futures.iter().position(Option::is_none);
-                let free = free.expect("fewer than K futures pending leaves a slot free");
                 slots.futures[free] = Some(fut);
                 slots.metas[free] = Some(meta);
                 let (future, meta) = (&mut slots.futures[free], &mut slots.metas[free]);
                 match poll_slot(&node.stage, future, meta, &mut context) {
-                    Some(flow) => flow,
+                    Some(outcomes) => outcomes,
                     None => {
-                        slots.pending += 1;
+                        slots.running += 1;
                         continue;
                     }
                 }
             }
         };
-        going = tally.settle(flow, &out);
+        slots.complete(free, outcomes, &mut tally, &out);
     }
-    let pending = slots.pending;
-    if !going {
+    let busy = slots.taken;
+    if !tally.going {
         // The run ends; the counts no longer matter. The futures are dropped with the node.
         cx.stop();
         return true;
@@ -306,6 +421,7 @@ where
         room,
         emitted,
         completed,
+        ..
     } = tally;
     cx.count(this, taken, emitted);
     cx.count_left(this, || input.len());
@@ -316,8 +432,9 @@ where
     if emitted > 0 {
         out.notify(cx);
     }
-    // Out of room with more to do: come back. Otherwise a wake-up or an input brings us back.
-    let more = emitted == room && (pending > 0 || !input.is_empty());
+    // Out of room with more to do: come back. Otherwise a wake-up, an input or room brings us
+    // back.
+    let more = emitted == room && (busy > 0 || !input.is_empty());
     if claim.release() || more {
         cx.notify(this);
     }

@@ -50,6 +50,7 @@
 )]
 
 mod async_node;
+mod batch;
 mod cores;
 mod drop_all;
 mod expansion;
@@ -78,6 +79,7 @@ mod wake;
 mod wiring;
 mod worker;
 
+pub use batch::Batch;
 pub use cores::{Cores, Harts, OneCore, Sleep};
 pub use feed::Feed;
 pub use graph::{Cx, Graph, NodeId, NodeInfo, NodeKind, Progress, Scheduler, MAX_PRIORITY};

@@ -71,6 +71,10 @@ impl<S> ParallelNode<S> {
     pub fn into_stage(self) -> S {
         self.stage
     }
+
+    pub(crate) fn stage(&self) -> &S {
+        &self.stage
+    }
 }
 
 /// A stateful stage, run by one worker at a time (a serial middle stage or a sink).

@@ -60,6 +60,9 @@
 pub use crate::async_node::{
     run_async, AsyncMap, AsyncNode, AsyncStage, AsyncStageOf, Start, ASYNC_IN_FLIGHT,
 };
+pub use crate::batch::{
+    run_batch, AsyncBatchMap, AsyncTryBatchMap, BatchMap, BatchStage, Outcomes,
+};
 pub use crate::feed::FeedNode;
 pub use crate::flat_fold::{flat_fold, run_flat_fold, FlatFoldNode, FLAT_FOLD_BATCH};
 pub use crate::flat_map::PARKING;

@@ -9,6 +9,7 @@
 use core::marker::PhantomData;
 
 use crate::async_node::{AsyncMap, AsyncNode, AsyncStage, AsyncStageOf};
+use crate::batch::{AsyncBatchMap, AsyncTryBatchMap, Batch, BatchMap};
 use crate::flat_map::{FlatMapNode, SerialFlatMapNode};
 use crate::node::{ParallelNode, SerialNode, SourceNode};
 use crate::ordered::{OrderedBuffer, TagIter, Tagged, TaggedStage, Untag};
@@ -410,13 +411,72 @@ where
     (AsyncStageOf(Fallible::new(AsyncMap(starter), errors)), ty())
 }
 
-/// The async node of `stage` on inputs of type `I`, with `K` futures in flight at most: built
-/// after the stage is wrapped for tags, when its input type is known.
-pub fn async_node<S: AsyncStage<I>, I, const K: usize>(
+/// `batch(N) async |xs| …`: the stage that calls `starter` on batches of up to `N` inputs and
+/// waits for its future, which gives back one output per input.
+pub fn async_batch_map<I, O, F, Fut, const N: usize>(
+    _input: Ty<I>,
+    _size: BatchSize<N>,
+    starter: F,
+) -> (AsyncStageOf<AsyncBatchMap<F, N>>, Ty<O>)
+where
+    F: Fn(Batch<I, N>) -> Fut,
+    Fut: core::future::Future,
+    Fut::Output: IntoIterator<Item = O>,
+{
+    (AsyncStageOf(AsyncBatchMap(starter)), ty())
+}
+
+/// `try batch(N) async |xs| …`: the same for a future that gives `Ok(outputs)` or an error for
+/// the whole batch, which stops the run.
+pub fn async_try_batch_map<'e, I, T, E, F, Fut, Os, const N: usize>(
+    _input: Ty<I>,
+    _size: BatchSize<N>,
+    errors: &'e ErrorSlot<E>,
+    starter: F,
+) -> (AsyncStageOf<Fallible<'e, AsyncTryBatchMap<F, N>, E>>, Ty<T>)
+where
+    F: Fn(Batch<I, N>) -> Fut,
+    Fut: core::future::Future<Output = Result<Os, E>>,
+    Os: IntoIterator<Item = T>,
+{
+    (
+        AsyncStageOf(Fallible::new(AsyncTryBatchMap(starter), errors)),
+        ty(),
+    )
+}
+
+/// The type of the batches of up to `N` items of type `T` a `batch(N)` stage is called with.
+pub fn batch_of<T, const N: usize>(_input: Ty<T>, _size: BatchSize<N>) -> Ty<Batch<T, N>> {
+    ty()
+}
+
+/// The async node of `stage` on inputs of type `I`, with `K` futures in flight at most, each
+/// on a batch of up to `B` inputs: built after the stage is wrapped for tags, when its input
+/// type is known.
+pub fn async_node<S: AsyncStage<I, B>, I, const B: usize, const K: usize>(
     stage: AsyncStageOf<S>,
     _input: Ty<I>,
-) -> AsyncNode<S, I, K> {
+) -> AsyncNode<S, I, B, K> {
     AsyncNode::new(stage.0)
+}
+
+/// The size of a `batch(N)` stage's batches, as a value the macro can pass.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchSize<const N: usize>;
+
+/// `batch(N) |xs| ys`: a stateless stage called with up to `N` queued inputs at once, giving
+/// back one output per input (`batch.rs`).
+pub fn batch_map<I, O, B, F, const N: usize>(
+    _input: Ty<I>,
+    _size: BatchSize<N>,
+    f: F,
+) -> (ParallelNode<BatchMap<F>>, Ty<O>)
+where
+    F: Fn(Batch<I, N>) -> B,
+    B: IntoIterator<Item = O>,
+{
+    const { assert!(N > 0, "a batch holds at least one item") };
+    (ParallelNode::new(BatchMap(f)), ty())
 }
 
 /// The type of the items in a queue before an ordered stage: `T`, tagged.

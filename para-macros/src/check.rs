@@ -195,6 +195,7 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                 continue;
             }
             let has = |other: &str| seen.iter().any(|s| s == other);
+            let anywhere = |other: &str| node.markers.iter().any(|m| m.name == other);
             let is_sink = node.succs.is_empty();
             match word.as_str() {
                 "ordered" if has("parallel") => {
@@ -233,6 +234,47 @@ pub(crate) fn markers(nodes: &[Node<'_>]) -> Vec<syn::Error> {
                         "`{word}` cannot be combined with `filter`, `filter_map` or `flat_map`"
                     ))
                 }
+                "batch" => match &marker.arg {
+                    None => error(
+                        "`batch` needs a size: `batch(64) |xs| …` calls the stage with up to 64 \
+                         items at once"
+                            .to_owned(),
+                    ),
+                    Some(arg) if limit_value(arg).is_none() => {
+                        errors.push(syn::Error::new_spanned(
+                            arg,
+                            "a batch size is an integer literal of at least 1",
+                        ))
+                    }
+                    Some(_) if is_sink => error(
+                        "a `batch` stage gives back one output per input, so it needs a node \
+                         after it; a `batch` sink is not supported yet"
+                            .to_owned(),
+                    ),
+                    Some(_)
+                        if anywhere("serial") || anywhere("parallel") || anywhere("ordered") =>
+                    {
+                        error(
+                            "`batch` cannot be combined with `serial`, `parallel` or `ordered`: a \
+                         `batch(N)` stage is stateless (put an `ordered` stage after it: the \
+                         order is kept)"
+                                .to_owned(),
+                        )
+                    }
+                    Some(_) if node.shape != Shape::Map => error(
+                        "`batch` cannot be combined with `filter`, `filter_map` or `flat_map`: a \
+                         `batch(N)` stage gives back one output per input"
+                            .to_owned(),
+                    ),
+                    Some(_) if (anywhere("limit") || anywhere("try")) && !anywhere("async") => {
+                        error(
+                            "`limit` and `try` go with `batch` only on an async stage: \
+                         `try batch(16) limit(4) async |xs| …`"
+                                .to_owned(),
+                        )
+                    }
+                    Some(_) => {}
+                },
                 "priority" => match &marker.arg {
                     None => error(
                         "`priority` needs a level: `priority(0)` (lowest) to `priority(3)` \

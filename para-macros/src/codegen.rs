@@ -134,21 +134,44 @@ pub(crate) fn expand(
                         });
                         (call, merge)
                     }
+                    None if node.batch.is_some() && kind != Kind::Async => {
+                        let size = batch_size(k, node);
+                        let args = quote!(#input, #size, #expr);
+                        (g.call("batch_map", place, args), None)
+                    }
                     None => {
                         // An async node's stage is the user's async closure, given its
-                        // argument type by a bound, then called through a reference by a plain
-                        // closure, whose future type the node's slots hold (para-core's
-                        // `async_node.rs`).
+                        // argument type (a batch's, for `batch(N)`) by a bound, then called
+                        // through a reference by a plain closure, whose future type the node's
+                        // slots hold (para-core's `async_node.rs`).
                         let stage = if kind == Kind::Async {
                             let a = g.local("__para_a", i, "");
                             let body = async_closure(node);
-                            let wrap = g.call("async_fn", place, quote!(#input, #body));
+                            let takes = match node.batch {
+                                Some(_) => {
+                                    let size = batch_size(k, node);
+                                    quote!(#k::batch_of(#input, #size))
+                                }
+                                None => quote!(#input),
+                            };
+                            let wrap = g.call("async_fn", place, quote!(#takes, #body));
                             prefix.push(quote!(let #a = #wrap;));
                             quote!({ let __para_f = &#a; move |__para_x| #k::async_call(__para_f, __para_x) })
                         } else {
                             quote!(#expr)
                         };
                         let func = constructor(kind, node.shape, node.fallible);
+                        let (func, input) = match node.batch {
+                            Some(_) => {
+                                let size = batch_size(k, node);
+                                let func = match node.fallible {
+                                    true => "async_try_batch_map",
+                                    false => "async_batch_map",
+                                };
+                                (func, quote!(#input, #size))
+                            }
+                            None => (func, quote!(#input)),
+                        };
                         let args = if node.fallible {
                             quote!(#input, &#errors, #stage)
                         } else {
@@ -211,9 +234,10 @@ pub(crate) fn expand(
                         }
                         None => quote!(#k::ASYNC_IN_FLIGHT),
                     };
+                    let batch = node.batch.unwrap_or(1) as usize;
                     quote! {
                         #parking
-                        let #n = #k::async_node::<_, _, { #slots }>(#n, #input);
+                        let #n = #k::async_node::<_, _, #batch, { #slots }>(#n, #input);
                         let #n = ::core::pin::pin!(#n);
                     }
                 } else {
@@ -340,6 +364,10 @@ pub(crate) fn expand(
             Kind::Parallel if node.shape == Shape::FlatMap => {
                 let out = out();
                 g.call("run_flat_map", place, quote!(#lit, &*#q, &#n, #out, #cx))
+            }
+            Kind::Parallel if node.batch.is_some() => {
+                let out = out();
+                g.call("run_batch", place, quote!(#lit, &*#q, &#n, #out, #cx))
             }
             Kind::Parallel => {
                 let out = out();
@@ -599,6 +627,12 @@ fn constructor(kind: Kind, shape: Shape, fallible: bool) -> &'static str {
         (Kind::Async, _, true) => "async_try_map",
         (Kind::Source, ..) => unreachable!("sources are built by `source`"),
     }
+}
+
+/// `batch(N)`'s size as a value para-core's constructors take.
+fn batch_size(k: &TokenStream, node: &Node<'_>) -> TokenStream {
+    let size = node.batch.unwrap_or(1) as usize;
+    quote!(#k::BatchSize::<#size>)
 }
 
 /// An `async` node's expression as the user meant it: a closure after the marker `async` is an

@@ -46,9 +46,10 @@ pub(crate) fn expand(
             (_, false) => "\\nqueue: ",
         };
         let before = format!("  n{i} [label=\"{label}{held}");
-        let after = match in_flight(node) {
-            0 => "\"];\n".to_owned(),
-            k => format!("\\nfutures: {k}\"];\n"),
+        let after = match (in_flight(node), node.batch) {
+            (0, _) => "\"];\n".to_owned(),
+            (k, None) => format!("\\nfutures: {k}\"];\n"),
+            (k, Some(b)) => format!("\\nfutures: {k} × {b} items\"];\n"),
         };
         if count == 0 {
             lines.push(quote!(dot.push_str(#before); dot.push_str(#after);));
@@ -119,9 +120,12 @@ fn in_flight(node: &Node<'_>) -> usize {
     }
 }
 
-/// The futures all async nodes of the graph keep in flight at most.
+/// The items all async nodes' futures hold at most: a batch each for `batch(N) async`.
 fn futures(nodes: &[Node<'_>]) -> usize {
-    nodes.iter().map(in_flight).sum()
+    nodes
+        .iter()
+        .map(|node| in_flight(node) * node.batch.unwrap_or(1) as usize)
+        .sum()
 }
 
 /// How many times the capacity node `node`'s input holds: 1 for a queue; an ordered stage's
@@ -147,6 +151,10 @@ fn kind(node: &Node<'_>) -> String {
     let mut words: Vec<&str> = Vec::new();
     if node.fallible {
         words.push("try");
+    }
+    let batch = node.batch.map(|n| format!("batch {n}"));
+    if let Some(batch) = &batch {
+        words.push(batch);
     }
     words.push(match (node.kind, node.ordered) {
         (Kind::Source, _) => "source",

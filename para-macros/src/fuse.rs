@@ -94,11 +94,13 @@ fn fusable(nodes: &[Node<'_>], a: usize) -> bool {
         && !node.ordered
         && node.priority.is_none()
         && node.limit.is_none()
+        && node.batch.is_none()
         && next.preds == [a]
         && matches!(next.kind, Kind::Parallel | Kind::ParallelSink)
         && !next.ordered
         && next.priority.is_none()
-        && next.limit.is_none();
+        && next.limit.is_none()
+        && next.batch.is_none();
     stateless_pair && (node.shape != Shape::FlatMap || folds_without_flat_map(nodes, b))
 }
 

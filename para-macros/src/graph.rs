@@ -56,6 +56,8 @@ pub(crate) struct Node<'a> {
     /// `limit(N)`: at most N calls at once (for an `async` stage: N futures in flight), checked
     /// to be a positive integer literal.
     pub(crate) limit: Option<u32>,
+    /// `batch(N)`: called with up to N inputs at once, checked to be a positive integer literal.
+    pub(crate) batch: Option<u32>,
     /// `ordered`: this node sees items in source order. Also set for a `flat_map` before an ordered
     /// stage, which runs as an ordered flat-map (para-core's `ordered` module docs). An ordered
     /// stage that is not a flat-map and whose outputs lead to another is *transparent*: its outputs
@@ -144,6 +146,12 @@ pub(crate) fn analyze(pipeline: &Pipeline) -> Vec<Node<'_>> {
             .find(|m| m.name == "limit")
             .and_then(|m| m.arg.as_ref())
             .and_then(limit_value);
+        node.batch = node
+            .markers
+            .iter()
+            .find(|m| m.name == "batch")
+            .and_then(|m| m.arg.as_ref())
+            .and_then(limit_value);
     }
     nodes
 }
@@ -200,6 +208,7 @@ fn new_node<'a>(expr: &'a Expr, markers: &'a [Marker], preds: Vec<usize>) -> Nod
         fallible: false,
         priority: None,
         limit: None,
+        batch: None,
         ordered: false,
         preds,
         succs: Vec::new(),

@@ -17,7 +17,7 @@
 //! NODE  := MARKER* EXPR                     EXPR: a closure, a path to a function
 //!        | [try] [priority(N)] FOLD           a fold sink: last in its chain
 //! MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try | priority(0..=3)
-//!         | limit(N) | async
+//!         | limit(N) | async | batch(N)
 //! FOLD  := fold(INIT, ADD, MERGE) | reduce(INIT, OP)
 //! ```
 //!
@@ -39,7 +39,9 @@
 //!   of a parallel stage or sink at once; `async |x| … .await …` (an async closure, or `async f`
 //!   for an `async fn`) is a middle stage that keeps up to `limit(K)` futures in flight (32 if
 //!   not given) in slots inside the node, polled by one worker at a time and woken by their
-//!   wakers (para-core's `async_node.rs`). Markers may come in any order.
+//!   wakers (para-core's `async_node.rs`); `batch(N)` calls a stateless stage with up to N
+//!   queued items at once (a `Batch<T, N>`; one output per input, in order), and with `async`
+//!   starts one future per batch. Markers may come in any order.
 //!
 //! * `THREADS` is told from the source by what follows it: `,` and more input.
 //! * Options: `error = Type` (the run's error type: a type, parsed apart from the other

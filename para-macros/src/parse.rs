@@ -61,13 +61,14 @@ pub(crate) struct NodeSpec {
 /// `priority(3)`, … (`check.rs` knows their meaning).
 pub(crate) struct Marker {
     pub(crate) name: Ident,
-    /// The argument of `priority(N)` or `limit(N)`.
+    /// The argument of `priority(N)`, `limit(N)` or `batch(N)`.
     pub(crate) arg: Option<Expr>,
 }
 
 /// The words `parse_markers` takes for markers.
-pub(crate) const MARKERS: [&str; 10] = [
+pub(crate) const MARKERS: [&str; 11] = [
     "async",
+    "batch",
     "serial",
     "parallel",
     "ordered",
@@ -303,7 +304,7 @@ fn parse_markers(input: ParseStream<'_>) -> syn::Result<Vec<Marker>> {
             break;
         }
         let mut arg = None;
-        if (name == "priority" || name == "limit") && fork.peek(token::Paren) {
+        if (name == "priority" || name == "limit" || name == "batch") && fork.peek(token::Paren) {
             let content;
             parenthesized!(content in fork);
             arg = Some(content.parse()?);

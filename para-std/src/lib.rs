@@ -28,7 +28,7 @@ mod worker;
 
 pub use para_core::stats::{NodeStats, RunStats, WorkerStats};
 pub use para_core::NodeKind;
-pub use para_core::{Feed, Split};
+pub use para_core::{Batch, Feed, Split};
 pub use runtime::DEFAULT_STACK_SIZE;
 pub use source::IntoSplit;
 pub use stats::Stats;
@@ -51,7 +51,7 @@ pub const DEFAULT_CAPACITY: usize = 256;
 /// NODE   := MARKER* EXPR                     a closure or a path to a function
 ///         | [try] FOLD                        a fold sink, last in its chain
 /// MARKER := serial | parallel | ordered | filter | filter_map | flat_map | try
-///         | priority(0..=3) | limit(N)
+///         | priority(0..=3) | limit(N) | async | batch(N)
 /// FOLD   := fold(INIT, ADD, MERGE) | reduce(INIT, OP)
 /// OPTION := capacity | pin | stack_size | error
 /// ```
@@ -71,7 +71,9 @@ pub const DEFAULT_CAPACITY: usize = 256;
 ///   returned: `pipeline!` then returns `Result<(), E>`), `priority(N)`, `limit(N)` (at most N
 ///   calls of the stage at once), `async |x| … .await …` (an async closure, or `async f` for an
 ///   `async fn`: up to `limit(K)` futures in flight, 32 if not given, none holding a worker
-///   while it waits). A sink returning `ControlFlow::Break(())` stops the run.
+///   while it waits), `batch(N) |xs: Batch<T, N>| ys` (called with up to N queued items at once,
+///   gives back one output per input, in order; `batch(N) async` starts one future per batch, a
+///   device launch, and `try batch(N) async` fails the whole batch with one `Err`). A sink returning `ControlFlow::Break(())` stops the run.
 /// - Fold sinks: `fold(|| init, |acc, x| acc', |a, b| merged)` keeps one accumulator per
 ///   worker and merges them after the run; `reduce(|| init, |a, b| c)` when items and
 ///   accumulators are of one type; `try fold(…)` when `add` returns `Result`. `pipeline!`

@@ -5,6 +5,7 @@
 use core::future::Future;
 
 use crate::async_node::{AsyncStage, Start};
+use crate::batch::{Batch, BatchStage, Outcomes};
 use crate::stage::{Flow, Stage, StageMut};
 
 /// An item on its way to an ordered stage: its place in the source order, and its value or a
@@ -161,49 +162,140 @@ impl<I, S: StageMut<I>> StageMut<Tagged<I>> for Untag<S> {
     }
 }
 
-impl<I, S: AsyncStage<I>> AsyncStage<Tagged<I>> for TaggedStage<S> {
-    type Out = Tagged<S::Out>;
-    type Fut = S::Fut;
-    /// The tag, its value taken into the future, and the inner stage's meta.
-    type Meta = (Tagged<()>, S::Meta);
-    #[inline]
-    fn start(&self, t: Tagged<I>) -> Start<S::Fut, Self::Meta, Self::Out> {
-        let mut t = t;
+impl<T> Tagged<T> {
+    /// Its value, and its tag without it.
+    fn split(mut self) -> (Option<T>, Tagged<()>) {
+        let value = self.value.take();
         let tag = Tagged {
-            seq: t.seq,
-            part: t.part,
-            src: t.src,
-            end: t.end,
-            lane: t.lane,
+            seq: self.seq,
+            part: self.part,
+            src: self.src,
+            end: self.end,
+            lane: self.lane,
             value: None,
         };
-        match t.value.take() {
-            Some(value) => match self.0.start(value) {
-                Start::Wait(fut, meta) => Start::Wait(fut, (tag, meta)),
-                Start::Done(flow) => Start::Done(retag(&tag, flow)),
-            },
-            None => Start::Done(retag(&tag, Flow::<S::Out>::Skip)),
-        }
-    }
-    #[inline]
-    fn finish(&self, (tag, meta): Self::Meta, done: <S::Fut as Future>::Output) -> Flow<Self::Out> {
-        retag(&tag, self.0.finish(meta, done))
+        (value, tag)
     }
 }
 
-impl<I, S: AsyncStage<I>> AsyncStage<Tagged<I>> for Untag<S> {
-    type Out = S::Out;
+/// A batch's tags, each with whether its item had a value (or was a hole).
+type Tags<const N: usize> = Batch<(Tagged<()>, bool), N>;
+
+/// The tags of a batch of tagged items, and the values of those that are not holes: what a
+/// batch stage before an ordered stage is called with.
+fn split_tags<I, const N: usize>(inputs: Batch<Tagged<I>, N>) -> (Tags<N>, Batch<I, N>) {
+    let (mut tags, mut values) = (Batch::new(), Batch::new());
+    for t in inputs {
+        let (value, tag) = t.split();
+        let _ = tags.push((tag, value.is_some())); // cannot fail: as many as the inputs
+        if let Some(value) = value {
+            let _ = values.push(value);
+        }
+    }
+    (tags, values)
+}
+
+/// The outcomes for the values of a batch, tagged again; a hole stays a hole.
+fn merge_tags<O, const N: usize>(tags: Tags<N>, flows: Outcomes<O, N>) -> Outcomes<Tagged<O>, N> {
+    let mut flows = flows.into_iter();
+    tags.into_iter()
+        .map(|(tag, has_value)| match has_value {
+            true => retag(&tag, flows.next().expect("one flow per value")),
+            false => retag(&tag, Flow::<O>::Skip),
+        })
+        .collect()
+}
+
+/// Where a batch of tagged items after an ordered stage has holes, and its values.
+fn split_holes<I, const N: usize>(inputs: Batch<Tagged<I>, N>) -> (Batch<bool, N>, Batch<I, N>) {
+    let (mut holes, mut values) = (Batch::new(), Batch::new());
+    for t in inputs {
+        let _ = holes.push(t.value.is_none()); // cannot fail: as many as the inputs
+        if let Some(value) = t.value {
+            let _ = values.push(value);
+        }
+    }
+    (holes, values)
+}
+
+/// The outcomes for the values of a batch, a hole skipped in its place.
+fn merge_holes<O, const N: usize>(holes: Batch<bool, N>, flows: Outcomes<O, N>) -> Outcomes<O, N> {
+    let mut flows = flows.into_iter();
+    holes
+        .into_iter()
+        .map(|hole| match hole {
+            true => Flow::Skip,
+            false => flows.next().expect("one flow per value"),
+        })
+        .collect()
+}
+
+impl<I, S: AsyncStage<I, N>, const N: usize> AsyncStage<Tagged<I>, N> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
     type Fut = S::Fut;
-    type Meta = S::Meta;
+    /// The batch's tags, its values taken into the future, and the inner stage's meta.
+    type Meta = (Tags<N>, S::Meta);
     #[inline]
-    fn start(&self, t: Tagged<I>) -> Start<S::Fut, S::Meta, S::Out> {
-        match t.value {
-            Some(value) => self.0.start(value),
-            None => Start::Done(Flow::Skip),
+    fn start(
+        &self,
+        inputs: Batch<Tagged<I>, N>,
+    ) -> Start<S::Fut, Self::Meta, Outcomes<Self::Out, N>> {
+        let (tags, values) = split_tags(inputs);
+        if values.is_empty() {
+            return Start::Done(merge_tags(tags, Batch::new()));
+        }
+        match self.0.start(values) {
+            Start::Wait(fut, meta) => Start::Wait(fut, (tags, meta)),
+            Start::Done(flows) => Start::Done(merge_tags(tags, flows)),
         }
     }
     #[inline]
-    fn finish(&self, meta: S::Meta, done: <S::Fut as Future>::Output) -> Flow<S::Out> {
-        self.0.finish(meta, done)
+    fn finish(
+        &self,
+        (tags, meta): Self::Meta,
+        done: <S::Fut as Future>::Output,
+    ) -> Outcomes<Self::Out, N> {
+        merge_tags(tags, self.0.finish(meta, done))
+    }
+}
+
+impl<I, S: AsyncStage<I, N>, const N: usize> AsyncStage<Tagged<I>, N> for Untag<S> {
+    type Out = S::Out;
+    type Fut = S::Fut;
+    type Meta = (Batch<bool, N>, S::Meta);
+    #[inline]
+    fn start(&self, inputs: Batch<Tagged<I>, N>) -> Start<S::Fut, Self::Meta, Outcomes<S::Out, N>> {
+        let (holes, values) = split_holes(inputs);
+        if values.is_empty() {
+            return Start::Done(merge_holes(holes, Batch::new()));
+        }
+        match self.0.start(values) {
+            Start::Wait(fut, meta) => Start::Wait(fut, (holes, meta)),
+            Start::Done(flows) => Start::Done(merge_holes(holes, flows)),
+        }
+    }
+    #[inline]
+    fn finish(
+        &self,
+        (holes, meta): Self::Meta,
+        done: <S::Fut as Future>::Output,
+    ) -> Outcomes<S::Out, N> {
+        merge_holes(holes, self.0.finish(meta, done))
+    }
+}
+
+impl<I, S: BatchStage<I, N>, const N: usize> BatchStage<Tagged<I>, N> for TaggedStage<S> {
+    type Out = Tagged<S::Out>;
+    fn call_batch(&self, inputs: Batch<Tagged<I>, N>) -> Outcomes<Self::Out, N> {
+        let (tags, values) = split_tags(inputs);
+        merge_tags(tags, self.0.call_batch(values))
+    }
+}
+
+impl<I, S: BatchStage<I, N>, const N: usize> BatchStage<Tagged<I>, N> for Untag<S> {
+    type Out = S::Out;
+    fn call_batch(&self, inputs: Batch<Tagged<I>, N>) -> Outcomes<S::Out, N> {
+        let (holes, values) = split_holes(inputs);
+        merge_holes(holes, self.0.call_batch(values))
     }
 }

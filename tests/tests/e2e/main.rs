@@ -7,6 +7,7 @@
 mod common;
 
 mod async_stages;
+mod batch_stages;
 mod bounded_memory;
 mod caller_sources;
 mod capacity_one;
