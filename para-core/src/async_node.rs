@@ -22,10 +22,13 @@
 //!
 //! # Filling batches
 //!
-//! A batch is started when `B` inputs are queued (or the queue is full, if it holds fewer), or
-//! when fewer are queued and no future is running: nothing else would bring the node back for
-//! them, and a run's last items must not wait. So a lightly loaded stage starts small batches
-//! at once, and under load, while futures run, the queue fills and batches are full.
+//! A batch is started when `B` inputs are queued (or the queue is full, if it holds fewer); with
+//! fewer, when no future is running (nothing else would bring the node back for them: a run's
+//! last items must not wait), or when no input has arrived since the last step let them wait:
+//! the queue has stopped filling (the run is ending, or an ordered stage's window holds the
+//! source back). A step that lets a batch wait comes back once to look. So a lightly loaded
+//! stage starts small batches at once, and under load, while futures run, the queue fills and
+//! batches are full.
 //!
 //! A pending future is never waited for: the worker goes on to other nodes. Its waker makes
 //! the node run again when it is woken ([`Scheduler::waker`]): para-std's pushes a task for the
@@ -56,6 +59,7 @@ use core::task::{Context, Poll};
 
 use crate::batch::{Batch, Outcomes};
 use crate::graph::{Cx, NodeId};
+use crate::observe::InFlight;
 use crate::queue::Queue;
 use crate::sender::Sender;
 use crate::serial::Serial;
@@ -171,6 +175,10 @@ struct Slots<F, M, O, const B: usize, const K: usize> {
     waiting: usize,
     /// [`Scheduler::wakes`](crate::Scheduler::wakes) when every running future was last polled.
     seen: usize,
+    /// The futures running since the last step, for the statistics.
+    in_flight: InFlight,
+    /// The inputs queued when a step last let a partial batch wait (`usize::MAX`: none).
+    declined: usize,
 }
 
 impl<S: AsyncStage<I, B>, I, const B: usize, const K: usize> AsyncNode<S, I, B, K> {
@@ -188,6 +196,8 @@ impl<S: AsyncStage<I, B>, I, const B: usize, const K: usize> AsyncNode<S, I, B, 
                 taken: 0,
                 waiting: 0,
                 seen: 0,
+                in_flight: InFlight::default(),
+                declined: usize::MAX,
             }),
             input: PhantomData,
         }
@@ -219,14 +229,20 @@ impl Tally {
         self.going && self.emitted < self.room
     }
 
-    /// Sends what the room allows of `outcomes`; returns whether they were all sent.
+    /// Sends what the room allows of `outcomes` (a skip or a stop needs none); returns whether
+    /// they were all sent.
     #[inline]
     fn send<O, Out: Sender<O>, const B: usize>(
         &mut self,
         outcomes: &mut arrayvec::IntoIter<Flow<O>, B>,
         out: &Out,
     ) -> bool {
-        while self.has_room() {
+        while self.going {
+            match outcomes.as_slice().first() {
+                None => return true,
+                Some(Flow::Emit(_)) if self.emitted == self.room => return false,
+                Some(_) => {}
+            }
             let Some(flow) = outcomes.next() else {
                 return true;
             };
@@ -265,7 +281,7 @@ impl<F, M, O, const B: usize, const K: usize> Slots<F, M, O, B, K> {
     /// Sends the outcomes earlier steps kept for lack of room.
     fn send_unsent<Out: Sender<O>>(&mut self, tally: &mut Tally, out: &Out) {
         for unsent in &mut self.unsent {
-            if !tally.has_room() {
+            if !tally.going {
                 return;
             }
             if let Some(outcomes) = unsent {
@@ -301,13 +317,19 @@ fn poll_slot<S: AsyncStage<I, B>, I, const B: usize>(
     Some(stage.finish(meta, done))
 }
 
-/// The next batch of queued inputs to start, if one is due ("Filling batches").
+/// The next batch of queued inputs to start, if one is due ("Filling batches"). `declined`
+/// is what was queued when a step last let a partial batch wait.
 fn next_batch<I, const Q: usize, const B: usize>(
     input: &Queue<I, Q>,
     running: usize,
+    declined: &mut usize,
 ) -> Option<Batch<I, B>> {
     let queued = input.len();
-    if queued == 0 || (queued < B.min(Q) && running > 0) {
+    if queued == 0 {
+        return None;
+    }
+    if queued < B.min(Q) && running > 0 && queued != *declined {
+        *declined = queued; // more may come; if none has by the next step, it starts
         return None;
     }
     let mut batch = Batch::new();
@@ -315,7 +337,11 @@ fn next_batch<I, const Q: usize, const B: usize>(
         let Some(item) = input.pop() else { break };
         let _ = batch.push(item); // cannot fail: not full
     }
-    Some(batch)
+    // Empty when a producer has claimed a slot but not yet written it: it notifies us after.
+    (!batch.is_empty()).then(|| {
+        *declined = usize::MAX;
+        batch
+    })
 }
 
 /// One step of async node `this` (module docs).
@@ -385,8 +411,9 @@ where
     }
 
     let mut taken = 0;
+    let declined = slots.declined;
     while slots.taken < K && tally.has_room() {
-        let Some(batch) = next_batch::<I, Q, B>(input, slots.running) else {
+        let Some(batch) = next_batch::<I, Q, B>(input, slots.running, &mut slots.declined) else {
             break;
         };
         taken += batch.len();
@@ -410,6 +437,9 @@ where
         };
         slots.complete(free, outcomes, &mut tally, &out);
     }
+    cx.count_in_flight(this, &mut slots.in_flight, slots.running);
+    // A partial batch was left to fill: come back once to see whether more came.
+    let filling = slots.declined != declined && slots.declined != usize::MAX;
     let busy = slots.taken;
     if !tally.going {
         // The run ends; the counts no longer matter. The futures are dropped with the node.
@@ -432,9 +462,9 @@ where
     if emitted > 0 {
         out.notify(cx);
     }
-    // Out of room with more to do: come back. Otherwise a wake-up, an input or room brings us
-    // back.
-    let more = emitted == room && (busy > 0 || !input.is_empty());
+    // Out of room with more to do, or a batch filling: come back. Otherwise a wake-up, an
+    // input or room brings us back.
+    let more = filling || (emitted == room && (busy > 0 || !input.is_empty()));
     if claim.release() || more {
         cx.notify(this);
     }

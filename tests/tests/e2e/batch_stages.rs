@@ -140,15 +140,14 @@ fn batched_async_launches_several_full_batches_in_flight() {
                 most > 1 && most <= 4,
                 "threads={threads}: {most} launches in flight at most"
             );
-            // Batches fill while launches are in flight: most are full.
+            // Batches fill while launches are in flight: 4 items or more on average, some full.
+            // (A batch also starts partial when the queue stops filling for a step: here the
+            // ordered sink's window holds the source back.)
             assert!(
-                launches < items as usize / 8,
+                launches <= items as usize / 4,
                 "threads={threads}: {launches} launches"
             );
-            assert!(
-                full * 10 >= launches * 7,
-                "threads={threads}: {full} full of {launches}"
-            );
+            assert!(full > 0, "threads={threads}: {full} full of {launches}");
         });
     }
 }
@@ -214,4 +213,34 @@ fn the_memory_bound_counts_the_batches_in_flight() {
         => |_y| ());
     assert!(dot.contains("futures: 3 × 8 items"), "{dot}");
     assert!(dot.contains("futures 24 more"), "{dot}");
+}
+
+#[test]
+fn batches_overlap_when_an_ordered_window_keeps_the_queue_short() {
+    // Before an ordered sink the source may run only a window (the capacity, 8) ahead, and
+    // items trickle in from a slow stage: the queue never holds a batch of 16. Partial batches
+    // start once the queue stops filling, several in flight, not one at a time. (On 1 thread
+    // the slow stage passes the whole window on in one step: one batch holds it all.)
+    use std::time::Duration;
+    for threads in [2, 4, 8] {
+        watchdog(60, || {
+            let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            let mut seen = Vec::new();
+            pipeline!(threads, capacity = 8, 0..200u32
+                => |x| { std::thread::sleep(Duration::from_micros(200)); x }
+                => batch(16) limit(4) async |xs: Batch<u32, 16>| {
+                    most.fetch_max(inside.fetch_add(1, Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    device::Completion::after(Duration::from_millis(3)).await;
+                    inside.fetch_sub(1, Ordering::Relaxed);
+                    xs
+                }
+                => ordered |y| seen.push(y));
+            assert!(seen.iter().copied().eq(0..200), "threads={threads}");
+            let most = most.into_inner();
+            assert!(
+                most > 1,
+                "threads={threads}: {most} batches in flight at most"
+            );
+        });
+    }
 }
