@@ -66,6 +66,15 @@ impl Cx<'_> {
         }
     }
 
+    /// A step of async node `node` leaves `now` futures in flight; `seen` keeps, in the node,
+    /// how many there were since when (`in_flight` in [`NodeStats`](crate::NodeStats)).
+    #[inline]
+    pub fn count_in_flight(&mut self, node: NodeId, seen: &mut InFlight, now: usize) {
+        if let Some(probe) = self.probe {
+            count_in_flight(probe, self.sched.worker(), node, seen, now);
+        }
+    }
+
     /// A step of `node` begins with `queued()` items in its input (for the high-water mark;
     /// `queued` is only called when statistics are kept).
     #[inline]
@@ -76,6 +85,36 @@ impl Cx<'_> {
                 .queued(queued());
         }
     }
+}
+
+/// An async node's futures in flight since its last step (claimed: one step at a time).
+#[derive(Debug, Default)]
+pub struct InFlight {
+    count: usize,
+    since: u64,
+}
+
+#[cold]
+#[inline(never)]
+fn count_in_flight(
+    probe: &dyn Probe,
+    worker: usize,
+    node: NodeId,
+    seen: &mut InFlight,
+    now: usize,
+) {
+    let tick = probe.now();
+    let ticks = match tick {
+        Some(tick) if seen.count > 0 => tick.wrapping_sub(seen.since) as usize,
+        _ => 0,
+    };
+    probe
+        .node_counters(worker, node)
+        .in_flight(seen.count, ticks, now);
+    *seen = InFlight {
+        count: now,
+        since: tick.unwrap_or(0),
+    };
 }
 
 #[cold]

@@ -54,7 +54,7 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
     let time = Time(stats.ticks_per_second());
     writeln!(
         f,
-        "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>10} {:>10} {:>6}  stage",
+        "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>10} {:>10} {:>6} {:>9}  stage",
         "node",
         "kind",
         "items in",
@@ -65,7 +65,8 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
         "load",
         "out full",
         "in empty",
-        "peak"
+        "peak",
+        "futures"
     )?;
     let bottleneck = stats.bottleneck();
     for i in 0..stats.nodes().len() {
@@ -73,7 +74,7 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
         let load = stats.load(i as NodeId);
         writeln!(
             f,
-            "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>10} {:>10} {:>6}  {}{}",
+            "{:<4} {:<8} {:>10} {:>10} {:>8} {:>8} {:>10} {:>6} {:>10} {:>10} {:>6} {:>9}  {}{}",
             i,
             kind(node.kind),
             node.items_in,
@@ -85,6 +86,7 @@ pub fn write_table(stats: &dyn RunStats, f: &mut fmt::Formatter<'_>) -> fmt::Res
             time.show(node.waited_full),
             time.show(node.waited_empty),
             node.queue_peak,
+            Futures(in_flight(stats, &node)),
             first_line(node.name),
             if bottleneck == Some(i as NodeId) {
                 "   <- most loaded"
@@ -141,6 +143,12 @@ pub fn write_dot(stats: &dyn RunStats, out: &mut dyn fmt::Write) -> fmt::Result 
                 time.show(node.busy),
                 time.show(node.waited_full),
                 time.show(node.waited_empty)
+            )?;
+        }
+        if let Some((average, peak)) = in_flight(stats, &node) {
+            write!(
+                out,
+                "\\nfutures in flight: {average:.1} on average, {peak} at most"
             )?;
         }
         out.write_str("\"")?;
@@ -217,6 +225,34 @@ impl fmt::Display for Load {
             Some(load) => {
                 let mut text = arrayvec::ArrayString::<32>::new();
                 let _ = fmt::write(&mut text, format_args!("{load:.2}"));
+                f.pad(&text)
+            }
+            None => f.pad("-"),
+        }
+    }
+}
+
+/// An async node's futures in flight: on average (if the run was timed) and at most.
+fn in_flight(stats: &dyn RunStats, node: &NodeStats) -> Option<(f64, usize)> {
+    if node.kind != NodeKind::Async {
+        return None;
+    }
+    let average = match stats.wall() {
+        0 => 0.0,
+        wall => node.in_flight as f64 / wall as f64,
+    };
+    Some((average, node.in_flight_peak))
+}
+
+/// The futures column: average/peak, or `-` for a node that is not async.
+struct Futures(Option<(f64, usize)>);
+
+impl fmt::Display for Futures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some((average, peak)) => {
+                let mut text = arrayvec::ArrayString::<32>::new();
+                let _ = fmt::write(&mut text, format_args!("{average:.1}/{peak}"));
                 f.pad(&text)
             }
             None => f.pad("-"),

@@ -65,6 +65,8 @@ pub struct NodeCounters {
     queue_peak: AtomicUsize,
     waited_full: AtomicUsize,
     waited_empty: AtomicUsize,
+    in_flight: AtomicUsize,
+    in_flight_peak: AtomicUsize,
 }
 
 impl NodeCounters {
@@ -81,6 +83,8 @@ impl NodeCounters {
             queue_peak: AtomicUsize::new(0),
             waited_full: AtomicUsize::new(0),
             waited_empty: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            in_flight_peak: AtomicUsize::new(0),
         }
     }
 
@@ -114,6 +118,15 @@ impl NodeCounters {
         }
     }
 
+    /// An async node's futures in flight: `count` of them for `ticks`, and `now` after a step.
+    pub(crate) fn in_flight(&self, count: usize, ticks: usize, now: usize) {
+        self.in_flight
+            .fetch_add(count.wrapping_mul(ticks), Ordering::Relaxed);
+        if now > self.in_flight_peak.load(Ordering::Relaxed) {
+            self.in_flight_peak.fetch_max(now, Ordering::Relaxed);
+        }
+    }
+
     /// Adds this row's counts to `stats` (rows of several workers sum; peaks take the max).
     pub fn add_to(&self, stats: &mut NodeStats) {
         let read = |counter: &AtomicUsize| counter.load(Ordering::Relaxed) as u64;
@@ -125,6 +138,10 @@ impl NodeCounters {
         stats.busy += read(&self.busy);
         stats.waited_full += read(&self.waited_full);
         stats.waited_empty += read(&self.waited_empty);
+        stats.in_flight += read(&self.in_flight);
+        stats.in_flight_peak = stats
+            .in_flight_peak
+            .max(self.in_flight_peak.load(Ordering::Relaxed));
         stats.queue_peak = stats
             .queue_peak
             .max(self.queue_peak.load(Ordering::Relaxed));
@@ -142,6 +159,8 @@ impl NodeCounters {
             &self.queue_peak,
             &self.waited_full,
             &self.waited_empty,
+            &self.in_flight,
+            &self.in_flight_peak,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -386,6 +405,12 @@ pub struct NodeStats {
     pub waited_empty: u64,
     /// The most items its input queue held when one of its steps began.
     pub queue_peak: usize,
+    /// An async node's futures in flight, times the ticks they were in flight, summed: divided
+    /// by the run's wall time, how many were waiting on average (0 for other nodes, and
+    /// without a clock). For `batch(N) async`, a future is a batch.
+    pub in_flight: u64,
+    /// The most futures an async node had in flight after one of its steps.
+    pub in_flight_peak: usize,
 }
 
 impl NodeStats {
@@ -403,6 +428,8 @@ impl NodeStats {
             waited_full: 0,
             waited_empty: 0,
             queue_peak: 0,
+            in_flight: 0,
+            in_flight_peak: 0,
         }
     }
 }

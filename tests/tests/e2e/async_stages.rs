@@ -316,3 +316,42 @@ fn the_memory_bound_counts_the_futures_in_flight() {
     );
     assert!(dot.contains("futures 100 more"), "{dot}");
 }
+
+#[test]
+fn the_statistics_show_the_futures_in_flight() {
+    watchdog(60, || {
+        let mut stats = para_std::Stats::new();
+        let mut total = 0u64;
+        pipeline!(2, stats = &mut stats, 0..400u64
+            => |x| x + 1
+            => limit(50) async |x| {
+                futures_timer::Delay::new(Duration::from_millis(5)).await;
+                x
+            }
+            => |y| total += y);
+        assert_eq!(total, (1..=400).sum::<u64>());
+        let node = (0..3)
+            .map(|i| stats.node(i))
+            .find(|node| node.kind == para_std::NodeKind::Async)
+            .expect("an async node");
+        // 400 waits of 5 ms, up to 50 at once: they overlap (the run takes far less than 2 s).
+        assert!(
+            node.in_flight_peak > 1 && node.in_flight_peak <= 50,
+            "{stats}"
+        );
+        let average = node.in_flight as f64 / stats.wall().as_nanos() as f64; // ns × futures
+        assert!(
+            average > 1.0 && average <= 50.0,
+            "average {average}: {stats}"
+        );
+        let plain = stats.node(0);
+        assert_eq!((plain.in_flight, plain.in_flight_peak), (0, 0));
+        let table = stats.to_string();
+        assert!(table.contains("futures"), "{table}");
+        assert!(
+            stats.dot().contains("futures in flight: "),
+            "{}",
+            stats.dot()
+        );
+    });
+}
