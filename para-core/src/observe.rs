@@ -67,7 +67,7 @@ impl Cx<'_> {
     }
 
     /// A step of async node `node` leaves `now` futures in flight; `seen` keeps, in the node,
-    /// how many there were since when (`in_flight` in [`NodeStats`](crate::NodeStats)).
+    /// how many there were since when (`in_flight` in [`NodeStats`](crate::stats::NodeStats)).
     #[inline]
     pub fn count_in_flight(&mut self, node: NodeId, seen: &mut InFlight, now: usize) {
         if let Some(probe) = self.probe {
